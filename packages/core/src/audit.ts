@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { cursorSchema, environmentKeySchema, flagKeySchema, queryInt, timestampSchema } from './common';
+import { rolloutPercentageSchema } from './flags';
+import { overrideTypeSchema } from './overrides';
+import { roleSchema } from './tokens';
+
+export const actorTypeSchema = z.enum(['user', 'token', 'system']);
+export type ActorType = z.infer<typeof actorTypeSchema>;
+
+export const actorSchema = z.object({ type: actorTypeSchema, id: z.string(), email: z.string().nullable() });
+export type Actor = z.infer<typeof actorSchema>;
+
+/** The changes a schedule carries; also what `flag_schedule.*` events record. */
+export const scheduleUpdatesSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  rolloutPercentage: rolloutPercentageSchema.optional(),
+});
+
+const flagStateSnapshot = z.object({ enabled: z.boolean(), rolloutPercentage: rolloutPercentageSchema });
+
+/**
+ * One entry per event type: the type name and what its `data` holds. The flag_schedule.* fields are the origin's
+ * audit metadata, kept so existing log queries keep working.
+ */
+export const auditEventDataSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('flag.created'),
+    data: z.object({ flagKey: flagKeySchema, description: z.string() }),
+  }),
+  z.object({
+    type: z.literal('flag.updated'),
+    data: z.object({ flagKey: flagKeySchema, changedFields: z.array(z.string()) }),
+  }),
+  z.object({
+    type: z.literal('flag.deleted'),
+    data: z.object({ flagKey: flagKeySchema, cancelledScheduleIds: z.array(z.string()) }),
+  }),
+  z.object({
+    type: z.literal('flag_override.set'),
+    data: z.object({
+      flagKey: flagKeySchema,
+      userId: z.string(),
+      overrideType: overrideTypeSchema,
+      reason: z.string().nullable(),
+    }),
+  }),
+  z.object({
+    type: z.literal('flag_override.removed'),
+    data: z.object({ flagKey: flagKeySchema, userId: z.string() }),
+  }),
+  z.object({
+    type: z.literal('token.created'),
+    data: z.object({ tokenId: z.string(), name: z.string(), role: roleSchema, environment: z.string().nullable() }),
+  }),
+  z.object({
+    type: z.literal('token.revoked'),
+    data: z.object({ tokenId: z.string(), name: z.string(), role: roleSchema }),
+  }),
+  z.object({
+    type: z.literal('environment.created'),
+    data: z.object({ key: environmentKeySchema, name: z.string() }),
+  }),
+  z.object({
+    type: z.literal('flag_schedule.created'),
+    data: z.object({
+      scheduleId: z.string(),
+      flagKey: flagKeySchema,
+      scheduledAt: z.string(),
+      updates: scheduleUpdatesSchema,
+      adminUserId: z.string(),
+      adminEmail: z.string().nullable(),
+    }),
+  }),
+  z.object({
+    type: z.literal('flag_schedule.cancelled'),
+    data: z.object({
+      scheduleId: z.string(),
+      flagKey: flagKeySchema,
+      scheduledAt: z.string(),
+      adminUserId: z.string(),
+      adminEmail: z.string().nullable(),
+      reason: z.string(),
+    }),
+  }),
+  z.object({
+    type: z.literal('flag_schedule.applied'),
+    data: z.object({
+      scheduleId: z.string(),
+      flagKey: flagKeySchema,
+      updates: scheduleUpdatesSchema,
+      appliedAt: z.string(),
+      flagState: flagStateSnapshot,
+    }),
+  }),
+  z.object({
+    type: z.literal('flag_schedule.retrying'),
+    data: z.object({
+      scheduleId: z.string(),
+      flagKey: flagKeySchema,
+      retryCount: z.number().int(),
+      nextRetryAt: z.string(),
+      lastError: z.string(),
+    }),
+  }),
+  z.object({
+    type: z.literal('flag_schedule.failed'),
+    data: z.object({ scheduleId: z.string(), flagKey: flagKeySchema, errorMessage: z.string(), failedAt: z.string() }),
+  }),
+]);
+export type AuditEventData = z.infer<typeof auditEventDataSchema>;
+export type AuditEventType = AuditEventData['type'];
+export const auditEventTypes = auditEventDataSchema.options.map((option) => option.shape.type.value) as [
+  AuditEventType,
+  ...AuditEventType[],
+];
+export const auditEventTypeSchema = z.enum(auditEventTypes);
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const auditEventSchema = z
+  .object({
+    id: z.string().meta({ description: 'Monotonic event id (a bigint, as text).' }),
+    type: auditEventTypeSchema,
+    occurredAt: timestampSchema,
+    actor: actorSchema,
+    environment: z.string().nullable(),
+    flagKey: z.string().nullable(),
+    scheduleId: z.string().nullable(),
+    requestId: z.string().nullable(),
+    data: jsonObject,
+    before: jsonObject.nullable(),
+    after: jsonObject.nullable(),
+    prevHash: z.string().nullable(),
+    hash: z.string().nullable(),
+  })
+  .meta({ id: 'AuditEvent' });
+export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+export const listAuditQuerySchema = z.object({
+  type: auditEventTypeSchema.optional(),
+  flagKey: flagKeySchema.optional(),
+  environment: environmentKeySchema.optional(),
+  actorId: z.string().min(1).max(255).optional(),
+  scheduleId: z.string().min(1).max(100).optional(),
+  from: timestampSchema.optional().meta({ description: 'Events at or after this instant.' }),
+  to: timestampSchema.optional().meta({ description: 'Events before this instant.' }),
+  limit: queryInt(1, 500, 50),
+  cursor: cursorSchema,
+});
+export type ListAuditQuery = z.infer<typeof listAuditQuerySchema>;
+
+export const auditPageSchema = z
+  .object({ items: z.array(auditEventSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'AuditPage' });
+export type AuditPage = z.infer<typeof auditPageSchema>;

@@ -1,0 +1,144 @@
+import type { Role } from '@flagline/core';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { apiTokens } from '../db/schema';
+import type { Principal } from '../http/context';
+import { AppError } from '../http/errors';
+import { constantTimeEquals, hashTokenSecret, looksLikeApiToken } from './secrets';
+
+interface CachedToken {
+  principal: Principal | null;
+  tokenId: string | null;
+  expiresAt: number;
+}
+
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX_ENTRIES = 10_000;
+const LAST_USED_FLUSH_MS = 60_000;
+
+const unauthorized = (message: string) => new AppError('UNAUTHORIZED', message);
+
+/**
+ * Turns an Authorization header into a principal. API tokens are looked up once and cached in memory (the cache is
+ * cleared whenever any instance announces a change, so a revoked token stops working everywhere at once); last-use
+ * times are written in batches, off the request path.
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, CachedToken>();
+  private readonly lastUsed = new Map<string, Date>();
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {
+    this.jwks = config.auth.jwksUrl ? createRemoteJWKSet(new URL(config.auth.jwksUrl)) : undefined;
+  }
+
+  start(): void {
+    this.flushTimer = setInterval(() => {
+      this.flushLastUsed().catch((error: unknown) => this.logger.warn({ err: error }, 'token last-use flush failed'));
+    }, LAST_USED_FLUSH_MS);
+    this.flushTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flushLastUsed().catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'token last-use flush failed'),
+    );
+  }
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (!authorization) throw unauthorized('Send an API token or access token as "Authorization: Bearer <token>".');
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match?.[1]) throw unauthorized('The Authorization header must be "Bearer <token>".');
+    const token = match[1];
+    if (this.config.adminToken && constantTimeEquals(token, this.config.adminToken)) {
+      return { role: 'admin', environment: null, actor: { type: 'token', id: 'FLAGLINE_ADMIN_TOKEN', email: null } };
+    }
+    if (looksLikeApiToken(token)) return this.authenticateApiToken(token);
+    if (this.jwks && token.split('.').length === 3) return this.authenticateJwt(token, this.jwks);
+    throw unauthorized('The token is not valid.');
+  }
+
+  private async authenticateApiToken(token: string): Promise<Principal> {
+    const now = Date.now();
+    let cached = this.cache.get(token);
+    if (!cached || cached.expiresAt < now) {
+      const [row] = await this.db
+        .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role, environment: apiTokens.environment })
+        .from(apiTokens)
+        .where(and(eq(apiTokens.tokenHash, hashTokenSecret(token)), isNull(apiTokens.revokedAt)));
+      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+      cached = {
+        principal: row
+          ? { role: row.role, environment: row.environment, actor: { type: 'token', id: row.id, email: null } }
+          : null,
+        tokenId: row?.id ?? null,
+        expiresAt: now + CACHE_TTL_MS,
+      };
+      this.cache.set(token, cached);
+    }
+    if (!cached.principal || !cached.tokenId) throw unauthorized('The token is not valid or has been revoked.');
+    this.lastUsed.set(cached.tokenId, new Date(now));
+    return cached.principal;
+  }
+
+  private async authenticateJwt(token: string, jwks: ReturnType<typeof createRemoteJWKSet>): Promise<Principal> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        ...(this.config.auth.issuer ? { issuer: this.config.auth.issuer } : {}),
+        ...(this.config.auth.audience ? { audience: this.config.auth.audience } : {}),
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError) throw unauthorized(`The access token was rejected: ${error.code}.`);
+      throw error;
+    }
+    if (!payload.sub) throw unauthorized('The access token has no subject (sub).');
+    const role = this.roleFromGroups(payload[this.config.auth.groupsClaim]);
+    if (!role) {
+      throw new AppError('FORBIDDEN', 'Your account is in neither an admin nor a viewer group.');
+    }
+    const email = typeof payload.email === 'string' ? payload.email : null;
+    return { role, environment: null, actor: { type: 'user', id: payload.sub, email } };
+  }
+
+  private roleFromGroups(claim: unknown): Role | undefined {
+    const groups = Array.isArray(claim)
+      ? claim.filter((group): group is string => typeof group === 'string')
+      : typeof claim === 'string'
+        ? claim.split(/[\s,]+/)
+        : [];
+    if (groups.some((group) => this.config.auth.adminGroups.includes(group))) return 'admin';
+    if (groups.some((group) => this.config.auth.viewerGroups.includes(group))) return 'viewer';
+    return undefined;
+  }
+
+  async flushLastUsed(): Promise<void> {
+    if (this.lastUsed.size === 0) return;
+    const pending = [...this.lastUsed];
+    this.lastUsed.clear();
+    // One statement per distinct timestamp would be exact; second-level precision is all "last used" needs.
+    const newest = new Date(Math.max(...pending.map(([, at]) => at.getTime())));
+    await this.db
+      .update(apiTokens)
+      .set({ lastUsedAt: newest })
+      .where(
+        inArray(
+          apiTokens.id,
+          pending.map(([id]) => id),
+        ),
+      );
+  }
+}

@@ -1,0 +1,136 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createTokenBodySchema } from '@flagline/core';
+import type { Logger } from 'pino';
+import { verifyAuditChain } from './audit/audit-service';
+import { type Config, ConfigError, loadConfig } from './config';
+import { openDatabase } from './db/client';
+import { DataDirLockedError } from './db/lock';
+import { runMigrations } from './db/migrate';
+import { AppError } from './http/errors';
+import { createLogger } from './logger';
+import { startServer } from './server';
+import { createToken, listTokens, revokeToken } from './tokens/token-service';
+
+const USAGE = `Usage: flagline <command>
+
+Commands:
+  serve                                  Run the API and admin UI (default)
+  migrate                                Apply database migrations and exit
+  token create --name N --role R [--environment E]
+                                         Create an API token (role: admin | viewer | client)
+  token list                             List API tokens
+  token revoke <id>                      Revoke an API token
+  audit verify                           Check the audit trail's hash chain
+
+Configuration comes from environment variables; see the README.`;
+
+async function withDatabase<T>(
+  config: Config,
+  logger: Logger,
+  work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+) {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await runMigrations(database, config.databaseUrl);
+    return await work(database);
+  } finally {
+    await database.close();
+    logger.flush();
+  }
+}
+
+function cliActor() {
+  return { actor: { type: 'system' as const, id: `cli:${userInfo().username}`, email: null }, requestId: null };
+}
+
+async function serve(config: Config, logger: Logger): Promise<void> {
+  const server = await startServer(config, logger);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function token(config: Config, logger: Logger, args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, role: { type: 'string' }, environment: { type: 'string' } },
+  });
+  await withDatabase(config, logger, async (database) => {
+    const deps = { db: database.db, logger };
+    if (action === 'create') {
+      const body = createTokenBodySchema.safeParse({
+        name: values.name,
+        role: values.role,
+        ...(values.environment ? { environment: values.environment } : {}),
+      });
+      if (!body.success) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          body.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
+        );
+      }
+      const created = await createToken(deps, cliActor(), body.data);
+      process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
+      process.stderr.write('The secret is shown only this once.\n');
+    } else if (action === 'list') {
+      process.stdout.write(`${JSON.stringify(await listTokens(database.db), null, 2)}\n`);
+    } else if (action === 'revoke' && positionals[0]) {
+      await revokeToken(deps, cliActor(), positionals[0]);
+      process.stdout.write(`Revoked ${positionals[0]}.\n`);
+    } else {
+      throw new AppError('VALIDATION_FAILED', 'Use: flagline token create|list|revoke <id>');
+    }
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...args] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  switch (command) {
+    case 'serve':
+      return serve(config, logger);
+    case 'migrate':
+      await withDatabase(config, logger, async () => {});
+      process.stdout.write('Migrations applied.\n');
+      return;
+    case 'token':
+      return token(config, logger, args);
+    case 'audit': {
+      if (args[0] !== 'verify') throw new AppError('VALIDATION_FAILED', 'Use: flagline audit verify');
+      const result = await withDatabase(config, logger, (database) =>
+        verifyAuditChain(database.db, (checked) => process.stderr.write(`\rverified ${checked} events`)),
+      );
+      process.stderr.write('\n');
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      if (!result.ok) process.exitCode = 1;
+      return;
+    }
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof AppError) {
+    process.stderr.write(`flagline: ${error.message}\n`);
+  } else {
+    process.stderr.write(`flagline: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

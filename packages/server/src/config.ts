@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+const integer = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+
+const list = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  )
+  .pipe(z.array(z.string()).min(1, 'must name at least one group'));
+
+const envSchema = z.object({
+  PORT: integer(0, 65535).default(4747),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  FLAGLINE_DATA_DIR: z.string().min(1).default('./.flagline'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FLAGLINE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_GROUPS_CLAIM: z.string().min(1).default('cognito:groups'),
+  AUTH_ADMIN_GROUPS: list.default(['admin', 'admins']),
+  AUTH_VIEWER_GROUPS: list.default(['viewer', 'viewers']),
+  OVERRIDE_RATE_LIMIT_PER_HOUR: integer(0, 1_000_000).default(100),
+  SNAPSHOT_POLL_MS: integer(50, 3_600_000).default(1000),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** PostgreSQL when set; otherwise the embedded database in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Embedded database directory, or `memory:` for a throwaway in-memory database. */
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  adminToken: string | undefined;
+  auth: {
+    jwksUrl: string | undefined;
+    issuer: string | undefined;
+    audience: string | undefined;
+    groupsClaim: string;
+    adminGroups: string[];
+    viewerGroups: string[];
+  };
+  overrideRateLimitPerHour: number;
+  snapshotPollMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment once; nothing else in Flagline reads process.env. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const value = parsed.data;
+  return {
+    port: value.PORT,
+    host: value.HOST,
+    databaseUrl: value.DATABASE_URL,
+    dataDir: value.FLAGLINE_DATA_DIR,
+    logLevel: value.LOG_LEVEL,
+    adminToken: value.FLAGLINE_ADMIN_TOKEN,
+    auth: {
+      jwksUrl: value.AUTH_JWKS_URL,
+      issuer: value.AUTH_ISSUER,
+      audience: value.AUTH_AUDIENCE,
+      groupsClaim: value.AUTH_GROUPS_CLAIM,
+      adminGroups: value.AUTH_ADMIN_GROUPS,
+      viewerGroups: value.AUTH_VIEWER_GROUPS,
+    },
+    overrideRateLimitPerHour: value.OVERRIDE_RATE_LIMIT_PER_HOUR,
+    snapshotPollMs: value.SNAPSHOT_POLL_MS,
+  };
+}

@@ -1,0 +1,129 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const environments = pgTable('environments', {
+  key: text('key').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+export const flags = pgTable('flags', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  key: text('key').notNull().unique(),
+  description: text('description').notNull().default(''),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const flagStates = pgTable(
+  'flag_states',
+  {
+    flagId: uuid('flag_id')
+      .notNull()
+      .references(() => flags.id, { onDelete: 'cascade' }),
+    environment: text('environment')
+      .notNull()
+      .references(() => environments.key, { onDelete: 'cascade' }),
+    enabled: boolean('enabled').notNull().default(false),
+    rolloutPercentage: integer('rollout_percentage').notNull().default(0),
+    version: integer('version').notNull().default(1),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.flagId, table.environment] }),
+    check('flag_states_rollout_range', sql`${table.rolloutPercentage} between 0 and 100`),
+  ],
+);
+
+export const flagOverrides = pgTable(
+  'flag_overrides',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    flagId: uuid('flag_id')
+      .notNull()
+      .references(() => flags.id, { onDelete: 'cascade' }),
+    environment: text('environment')
+      .notNull()
+      .references(() => environments.key, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    overrideType: text('override_type', { enum: ['include', 'exclude'] }).notNull(),
+    reason: text('reason'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('flag_overrides_flag_env_user').on(table.flagId, table.environment, table.userId),
+    check('flag_overrides_type', sql`${table.overrideType} in ('include', 'exclude')`),
+    check('flag_overrides_user_id_length', sql`char_length(${table.userId}) between 1 and 255`),
+  ],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['admin', 'viewer', 'client'] }).notNull(),
+    environment: text('environment').references(() => environments.key, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (table) => [
+    check('api_tokens_role', sql`${table.role} in ('admin', 'viewer', 'client')`),
+    check('api_tokens_client_environment', sql`(${table.role} = 'client') = (${table.environment} is not null)`),
+  ],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+    type: text('type').notNull(),
+    actorType: text('actor_type', { enum: ['user', 'token', 'system'] }).notNull(),
+    actorId: text('actor_id').notNull(),
+    actorEmail: text('actor_email'),
+    environment: text('environment'),
+    flagKey: text('flag_key'),
+    scheduleId: text('schedule_id'),
+    requestId: text('request_id'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    before: jsonb('before').$type<Record<string, unknown>>(),
+    after: jsonb('after').$type<Record<string, unknown>>(),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
+  },
+  (table) => [
+    check('audit_events_actor_type', sql`${table.actorType} in ('user', 'token', 'system')`),
+    index('audit_events_flag_key_id').on(table.flagKey, table.id),
+    index('audit_events_type_id').on(table.type, table.id),
+    index('audit_events_occurred_at').on(table.occurredAt),
+    index('audit_events_flag_key_occurred_at').on(table.flagKey, table.occurredAt),
+  ],
+);
+
+/** One row. Every transaction that changes what evaluation sees bumps it, so instances know to refresh. */
+export const configState = pgTable('config_state', {
+  id: integer('id').primaryKey().default(1),
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
+});

@@ -1,0 +1,65 @@
+import { environmentKeySchema, evaluatedFlagsSchema, publicFlagSchema } from '@flagline/core';
+import { createRoute, z } from '@hono/zod-openapi';
+import { type AppDeps, resolveEnvironment } from '../http/deps';
+import { AppError, notFound } from '../http/errors';
+import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
+import type { EnvironmentSnapshot } from './snapshot';
+
+const tags = ['Evaluation'];
+
+const evaluateAllRoute = createRoute({
+  method: 'get',
+  path: '/flags',
+  tags,
+  summary: 'Evaluate every flag for a user',
+  description: 'Served from the in-memory snapshot. Without userId, partial rollouts are off (design §4).',
+  security: bearerSecurity,
+  request: {
+    query: z.object({
+      userId: z.string().max(255).optional(),
+      environment: environmentKeySchema.optional(),
+    }),
+  },
+  responses: { 200: jsonContent(evaluatedFlagsSchema, '{ flagKey: boolean }'), ...commonErrors, ...notFoundError },
+});
+
+const flagRoute = createRoute({
+  method: 'get',
+  path: '/flags/{flagKey}',
+  tags,
+  summary: "A flag's public configuration",
+  security: bearerSecurity,
+  request: {
+    params: z.object({ flagKey: z.string() }),
+    query: z.object({ environment: environmentKeySchema.optional() }),
+  },
+  responses: { 200: jsonContent(publicFlagSchema, 'The flag.'), ...commonErrors, ...notFoundError },
+});
+
+export function configRoutes(deps: AppDeps) {
+  const environmentSnapshot = (environment: string): EnvironmentSnapshot => {
+    const snapshot = deps.snapshot.current.environments.get(environment);
+    if (!snapshot) throw new AppError('NOT_FOUND', `Environment "${environment}" does not exist.`);
+    return snapshot;
+  };
+  return createRouter()
+    .openapi(evaluateAllRoute, (c) => {
+      const query = c.req.valid('query');
+      const snapshot = environmentSnapshot(resolveEnvironment(c, query.environment));
+      return c.json(snapshot.evaluateAll(query.userId || undefined), 200);
+    })
+    .openapi(flagRoute, (c) => {
+      const key = c.req.valid('param').flagKey;
+      const flag = environmentSnapshot(resolveEnvironment(c, c.req.valid('query').environment)).flags.get(key);
+      if (!flag) throw notFound(`Flag "${key}"`);
+      return c.json(
+        {
+          key: flag.key,
+          enabled: flag.enabled,
+          rolloutPercentage: flag.rolloutPercentage,
+          description: flag.description,
+        },
+        200,
+      );
+    });
+}

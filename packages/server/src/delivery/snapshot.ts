@@ -1,0 +1,183 @@
+import { type EvaluableFlag, evaluate, type OverrideType } from '@flagline/core';
+import { eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database, Db, Unlisten } from '../db/client';
+import { configState, environments, flagOverrides, flagStates, flags } from '../db/schema';
+import { CHANGES_CHANNEL } from '../db/unit-of-work';
+
+export interface SnapshotFlag extends EvaluableFlag {
+  readonly description: string;
+}
+
+export class EnvironmentSnapshot {
+  private readonly list: SnapshotFlag[];
+  constructor(
+    readonly key: string,
+    readonly flags: ReadonlyMap<string, SnapshotFlag>,
+  ) {
+    this.list = [...flags.values()];
+  }
+
+  /** `{ flagKey: boolean }` for one user: the body of GET /api/config/flags. */
+  evaluateAll(userId: string | undefined): Record<string, boolean> {
+    const result: Record<string, boolean> = {};
+    for (const flag of this.list) result[flag.key] = evaluate(flag, userId).value;
+    return result;
+  }
+}
+
+export interface ConfigSnapshot {
+  readonly version: number;
+  readonly loadedAt: Date;
+  readonly environments: ReadonlyMap<string, EnvironmentSnapshot>;
+}
+
+/** Reads everything evaluation needs at one consistent point in time. */
+export async function loadSnapshot(db: Db): Promise<ConfigSnapshot> {
+  return db.transaction(
+    async (tx) => {
+      const [state] = await tx.select({ version: configState.version }).from(configState).where(eq(configState.id, 1));
+      const environmentRows = await tx.select({ key: environments.key }).from(environments);
+      const stateRows = await tx
+        .select({
+          key: flags.key,
+          description: flags.description,
+          environment: flagStates.environment,
+          enabled: flagStates.enabled,
+          rolloutPercentage: flagStates.rolloutPercentage,
+        })
+        .from(flagStates)
+        .innerJoin(flags, eq(flags.id, flagStates.flagId))
+        .orderBy(flags.key);
+      const overrideRows = await tx
+        .select({
+          key: flags.key,
+          environment: flagOverrides.environment,
+          userId: flagOverrides.userId,
+          overrideType: flagOverrides.overrideType,
+        })
+        .from(flagOverrides)
+        .innerJoin(flags, eq(flags.id, flagOverrides.flagId));
+
+      const overrides = new Map<string, Map<string, OverrideType>>();
+      for (const row of overrideRows) {
+        const id = `${row.environment}\u0000${row.key}`;
+        const users = overrides.get(id) ?? new Map<string, OverrideType>();
+        overrides.set(id, users);
+        users.set(row.userId, row.overrideType);
+      }
+      const byEnvironment = new Map<string, Map<string, SnapshotFlag>>(
+        environmentRows.map((row) => [row.key, new Map()]),
+      );
+      for (const row of stateRows) {
+        byEnvironment.get(row.environment)?.set(row.key, {
+          key: row.key,
+          description: row.description,
+          enabled: row.enabled,
+          rolloutPercentage: row.rolloutPercentage,
+          overrides: overrides.get(`${row.environment}\u0000${row.key}`) ?? new Map(),
+        });
+      }
+      return {
+        version: state?.version ?? 0,
+        loadedAt: new Date(),
+        environments: new Map([...byEnvironment].map(([key, map]) => [key, new EnvironmentSnapshot(key, map)])),
+      };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
+
+export type SnapshotListener = (snapshot: ConfigSnapshot, previous: ConfigSnapshot) => void;
+
+/**
+ * Each instance evaluates from an in-memory snapshot. It refreshes when a change is announced (NOTIFY) and, as a
+ * safety net for a lost connection or notification, polls the config version every `pollMs`.
+ */
+export class SnapshotStore {
+  private snapshot: ConfigSnapshot | undefined;
+  private loading: Promise<void> | undefined;
+  private dirty = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private unlisten: Unlisten | undefined;
+  private readonly listeners = new Set<SnapshotListener>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly logger: Logger,
+    private readonly pollMs: number,
+  ) {}
+
+  get current(): ConfigSnapshot {
+    if (!this.snapshot) throw new Error('snapshot not loaded yet: call start() first');
+    return this.snapshot;
+  }
+
+  get ready(): boolean {
+    return this.snapshot !== undefined;
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.unlisten = await this.database.listen(CHANGES_CHANNEL, () => {
+      this.refresh().catch((error: unknown) => this.logger.error({ err: error }, 'snapshot refresh failed'));
+    });
+    this.pollTimer = setInterval(() => {
+      this.pollVersion().catch((error: unknown) => this.logger.warn({ err: error }, 'snapshot version poll failed'));
+    }, this.pollMs);
+    this.pollTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+    await this.unlisten?.();
+    this.unlisten = undefined;
+    await this.loading?.catch(() => {});
+  }
+
+  onChange(listener: SnapshotListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Reloads; concurrent calls coalesce into at most one more load after the one in flight. */
+  refresh(): Promise<void> {
+    if (this.loading) {
+      this.dirty = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      try {
+        do {
+          this.dirty = false;
+          const next = await loadSnapshot(this.database.db);
+          const previous = this.snapshot;
+          if (!previous || next.version >= previous.version) {
+            this.snapshot = next;
+            if (previous) for (const listener of this.listeners) listener(next, previous);
+          }
+        } while (this.dirty);
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+
+  /** Refreshes if this instance is behind `version` (a change this instance just committed). */
+  async ensureAtLeast(version: number): Promise<void> {
+    if (this.snapshot && this.snapshot.version >= version) return;
+    await this.refresh();
+    if (this.snapshot && this.snapshot.version < version) await this.refresh();
+  }
+
+  private async pollVersion(): Promise<void> {
+    if (this.loading) return;
+    const [row] = await this.database.db
+      .select({ version: configState.version })
+      .from(configState)
+      .where(eq(configState.id, 1));
+    if (row && (!this.snapshot || row.version !== this.snapshot.version)) await this.refresh();
+  }
+}

@@ -1,0 +1,165 @@
+import {
+  createFlagBodySchema,
+  environmentQuerySchema,
+  flagKeySchema,
+  flagPageSchema,
+  flagViewSchema,
+  listFlagsQuerySchema,
+  updateFlagBodySchema,
+} from '@flagline/core';
+import { createRoute, type RouteHandler, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../http/context';
+import { type AppDeps, changeContext, resolveEnvironment, unitOfWork } from '../http/deps';
+import { AppError } from '../http/errors';
+import {
+  bearerSecurity,
+  commonErrors,
+  conflictError,
+  createRouter,
+  jsonBody,
+  jsonContent,
+  notFoundError,
+  preconditionError,
+} from '../http/router';
+import { createFlag, deleteFlag, getFlag, listFlags, updateFlag } from './flag-service';
+
+const flagParams = z.object({ flagKey: z.string().meta({ description: 'Flag key.' }) });
+
+const ifMatchHeaders = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .meta({ description: 'The flag version (from FlagView.version) this change expects; 412 when it moved on.' }),
+});
+
+/** If-Match carries a version number, bare or as an (optionally weak) entity tag. */
+function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match?.[1]) {
+    throw new AppError('VALIDATION_FAILED', 'Invalid header: If-Match: must be a flag version number.', {
+      location: 'header',
+      fields: { 'If-Match': 'must be a flag version number' },
+    });
+  }
+  return Number(match[1]);
+}
+
+const tags = ['Flags'];
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/flags',
+  tags,
+  summary: 'List flags in an environment',
+  security: bearerSecurity,
+  request: { query: listFlagsQuerySchema },
+  responses: {
+    200: jsonContent(flagPageSchema, 'A page of flags, ordered by key.'),
+    ...commonErrors,
+    ...notFoundError,
+  },
+});
+
+const createFlagRoute = createRoute({
+  method: 'post',
+  path: '/flags',
+  tags,
+  summary: 'Create a flag (disabled, 0% in every environment)',
+  security: bearerSecurity,
+  request: { query: environmentQuerySchema, body: jsonBody(createFlagBodySchema) },
+  responses: {
+    201: jsonContent(flagViewSchema, 'The new flag, as seen in the requested environment.'),
+    ...commonErrors,
+    ...notFoundError,
+    ...conflictError,
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/flags/{flagKey}',
+  tags,
+  summary: 'Get a flag in an environment',
+  security: bearerSecurity,
+  request: { params: flagParams, query: environmentQuerySchema },
+  responses: { 200: jsonContent(flagViewSchema, 'The flag.'), ...commonErrors, ...notFoundError },
+});
+
+const updateRequest = {
+  params: flagParams,
+  query: environmentQuerySchema,
+  headers: ifMatchHeaders,
+  body: jsonBody(updateFlagBodySchema),
+};
+const updateResponses = {
+  200: jsonContent(flagViewSchema, 'The flag after the change (unchanged when nothing differed).'),
+  ...commonErrors,
+  ...notFoundError,
+  ...preconditionError,
+};
+
+const patchRoute = createRoute({
+  method: 'patch',
+  path: '/flags/{flagKey}',
+  tags,
+  summary: 'Change a flag in an environment',
+  security: bearerSecurity,
+  request: updateRequest,
+  responses: updateResponses,
+});
+
+// The origin updated flags with POST; kept so its clients keep working.
+const postUpdateRoute = createRoute({ ...patchRoute, method: 'post' });
+
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/flags/{flagKey}',
+  tags,
+  summary: 'Delete a flag in every environment',
+  security: bearerSecurity,
+  request: { params: flagParams },
+  responses: { 204: { description: 'Deleted.' }, ...commonErrors, ...notFoundError },
+});
+
+/** Flag keys in paths that could never exist are 404s, not validation errors: the resource is simply not there. */
+function knownShapeOrNotFound(key: string): string {
+  if (!flagKeySchema.safeParse(key).success) throw new AppError('NOT_FOUND', `Flag "${key}" was not found.`);
+  return key;
+}
+
+export function flagRoutes(deps: AppDeps) {
+  const uow = unitOfWork(deps);
+  const db = deps.database.db;
+  const update: RouteHandler<typeof patchRoute, AppEnv> = async (c) => {
+    const expectedVersion = parseIfMatch(c.req.valid('header')['if-match']);
+    const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
+    const environment = resolveEnvironment(c, c.req.valid('query').environment);
+    const view = await updateFlag(uow, changeContext(c), {
+      key,
+      environment,
+      body: c.req.valid('json'),
+      expectedVersion,
+    });
+    return c.json(view, 200);
+  };
+  return createRouter()
+    .openapi(listRoute, async (c) => {
+      const query = c.req.valid('query');
+      return c.json(await listFlags(db, { ...query, environment: resolveEnvironment(c, query.environment) }), 200);
+    })
+    .openapi(createFlagRoute, async (c) => {
+      const environment = resolveEnvironment(c, c.req.valid('query').environment);
+      return c.json(await createFlag(uow, changeContext(c), c.req.valid('json'), environment), 201);
+    })
+    .openapi(getRoute, async (c) => {
+      const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
+      return c.json(await getFlag(db, key, resolveEnvironment(c, c.req.valid('query').environment)), 200);
+    })
+    .openapi(patchRoute, update)
+    .openapi(postUpdateRoute, update)
+    .openapi(deleteRoute, async (c) => {
+      await deleteFlag(uow, changeContext(c), knownShapeOrNotFound(c.req.valid('param').flagKey));
+      return c.body(null, 204);
+    });
+}

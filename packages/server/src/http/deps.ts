@@ -1,0 +1,35 @@
+import type { Context } from 'hono';
+import type { Logger } from 'pino';
+import type { Authenticator } from '../auth/authenticator';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import type { ChangeContext, UnitOfWorkDeps } from '../db/unit-of-work';
+import type { SnapshotStore } from '../delivery/snapshot';
+import type { AppEnv } from './context';
+
+/** What the HTTP app is built from; tests build it on a fresh database. */
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  snapshot: SnapshotStore;
+  authenticator: Authenticator;
+}
+
+export function unitOfWork(deps: AppDeps): UnitOfWorkDeps {
+  return {
+    db: deps.database.db,
+    logger: deps.logger,
+    // Read-your-writes: the instance that made a change answers only once its own snapshot has it.
+    afterCommit: (version) => deps.snapshot.ensureAtLeast(version),
+  };
+}
+
+export function changeContext(c: Context<AppEnv>): ChangeContext {
+  return { actor: c.get('principal').actor, requestId: c.get('requestId') };
+}
+
+/** A client token's own environment always wins; otherwise the query's, defaulting to production. */
+export function resolveEnvironment(c: Context<AppEnv>, requested: string | undefined): string {
+  return c.get('principal').environment ?? requested ?? 'production';
+}

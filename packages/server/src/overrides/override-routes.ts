@@ -1,0 +1,88 @@
+import {
+  environmentQuerySchema,
+  listOverridesQuerySchema,
+  overrideListSchema,
+  overrideSchema,
+  setOverrideBodySchema,
+} from '@flagline/core';
+import { createRoute, z } from '@hono/zod-openapi';
+import { type AppDeps, changeContext, resolveEnvironment, unitOfWork } from '../http/deps';
+import {
+  bearerSecurity,
+  commonErrors,
+  createRouter,
+  jsonBody,
+  jsonContent,
+  notFoundError,
+  rateLimitedError,
+} from '../http/router';
+import { listOverrides, removeOverride, setOverride } from './override-service';
+
+const tags = ['Overrides'];
+const flagParams = z.object({ flagKey: z.string() });
+
+const setRoute = createRoute({
+  method: 'post',
+  path: '/flags/{flagKey}/users',
+  tags,
+  summary: "Set a user's override (include or exclude) on a flag",
+  security: bearerSecurity,
+  request: { params: flagParams, query: environmentQuerySchema, body: jsonBody(setOverrideBodySchema) },
+  responses: {
+    201: jsonContent(overrideSchema, 'Created.'),
+    200: jsonContent(overrideSchema, 'The user already had an override; it now has this one.'),
+    ...commonErrors,
+    ...notFoundError,
+    ...rateLimitedError,
+  },
+});
+
+const removeRoute = createRoute({
+  method: 'delete',
+  path: '/flags/{flagKey}/users/{userId}',
+  tags,
+  summary: "Remove a user's override",
+  security: bearerSecurity,
+  request: { params: flagParams.extend({ userId: z.string() }), query: environmentQuerySchema },
+  responses: { 204: { description: 'Removed.' }, ...commonErrors, ...notFoundError, ...rateLimitedError },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/flags/{flagKey}/users',
+  tags,
+  summary: "List a flag's overrides, paginated",
+  security: bearerSecurity,
+  request: { params: flagParams, query: listOverridesQuerySchema },
+  responses: { 200: jsonContent(overrideListSchema, 'One page of overrides.'), ...commonErrors, ...notFoundError },
+});
+
+export function overrideRoutes(deps: AppDeps) {
+  const overrideDeps = { ...unitOfWork(deps), rateLimitPerHour: deps.config.overrideRateLimitPerHour };
+  return createRouter()
+    .openapi(setRoute, async (c) => {
+      const environment = resolveEnvironment(c, c.req.valid('query').environment);
+      const { override, created } = await setOverride(overrideDeps, changeContext(c), {
+        flagKey: c.req.valid('param').flagKey,
+        environment,
+        body: c.req.valid('json'),
+      });
+      return created ? c.json(override, 201) : c.json(override, 200);
+    })
+    .openapi(removeRoute, async (c) => {
+      const { flagKey, userId } = c.req.valid('param');
+      const environment = resolveEnvironment(c, c.req.valid('query').environment);
+      await removeOverride(overrideDeps, changeContext(c), { flagKey, environment, userId });
+      return c.body(null, 204);
+    })
+    .openapi(listRoute, async (c) => {
+      const query = c.req.valid('query');
+      const list = await listOverrides(deps.database.db, {
+        flagKey: c.req.valid('param').flagKey,
+        environment: resolveEnvironment(c, query.environment),
+        page: query.page,
+        pageSize: query.pageSize,
+      });
+      return c.json(list, 200);
+    });
+}

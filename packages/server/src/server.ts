@@ -1,0 +1,69 @@
+import { serve } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { createApp } from './app';
+import type { Config } from './config';
+import { startRuntime } from './runtime';
+import { createToken, hasActiveAdminToken } from './tokens/token-service';
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const SYSTEM = { type: 'system' as const, id: 'flagline', email: null };
+
+/**
+ * First start with no admin credential at all: make an admin token and print it once, so the operator can get in.
+ * Returns the secret, or undefined when some admin credential already exists.
+ */
+async function bootstrapAdminToken(runtime: Awaited<ReturnType<typeof startRuntime>>): Promise<string | undefined> {
+  const { config, database, logger } = runtime;
+  if (config.adminToken || config.auth.jwksUrl) return undefined;
+  if (await hasActiveAdminToken(database.db)) return undefined;
+  const token = await createToken(
+    { db: database.db, logger },
+    { actor: SYSTEM, requestId: null },
+    { name: 'bootstrap admin', role: 'admin' },
+  );
+  return token.secret;
+}
+
+function printBootstrapBanner(secret: string): void {
+  const line = '='.repeat(78);
+  process.stdout.write(
+    `\n${line}\n  Flagline created an admin API token. It is shown only this once; keep it safe:\n\n` +
+      `    ${secret}\n\n  Use it as:  Authorization: Bearer ${secret.slice(0, 8)}…\n` +
+      `  Make more with POST /api/admin/tokens; revoke this one once you have your own.\n${line}\n\n`,
+  );
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const runtime = await startRuntime(config, logger);
+  try {
+    const secret = await bootstrapAdminToken(runtime);
+    if (secret) printBootstrapBanner(secret);
+    const app = createApp(runtime);
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host}:${port}`;
+    logger.info({ url, database: runtime.database.kind }, `Flagline listening on ${url}`);
+    return {
+      url,
+      async close() {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        });
+        await runtime.stop();
+      },
+    };
+  } catch (error) {
+    await runtime.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,51 @@
+import { createdTokenSchema, createTokenBodySchema, tokenListSchema } from '@flagline/core';
+import { createRoute, z } from '@hono/zod-openapi';
+import { type AppDeps, changeContext, unitOfWork } from '../http/deps';
+import { bearerSecurity, commonErrors, createRouter, jsonBody, jsonContent, notFoundError } from '../http/router';
+import { createToken, listTokens, revokeToken } from './token-service';
+
+const tags = ['Tokens'];
+
+const createTokenRoute = createRoute({
+  method: 'post',
+  path: '/tokens',
+  tags,
+  summary: 'Create an API token (the secret is shown once)',
+  security: bearerSecurity,
+  request: { body: jsonBody(createTokenBodySchema) },
+  responses: {
+    201: jsonContent(createdTokenSchema, 'Created; keep the secret now.'),
+    ...commonErrors,
+    ...notFoundError,
+  },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/tokens',
+  tags,
+  summary: 'List API tokens (never their secrets)',
+  security: bearerSecurity,
+  responses: { 200: jsonContent(tokenListSchema, 'All tokens, newest first.'), ...commonErrors },
+});
+
+const revokeRoute = createRoute({
+  method: 'delete',
+  path: '/tokens/{id}',
+  tags,
+  summary: 'Revoke an API token',
+  security: bearerSecurity,
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 204: { description: 'Revoked.' }, ...commonErrors, ...notFoundError },
+});
+
+export function tokenRoutes(deps: AppDeps) {
+  const uow = unitOfWork(deps);
+  return createRouter()
+    .openapi(createTokenRoute, async (c) => c.json(await createToken(uow, changeContext(c), c.req.valid('json')), 201))
+    .openapi(listRoute, async (c) => c.json({ items: await listTokens(deps.database.db) }, 200))
+    .openapi(revokeRoute, async (c) => {
+      await revokeToken(uow, changeContext(c), c.req.valid('param').id);
+      return c.body(null, 204);
+    });
+}
