@@ -1,0 +1,87 @@
+import pino from 'pino';
+import { createApp } from '../../src/app';
+import { Authenticator } from '../../src/auth/authenticator';
+import { type Config, loadConfig } from '../../src/config';
+import { SnapshotStore } from '../../src/delivery/snapshot';
+import type { AppDeps } from '../../src/http/deps';
+import { createToken } from '../../src/tokens/token-service';
+import { type Backend, createTestDatabase, type TestDatabase } from './database';
+
+export interface TestResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  /** Sent as-is instead of JSON-encoding `body`. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestApp {
+  backend: Backend;
+  deps: AppDeps;
+  testDatabase: TestDatabase;
+  app: ReturnType<typeof createApp>;
+  tokens: { admin: string; viewer: string; client: string; developmentClient: string };
+  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>;
+  close(): Promise<void>;
+}
+
+/** The app on a fresh, migrated database with one token per role, exercised in process through `app.request()`. */
+export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+  const testDatabase = await createTestDatabase(backend);
+  const config: Config = loadConfig({ LOG_LEVEL: 'silent', SNAPSHOT_POLL_MS: '200', ...env });
+  const logger = pino({ level: 'silent' });
+  const { database } = testDatabase;
+  const snapshot = new SnapshotStore(database, logger, config.snapshotPollMs);
+  const authenticator = new Authenticator(database.db, config, logger);
+  snapshot.onChange(() => authenticator.invalidate());
+  await snapshot.start();
+  const deps: AppDeps = { config, database, logger, snapshot, authenticator };
+  const uow = { db: database.db, logger, afterCommit: (version: number) => snapshot.ensureAtLeast(version) };
+  const setup = { actor: { type: 'system' as const, id: 'test-setup', email: null }, requestId: null };
+  const make = async (role: 'admin' | 'viewer' | 'client', environment?: string) =>
+    (await createToken(uow, setup, { name: `test ${role}`, role, ...(environment ? { environment } : {}) })).secret;
+  const tokens = {
+    admin: await make('admin'),
+    viewer: await make('viewer'),
+    client: await make('client', 'production'),
+    developmentClient: await make('client', 'development'),
+  };
+  const app = createApp(deps);
+  return {
+    backend,
+    deps,
+    testDatabase,
+    app,
+    tokens,
+    async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse<T>> {
+      const headers: Record<string, string> = { ...options.headers };
+      const token = options.token === undefined ? tokens.admin : options.token;
+      if (token) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined = options.rawBody;
+      if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
+      if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
+        headers['content-type'] = 'application/json';
+      }
+      const response = await app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON (e.g. the /docs page): keep the text
+      }
+      return { status: response.status, body: parsed as T, headers: response.headers };
+    },
+    async close() {
+      await snapshot.stop();
+      await authenticator.stop();
+      await testDatabase.drop();
+    },
+  };
+}
