@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { cursorSchema, environmentKeySchema, flagKeySchema, queryInt, timestampSchema } from './common';
+import {
+  cursorSchema,
+  environmentKeySchema,
+  flagKeySchema,
+  instantInputSchema,
+  queryInt,
+  timestampSchema,
+} from './common';
 import { rolloutPercentageSchema } from './flags';
 import { overrideTypeSchema } from './overrides';
 import { roleSchema } from './tokens';
@@ -142,8 +149,8 @@ export const listAuditQuerySchema = z.object({
   environment: environmentKeySchema.optional(),
   actorId: z.string().min(1).max(255).optional(),
   scheduleId: z.string().min(1).max(100).optional(),
-  from: timestampSchema.optional().meta({ description: 'Events at or after this instant.' }),
-  to: timestampSchema.optional().meta({ description: 'Events before this instant.' }),
+  from: instantInputSchema.optional().meta({ description: 'Events at or after this instant.' }),
+  to: instantInputSchema.optional().meta({ description: 'Events before this instant.' }),
   limit: queryInt(1, 500, 50),
   cursor: cursorSchema,
 });

@@ -21,6 +21,18 @@ export const userIdSchema = z.string().min(1).max(255);
 
 export const timestampSchema = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 timestamp (UTC).' });
 
+/**
+ * A timestamp a client sends: ISO 8601 and, once its offset is applied, within the years 1..9999 (year 0, negative
+ * years and five-digit years have no plain ISO 8601 form PostgreSQL accepts).
+ */
+export const instantInputSchema = timestampSchema.refine(
+  (value) => {
+    const year = new Date(value).getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  },
+  { message: 'must be between the years 0001 and 9999 (UTC)' },
+);
+
 /** Query-string integers arrive as text; reject anything that is not a plain base-10 integer. */
 export const queryInt = (min: number, max: number, fallback: number) =>
   z

@@ -32,6 +32,54 @@ function authorizeAdmin(principal: Principal, method: string): void {
   );
 }
 
+const nulCharacterError = (location: string, field: string) =>
+  new AppError('VALIDATION_FAILED', `Invalid ${location}: ${field}: must not contain the character U+0000.`, {
+    location,
+    fields: { [field]: 'must not contain the character U+0000' },
+  });
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, so a value carrying it would fail in the database (a 500); it is
+ * refused up front instead, for every route. `%00` is the only way a URL can carry it.
+ */
+function rejectNulInUrl(url: string): void {
+  const queryStart = url.indexOf('?');
+  const path = queryStart === -1 ? url : url.slice(0, queryStart);
+  if (/%00/i.test(path)) throw nulCharacterError('path', '(path)');
+  if (queryStart === -1 || !/%00/i.test(url.slice(queryStart))) return;
+  for (const pair of url.slice(queryStart + 1).split('&')) {
+    if (!/%00/i.test(pair)) continue;
+    const name = pair.split('=')[0] ?? '';
+    throw nulCharacterError('query', /%00/i.test(name) ? '(query)' : safeDecode(name));
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/** The path of the first string (key or value) holding U+0000; iterative, so deeply nested bodies cannot overflow. */
+function findNulCharacter(root: unknown): string | undefined {
+  const stack: [unknown, string][] = [[root, '']];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [value, path] = next;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path || '(root)';
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        const itemPath = path ? `${path}.${key}` : key;
+        if (key.includes('\u0000')) return itemPath;
+        stack.push([item, itemPath]);
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Every failure, whatever threw it, leaves as the design's error shape; only unexpected ones are logged as errors. */
 function toErrorResponse(error: Error, c: Context<AppEnv>, deps: AppDeps): Response {
   const id = c.get('requestId') ?? 'unknown';
@@ -42,7 +90,12 @@ function toErrorResponse(error: Error, c: Context<AppEnv>, deps: AppDeps): Respo
     appError =
       error.status === 413
         ? new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES} bytes.`)
-        : error.status === 400 && /json/i.test(error.message)
+        : error.status === 415
+          ? new AppError('VALIDATION_FAILED', 'The request body must be JSON (Content-Type: application/json).', {
+              location: 'header',
+              fields: { 'Content-Type': 'must be application/json' },
+            })
+          : error.status === 400 && /json/i.test(error.message)
           ? new AppError('INVALID_JSON', 'The request body is not valid JSON.')
           : error.status === 400
             ? new AppError('VALIDATION_FAILED', error.message || 'The request is not valid.')
@@ -68,24 +121,28 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     });
 
   app.use(requestId());
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+    },
+  });
+  // Reading `body` makes the Node adapter build a full Request; reads have no body, so skip it on the hot path.
+  app.use((c, next) => (READ_METHODS.has(c.req.method) ? next() : limitBody(c, next)));
   app.use('/api/admin/*', authenticate(authorizeAdmin));
   app.use('/api/config/*', authenticate());
   // Parse JSON bodies once, up front, so malformed JSON is INVALID_JSON rather than a validation message.
   app.use('/api/*', async (c, next) => {
+    rejectNulInUrl(c.req.url);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /json/i.test(c.req.header('content-type') ?? '')) {
+      let body: unknown;
       try {
-        await c.req.json();
+        body = await c.req.json();
       } catch {
         throw new AppError('INVALID_JSON', 'The request body is not valid JSON.');
       }
+      const field = findNulCharacter(body);
+      if (field !== undefined) throw nulCharacterError('body', field);
     }
     await next();
   });

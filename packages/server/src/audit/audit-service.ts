@@ -7,8 +7,14 @@ import { notFound } from '../http/errors';
 import { chainHash } from './hash';
 import { toAuditEvent } from './view';
 
-const isIdCursor = (value: unknown): value is { i: string } =>
-  typeof value === 'object' && value !== null && /^\d{1,19}$/.test(String((value as { i?: unknown }).i));
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+/** A cursor id must fit PostgreSQL's bigint, or the query would fail in the database (a 500) instead of a 400. */
+const isIdCursor = (value: unknown): value is { i: string } => {
+  if (typeof value !== 'object' || value === null) return false;
+  const id = String((value as { i?: unknown }).i);
+  return /^\d{1,19}$/.test(id) && BigInt(id) <= MAX_BIGINT;
+};
 
 /** Newest first, keyset-paginated on the event id, with every filter of design §3. */
 export async function listAuditEvents(db: Db, query: ListAuditQuery): Promise<AuditPage> {

@@ -22,6 +22,17 @@ const LAST_USED_FLUSH_MS = 60_000;
 const unauthorized = (message: string) => new AppError('UNAUTHORIZED', message);
 
 /**
+ * Cognito access tokens carry the app client in `client_id` and have no `aud` (only ID tokens do), so a token
+ * matches the configured audience through either claim.
+ */
+function hasAudience(payload: JWTPayload, audience: string): boolean {
+  if (payload.aud !== undefined) {
+    return Array.isArray(payload.aud) ? payload.aud.includes(audience) : payload.aud === audience;
+  }
+  return payload.client_id === audience;
+}
+
+/**
  * Turns an Authorization header into a principal. API tokens are looked up once and cached in memory (the cache is
  * cleared whenever any instance announces a change, so a revoked token stops working everywhere at once); last-use
  * times are written in batches, off the request path.
@@ -99,11 +110,13 @@ export class Authenticator {
     try {
       ({ payload } = await jwtVerify(token, jwks, {
         ...(this.config.auth.issuer ? { issuer: this.config.auth.issuer } : {}),
-        ...(this.config.auth.audience ? { audience: this.config.auth.audience } : {}),
       }));
     } catch (error) {
       if (error instanceof joseErrors.JOSEError) throw unauthorized(`The access token was rejected: ${error.code}.`);
       throw error;
+    }
+    if (this.config.auth.audience && !hasAudience(payload, this.config.auth.audience)) {
+      throw unauthorized('The access token was issued for another audience.');
     }
     if (!payload.sub) throw unauthorized('The access token has no subject (sub).');
     const role = this.roleFromGroups(payload[this.config.auth.groupsClaim]);

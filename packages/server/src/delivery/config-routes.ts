@@ -46,7 +46,11 @@ export function configRoutes(deps: AppDeps) {
     .openapi(evaluateAllRoute, (c) => {
       const query = c.req.valid('query');
       const snapshot = environmentSnapshot(resolveEnvironment(c, query.environment));
-      return c.json(snapshot.evaluateAll(query.userId || undefined), 200);
+      c.header('content-type', 'application/json');
+      // Already-serialised JSON; the cast keeps the route's typed response contract.
+      return c.body(snapshot.evaluateAllJson(query.userId || undefined), 200) as unknown as ReturnType<
+        typeof c.json<Record<string, boolean>, 200>
+      >;
     })
     .openapi(flagRoute, (c) => {
       const key = c.req.valid('param').flagKey;

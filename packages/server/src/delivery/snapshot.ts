@@ -11,18 +11,31 @@ export interface SnapshotFlag extends EvaluableFlag {
 
 export class EnvironmentSnapshot {
   private readonly list: SnapshotFlag[];
+  /** `"flagKey":` for each flag, encoded once per snapshot rather than once per request. */
+  private readonly jsonKeys: string[];
+
   constructor(
     readonly key: string,
     readonly flags: ReadonlyMap<string, SnapshotFlag>,
   ) {
     this.list = [...flags.values()];
+    this.jsonKeys = this.list.map((flag) => `${JSON.stringify(flag.key)}:`);
   }
 
-  /** `{ flagKey: boolean }` for one user: the body of GET /api/config/flags. */
+  /** `{ flagKey: boolean }` for one user. */
   evaluateAll(userId: string | undefined): Record<string, boolean> {
     const result: Record<string, boolean> = {};
     for (const flag of this.list) result[flag.key] = evaluate(flag, userId).value;
     return result;
+  }
+
+  /** The same as evaluateAll, already serialised: the body of GET /api/config/flags, the hottest path. */
+  evaluateAllJson(userId: string | undefined): string {
+    let json = '{';
+    for (let i = 0; i < this.list.length; i++) {
+      json += `${i === 0 ? '' : ','}${this.jsonKeys[i]}${evaluate(this.list[i], userId).value}`;
+    }
+    return `${json}}`;
   }
 }
 

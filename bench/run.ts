@@ -1,0 +1,15 @@
+import { benchEvaluate } from './evaluate';
+
+const benchmarks: Record<string, () => Promise<void>> = { evaluate: benchEvaluate };
+
+const requested = process.argv.slice(2);
+const names = requested.length > 0 ? requested : Object.keys(benchmarks);
+for (const name of names) {
+  const bench = benchmarks[name];
+  if (!bench) {
+    process.stderr.write(`Unknown benchmark "${name}". Available: ${Object.keys(benchmarks).join(', ')}\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`── ${name} ──\n`);
+  await bench();
+}

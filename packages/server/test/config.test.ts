@@ -1,0 +1,162 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config';
+
+const BIN = fileURLToPath(new URL('../bin/flagline.js', import.meta.url));
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4747,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: './.flagline',
+      logLevel: 'info',
+      adminToken: undefined,
+      auth: {
+        jwksUrl: undefined,
+        issuer: undefined,
+        audience: undefined,
+        groupsClaim: 'cognito:groups',
+        adminGroups: ['admin', 'admins'],
+        viewerGroups: ['viewer', 'viewers'],
+      },
+      overrideRateLimitPerHour: 100,
+      snapshotPollMs: 1000,
+    });
+  });
+
+  it('treats empty strings as unset (a blank line in an env file does not override a default)', () => {
+    const config = loadConfig({ PORT: '', DATABASE_URL: '', FLAGLINE_ADMIN_TOKEN: '' });
+    expect(config.port).toBe(4747);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.adminToken).toBeUndefined();
+  });
+
+  it('reads every variable it is given', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgresql://flagline@db:5432/flagline',
+      FLAGLINE_DATA_DIR: 'memory:',
+      LOG_LEVEL: 'warn',
+      FLAGLINE_ADMIN_TOKEN: 'sixteen-chars-ok',
+      AUTH_JWKS_URL: 'https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json',
+      AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/pool',
+      AUTH_AUDIENCE: 'client-id',
+      AUTH_GROUPS_CLAIM: 'groups',
+      AUTH_ADMIN_GROUPS: ' owners , ops ,',
+      AUTH_VIEWER_GROUPS: 'support',
+      OVERRIDE_RATE_LIMIT_PER_HOUR: '0',
+      SNAPSHOT_POLL_MS: '250',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgresql://flagline@db:5432/flagline',
+      dataDir: 'memory:',
+      logLevel: 'warn',
+      adminToken: 'sixteen-chars-ok',
+      auth: {
+        jwksUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json',
+        issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/pool',
+        audience: 'client-id',
+        groupsClaim: 'groups',
+        adminGroups: ['owners', 'ops'],
+        viewerGroups: ['support'],
+      },
+      overrideRateLimitPerHour: 0,
+      snapshotPollMs: 250,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['LOG_LEVEL', 'loud'],
+    ['FLAGLINE_ADMIN_TOKEN', 'too-short'],
+    ['OVERRIDE_RATE_LIMIT_PER_HOUR', '-1'],
+    ['OVERRIDE_RATE_LIMIT_PER_HOUR', 'lots'],
+    ['AUTH_JWKS_URL', 'not a url'],
+    ['AUTH_ADMIN_GROUPS', ' , '],
+    ['SNAPSHOT_POLL_MS', '5'],
+  ])('rejects %s=%s with a ConfigError naming the variable', (name, value) => {
+    const error = configError({ [name]: value });
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toMatch(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('names every bad variable at once, and only those', () => {
+    const error = configError({ PORT: 'abc', LOG_LEVEL: 'loud', HOST: 'localhost' });
+    expect(error.message).toContain('PORT');
+    expect(error.message).toContain('LOG_LEVEL');
+    expect(error.message).not.toContain('HOST');
+  });
+});
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`flagline ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe('the flagline CLI with a bad configuration', () => {
+  it('`flagline serve` with PORT=abc exits 1 and says PORT is wrong', async () => {
+    const result = await runCli(['serve'], { PORT: 'abc', FLAGLINE_DATA_DIR: 'memory:' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\bPORT\b/);
+    expect(result.stderr).toContain('must be a whole number');
+    // A configuration mistake is a sentence for the operator, not a stack trace.
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('`flagline migrate` with DATABASE_URL=mysql://x exits 1 and names DATABASE_URL', async () => {
+    const result = await runCli(['migrate'], { DATABASE_URL: 'mysql://x' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\bDATABASE_URL\b/);
+  });
+});
