@@ -1,7 +1,9 @@
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import type { Config } from './config';
+import { createEvaluateFastPath } from './delivery/evaluate-fast-path';
 import { startRuntime } from './runtime';
 import { createToken, hasActiveAdminToken } from './tokens/token-service';
 
@@ -43,10 +45,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const secret = await bootstrapAdminToken(runtime);
     if (secret) printBootstrapBanner(secret);
     const app = createApp(runtime);
-    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+    const honoListener = getRequestListener(app.fetch);
+    const fastPath = createEvaluateFastPath(runtime.authenticator, runtime.snapshot);
+    const server = createServer((request, response) => {
+      if (!fastPath(request, response)) void honoListener(request, response);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
+      server.listen(config.port, config.host);
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -57,7 +64,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       async close() {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
-          if ('closeAllConnections' in server) server.closeAllConnections();
+          server.closeAllConnections();
         });
         await runtime.stop();
       },

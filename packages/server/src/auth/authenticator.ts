@@ -82,6 +82,21 @@ export class Authenticator {
     throw unauthorized('The token is not valid.');
   }
 
+  /**
+   * The principal for an API token this instance has already verified, without any I/O; undefined when the token
+   * needs the full (asynchronous) path. Serves the evaluation fast path.
+   */
+  cachedPrincipal(authorization: string | undefined): Principal | undefined {
+    if (!authorization || authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') {
+      return undefined;
+    }
+    const token = authorization.slice(7).trim();
+    const cached = this.cache.get(token);
+    if (!cached?.principal || !cached.tokenId || cached.expiresAt < Date.now()) return undefined;
+    this.lastUsed.set(cached.tokenId, new Date());
+    return cached.principal;
+  }
+
   private async authenticateApiToken(token: string): Promise<Principal> {
     const now = Date.now();
     let cached = this.cache.get(token);
