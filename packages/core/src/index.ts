@@ -6,4 +6,5 @@ export * from './evaluation';
 export * from './flags';
 export * from './murmur3';
 export * from './overrides';
+export * from './schedules';
 export * from './tokens';

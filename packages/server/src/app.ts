@@ -15,6 +15,7 @@ import type { AppEnv, Principal } from './http/context';
 import type { AppDeps } from './http/deps';
 import { AppError, sqlState } from './http/errors';
 import { overrideRoutes } from './overrides/override-routes';
+import { scheduleRoutes } from './schedules/schedule-routes';
 import { tokenRoutes } from './tokens/token-routes';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -96,10 +97,10 @@ function toErrorResponse(error: Error, c: Context<AppEnv>, deps: AppDeps): Respo
               fields: { 'Content-Type': 'must be application/json' },
             })
           : error.status === 400 && /json/i.test(error.message)
-          ? new AppError('INVALID_JSON', 'The request body is not valid JSON.')
-          : error.status === 400
-            ? new AppError('VALIDATION_FAILED', error.message || 'The request is not valid.')
-            : new AppError('INTERNAL', error.message || 'Something went wrong.');
+            ? new AppError('INVALID_JSON', 'The request body is not valid JSON.')
+            : error.status === 400
+              ? new AppError('VALIDATION_FAILED', error.message || 'The request is not valid.')
+              : new AppError('INTERNAL', error.message || 'Something went wrong.');
   } else if (/^08|^57P/.test(sqlState(error) ?? '') || /ECONNREFUSED|ECONNRESET/.test(String(error))) {
     deps.logger.error({ err: error, requestId: id }, 'database unavailable');
     appError = new AppError('UNAVAILABLE', 'The database is unavailable; try again shortly.');
@@ -165,6 +166,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/admin', environmentRoutes(deps));
   app.route('/api/admin', tokenRoutes(deps));
   app.route('/api/admin', auditRoutes(deps));
+  app.route('/api/admin', scheduleRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

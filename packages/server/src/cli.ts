@@ -9,6 +9,8 @@ import { DataDirLockedError } from './db/lock';
 import { runMigrations } from './db/migrate';
 import { AppError } from './http/errors';
 import { createLogger } from './logger';
+import { runDueOnce } from './schedules/lambda';
+import { startScheduler } from './schedules/worker';
 import { startServer } from './server';
 import { createToken, listTokens, revokeToken } from './tokens/token-service';
 
@@ -16,6 +18,8 @@ const USAGE = `Usage: flagline <command>
 
 Commands:
   serve                                  Run the API and admin UI (default)
+  worker                                 Run only the scheduler (scale workers apart from API instances)
+  schedules run-due                      Apply everything due now, print a JSON summary, exit (for cron)
   migrate                                Apply database migrations and exit
   token create --name N --role R [--environment E]
                                          Create an API token (role: admin | viewer | client)
@@ -52,6 +56,28 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function worker(config: Config, logger: Logger): Promise<void> {
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onListenError: (error) => logger.warn({ err: error }, 'database connection error'),
+  });
+  await runMigrations(database, config.databaseUrl);
+  const scheduler = await startScheduler({ database, config, logger });
+  logger.info({ database: database.kind }, 'Flagline scheduler worker running');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'worker shutting down');
+    await scheduler.stop();
+    await database.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -110,6 +136,14 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'token':
       return token(config, logger, args);
+    case 'worker':
+      return worker(config, logger);
+    case 'schedules': {
+      if (args[0] !== 'run-due') throw new AppError('VALIDATION_FAILED', 'Use: flagline schedules run-due');
+      const summary = await runDueOnce(config);
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      return;
+    }
     case 'audit': {
       if (args[0] !== 'verify') throw new AppError('VALIDATION_FAILED', 'Use: flagline audit verify');
       const result = await withDatabase(config, logger, (database) =>

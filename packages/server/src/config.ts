@@ -31,6 +31,15 @@ const envSchema = z.object({
   AUTH_VIEWER_GROUPS: list.default(['viewer', 'viewers']),
   OVERRIDE_RATE_LIMIT_PER_HOUR: integer(0, 1_000_000).default(100),
   SNAPSHOT_POLL_MS: integer(50, 3_600_000).default(1000),
+  SCHEDULER_ENABLED: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .transform((value) => value === 'true' || value === '1')
+    .default(true),
+  SCHEDULER_POLL_MS: integer(10, 3_600_000).default(5000),
+  SCHEDULER_BATCH_SIZE: integer(1, 1000).default(100),
+  SCHEDULE_RETRY_BASE_MS: integer(0, 86_400_000).default(120_000),
+  SCHEDULE_RETRY_JITTER_MS: integer(0, 3_600_000).default(30_000),
+  SCHEDULE_MAX_HORIZON_DAYS: integer(1, 3650).default(365),
 });
 
 export interface Config {
@@ -52,6 +61,17 @@ export interface Config {
   };
   overrideRateLimitPerHour: number;
   snapshotPollMs: number;
+  scheduler: {
+    /** Run the scheduler inside `serve` (a separate `flagline worker` runs it regardless). */
+    enabled: boolean;
+    /** The longest the worker sleeps without checking for due schedules (a safety net for missed notifications). */
+    pollMs: number;
+    batchSize: number;
+    /** Retry n waits retryBaseMs · 2^(n-1) plus up to retryJitterMs: by default 2, 4, 8 … minutes + 0–30 s. */
+    retryBaseMs: number;
+    retryJitterMs: number;
+    maxHorizonDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -84,5 +104,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     overrideRateLimitPerHour: value.OVERRIDE_RATE_LIMIT_PER_HOUR,
     snapshotPollMs: value.SNAPSHOT_POLL_MS,
+    scheduler: {
+      enabled: value.SCHEDULER_ENABLED,
+      pollMs: value.SCHEDULER_POLL_MS,
+      batchSize: value.SCHEDULER_BATCH_SIZE,
+      retryBaseMs: value.SCHEDULE_RETRY_BASE_MS,
+      retryJitterMs: value.SCHEDULE_RETRY_JITTER_MS,
+      maxHorizonDays: value.SCHEDULE_MAX_HORIZON_DAYS,
+    },
   };
 }

@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { createApp } from './app';
-import type { Config } from './config';
+import { type Config, ConfigError } from './config';
 import { createEvaluateFastPath } from './delivery/evaluate-fast-path';
 import { startRuntime } from './runtime';
+import { startScheduler } from './schedules/worker';
 import { createToken, hasActiveAdminToken } from './tokens/token-service';
 
 export interface RunningServer {
@@ -13,6 +15,8 @@ export interface RunningServer {
 }
 
 const SYSTEM = { type: 'system' as const, id: 'flagline', email: null };
+/** Any fixed number: it names the lock serialising the first-start admin token across instances. */
+const BOOTSTRAP_LOCK_ID = 4747_0002;
 
 /**
  * First start with no admin credential at all: make an admin token and print it once, so the operator can get in.
@@ -21,13 +25,17 @@ const SYSTEM = { type: 'system' as const, id: 'flagline', email: null };
 async function bootstrapAdminToken(runtime: Awaited<ReturnType<typeof startRuntime>>): Promise<string | undefined> {
   const { config, database, logger } = runtime;
   if (config.adminToken || config.auth.jwksUrl) return undefined;
-  if (await hasActiveAdminToken(database.db)) return undefined;
-  const token = await createToken(
-    { db: database.db, logger },
-    { actor: SYSTEM, requestId: null },
-    { name: 'bootstrap admin', role: 'admin' },
-  );
-  return token.secret;
+  // Instances starting together on one PostgreSQL would each find no admin token and each print one: take turns.
+  return database.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK_ID})`);
+    if (await hasActiveAdminToken(tx)) return undefined;
+    const token = await createToken(
+      { db: tx, logger },
+      { actor: SYSTEM, requestId: null },
+      { name: 'bootstrap admin', role: 'admin' },
+    );
+    return token.secret;
+  });
 }
 
 function printBootstrapBanner(secret: string): void {
@@ -44,6 +52,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     const secret = await bootstrapAdminToken(runtime);
     if (secret) printBootstrapBanner(secret);
+    const scheduler = config.scheduler.enabled ? await startScheduler(runtime, runtime.snapshot) : undefined;
     const app = createApp(runtime);
     const honoListener = getRequestListener(app.fetch);
     const fastPath = createEvaluateFastPath(runtime.authenticator, runtime.snapshot);
@@ -52,7 +61,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new ConfigError(
+                `PORT: ${config.host}:${config.port} is already in use; stop what listens there or set PORT.`,
+              )
+            : error,
+        ),
+      );
       server.listen(config.port, config.host);
     });
     const address = server.address();
@@ -66,6 +83,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await scheduler?.stop();
         await runtime.stop();
       },
     };

@@ -127,3 +127,41 @@ export const configState = pgTable('config_state', {
   id: integer('id').primaryKey().default(1),
   version: bigint('version', { mode: 'number' }).notNull().default(0),
 });
+
+export const flagSchedules = pgTable(
+  'flag_schedules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    // Kept (set null) when the flag is deleted: the schedule's history outlives the flag; flag_key says which it was.
+    flagId: uuid('flag_id').references(() => flags.id, { onDelete: 'set null' }),
+    flagKey: text('flag_key').notNull(),
+    environment: text('environment').notNull(),
+    scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
+    status: text('status', { enum: ['pending', 'applied', 'failed', 'cancelled'] })
+      .notNull()
+      .default('pending'),
+    updates: jsonb('updates').$type<Record<string, unknown>>().notNull(),
+    appliedAt: timestamp('applied_at', { withTimezone: true }),
+    errorMessage: text('error_message'),
+    retryCount: integer('retry_count').notNull().default(0),
+    maxRetries: integer('max_retries').notNull().default(3),
+    nextRetryAt: timestamp('next_retry_at', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdBy: text('created_by'),
+    createdByEmail: text('created_by_email'),
+    cancelledBy: text('cancelled_by'),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    check('flag_schedules_status', sql`${table.status} in ('pending', 'applied', 'failed', 'cancelled')`),
+    check('flag_schedules_max_retries', sql`${table.maxRetries} between 0 and 10`),
+    // Serves the due-query: pending rows in due order, then creation order.
+    index('flag_schedules_due')
+      .on(sql`coalesce(${table.nextRetryAt}, ${table.scheduledAt})`, table.createdAt)
+      .where(sql`${table.status} = 'pending'`),
+    index('flag_schedules_flag').on(table.flagId, table.environment, table.scheduledAt),
+    index('flag_schedules_scheduled_at').on(table.scheduledAt, table.id),
+  ],
+);

@@ -1,4 +1,4 @@
-import type { CreateFlagBody, FlagPage, FlagView, UpdateFlagBody } from '@flagline/core';
+import { type CreateFlagBody, type FlagPage, type FlagView, flagKeySchema, type UpdateFlagBody } from '@flagline/core';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { environments, flagStates, flags } from '../db/schema';
@@ -6,10 +6,12 @@ import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-o
 import { requireEnvironment } from '../environments/environment-store';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { AppError, notFound, sqlState, UNIQUE_VIOLATION } from '../http/errors';
+import { cancelPendingSchedules } from '../schedules/schedule-service';
 import { allStates, bumpVersion, findFlagView, listFlagViews } from './flag-store';
 
+/** A cursor carries the last key of a page, so anything that is not a flag key (e.g. U+0000, a 500 in PostgreSQL) is not one. */
 const isKeyCursor = (value: unknown): value is { k: string } =>
-  typeof value === 'object' && value !== null && typeof (value as { k?: unknown }).k === 'string';
+  typeof value === 'object' && value !== null && flagKeySchema.safeParse((value as { k?: unknown }).k).success;
 
 export async function listFlags(
   db: Db,
@@ -129,11 +131,13 @@ export async function deleteFlag(deps: UnitOfWorkDeps, context: ChangeContext, k
     const [flag] = await tx.select().from(flags).where(eq(flags.key, key)).for('update');
     if (!flag) throw notFound(`Flag "${key}"`);
     const states = await allStates(tx, flag.id);
+    // Pending schedules would otherwise fire against a flag that no longer exists (or a new one with the same key).
+    const cancelled = await cancelPendingSchedules(tx, audit, context, { flagId: flag.id }, 'flag_deleted');
     await tx.delete(flags).where(eq(flags.id, flag.id));
     await audit.record({
       type: 'flag.deleted',
       flagKey: key,
-      data: { flagKey: key, cancelledScheduleIds: [] },
+      data: { flagKey: key, cancelledScheduleIds: cancelled.map((schedule) => schedule.id) },
       before: { key, description: flag.description, states },
       after: null,
     });

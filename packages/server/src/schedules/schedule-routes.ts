@@ -1,0 +1,113 @@
+import {
+  createScheduleBodySchema,
+  environmentQuerySchema,
+  listFlagSchedulesQuerySchema,
+  listSchedulesQuerySchema,
+  schedulePageSchema,
+  scheduleSchema,
+} from '@flagline/core';
+import { createRoute, z } from '@hono/zod-openapi';
+import { type AppDeps, changeContext, resolveEnvironment, unitOfWork } from '../http/deps';
+import {
+  bearerSecurity,
+  commonErrors,
+  conflictError,
+  createRouter,
+  jsonBody,
+  jsonContent,
+  notFoundError,
+} from '../http/router';
+import { cancelSchedule, createSchedule, getFlagSchedule, listFlagSchedules, listSchedules } from './schedule-service';
+
+const tags = ['Schedules'];
+const flagParams = z.object({ flagKey: z.string() });
+const scheduleParams = flagParams.extend({ scheduleId: z.string() });
+
+const createScheduleRoute = createRoute({
+  method: 'post',
+  path: '/flags/{flagKey}/schedule',
+  tags,
+  summary: 'Schedule a change to a flag',
+  description: 'Applied automatically at scheduledAt (retried on transient failure), with who scheduled it on record.',
+  security: bearerSecurity,
+  request: { params: flagParams, query: environmentQuerySchema, body: jsonBody(createScheduleBodySchema) },
+  responses: { 201: jsonContent(scheduleSchema, 'Scheduled.'), ...commonErrors, ...notFoundError },
+});
+
+const listFlagRoute = createRoute({
+  method: 'get',
+  path: '/flags/{flagKey}/schedule',
+  tags,
+  summary: "A flag's schedules in an environment, by scheduled time",
+  security: bearerSecurity,
+  request: { params: flagParams, query: listFlagSchedulesQuerySchema },
+  responses: { 200: jsonContent(z.array(scheduleSchema), 'Schedules.'), ...commonErrors, ...notFoundError },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/flags/{flagKey}/schedule/{scheduleId}',
+  tags,
+  summary: 'One schedule',
+  security: bearerSecurity,
+  request: { params: scheduleParams },
+  responses: { 200: jsonContent(scheduleSchema, 'The schedule.'), ...commonErrors, ...notFoundError },
+});
+
+const cancelRoute = createRoute({
+  method: 'delete',
+  path: '/flags/{flagKey}/schedule/{scheduleId}',
+  tags,
+  summary: 'Cancel a pending schedule',
+  security: bearerSecurity,
+  request: { params: scheduleParams },
+  responses: {
+    200: jsonContent(scheduleSchema, 'Cancelled.'),
+    ...commonErrors,
+    ...notFoundError,
+    ...conflictError,
+  },
+});
+
+const listAllRoute = createRoute({
+  method: 'get',
+  path: '/schedules',
+  tags,
+  summary: 'Schedules across flags, by scheduled time',
+  security: bearerSecurity,
+  request: { query: listSchedulesQuerySchema },
+  responses: { 200: jsonContent(schedulePageSchema, 'A page of schedules.'), ...commonErrors },
+});
+
+export function scheduleRoutes(deps: AppDeps) {
+  const uow = unitOfWork(deps);
+  const db = deps.database.db;
+  return createRouter()
+    .openapi(createScheduleRoute, async (c) => {
+      const schedule = await createSchedule(uow, changeContext(c), {
+        flagKey: c.req.valid('param').flagKey,
+        environment: resolveEnvironment(c, c.req.valid('query').environment),
+        body: c.req.valid('json'),
+        maxHorizonDays: deps.config.scheduler.maxHorizonDays,
+      });
+      return c.json(schedule, 201);
+    })
+    .openapi(listFlagRoute, async (c) => {
+      const query = c.req.valid('query');
+      const schedules = await listFlagSchedules(db, {
+        flagKey: c.req.valid('param').flagKey,
+        environment: resolveEnvironment(c, query.environment),
+        status: query.status,
+      });
+      return c.json(schedules, 200);
+    })
+    .openapi(getRoute, async (c) => {
+      const { flagKey, scheduleId } = c.req.valid('param');
+      return c.json(await getFlagSchedule(db, flagKey, scheduleId), 200);
+    })
+    .openapi(cancelRoute, async (c) => {
+      const { flagKey, scheduleId } = c.req.valid('param');
+      return c.json(await cancelSchedule(uow, changeContext(c), flagKey, scheduleId), 200);
+    })
+    .openapi(listAllRoute, async (c) => c.json(await listSchedules(db, c.req.valid('query')), 200));
+}
