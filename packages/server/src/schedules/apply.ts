@@ -29,8 +29,11 @@ interface BatchResult {
   deferred: number;
 }
 
+/** The database's own words when there are some: drizzle wraps them in "Failed query: …" with the parameters. */
 function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  let root = error;
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  const message = root instanceof Error ? root.message : String(root);
   return message.length > 1000 ? `${message.slice(0, 997)}...` : message;
 }
 
