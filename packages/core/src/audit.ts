@@ -64,6 +64,14 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
     data: z.object({ tokenId: z.string(), name: z.string(), role: roleSchema }),
   }),
   z.object({
+    type: z.literal('webhook.created'),
+    data: z.object({ webhookId: z.string(), url: z.string(), eventTypes: z.array(z.string()).nullable() }),
+  }),
+  z.object({
+    type: z.literal('webhook.deleted'),
+    data: z.object({ webhookId: z.string(), url: z.string() }),
+  }),
+  z.object({
     type: z.literal('environment.created'),
     data: z.object({ key: environmentKeySchema, name: z.string() }),
   }),
@@ -143,7 +151,7 @@ export const auditEventSchema = z
   .meta({ id: 'AuditEvent' });
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 
-export const listAuditQuerySchema = z.object({
+export const auditFilterSchema = z.object({
   type: auditEventTypeSchema.optional(),
   flagKey: flagKeySchema.optional(),
   environment: environmentKeySchema.optional(),
@@ -151,10 +159,21 @@ export const listAuditQuerySchema = z.object({
   scheduleId: z.string().min(1).max(100).optional(),
   from: instantInputSchema.optional().meta({ description: 'Events at or after this instant.' }),
   to: instantInputSchema.optional().meta({ description: 'Events before this instant.' }),
-  limit: queryInt(1, 500, 50),
-  cursor: cursorSchema,
 });
+export type AuditFilter = z.infer<typeof auditFilterSchema>;
+
+export const listAuditQuerySchema = auditFilterSchema.extend({ limit: queryInt(1, 500, 50), cursor: cursorSchema });
 export type ListAuditQuery = z.infer<typeof listAuditQuerySchema>;
+
+export const exportAuditQuerySchema = auditFilterSchema.extend({
+  format: z.enum(['ndjson', 'csv']).default('ndjson').meta({ description: 'ndjson: one JSON event per line (SIEM).' }),
+});
+export type ExportAuditQuery = z.infer<typeof exportAuditQuerySchema>;
+
+export const auditVerificationSchema = z
+  .object({ ok: z.boolean(), checked: z.number().int(), firstBrokenId: z.string().nullable() })
+  .meta({ id: 'AuditVerification' });
+export type AuditVerification = z.infer<typeof auditVerificationSchema>;
 
 export const auditPageSchema = z
   .object({ items: z.array(auditEventSchema), nextCursor: z.string().nullable() })

@@ -8,3 +8,4 @@ export * from './murmur3';
 export * from './overrides';
 export * from './schedules';
 export * from './tokens';
+export * from './webhooks';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { scheduleUpdatesSchema } from './audit';
-import { cursorSchema, environmentKeySchema, queryInt, timestampSchema } from './common';
+import { cursorSchema, environmentKeySchema, instantInputSchema, queryInt, timestampSchema } from './common';
 
 export const scheduleStatusSchema = z.enum(['pending', 'applied', 'failed', 'cancelled']);
 export type ScheduleStatus = z.infer<typeof scheduleStatusSchema>;
@@ -61,8 +61,8 @@ export const listFlagSchedulesQuerySchema = z.object({
 export const listSchedulesQuerySchema = z.object({
   status: scheduleStatusSchema.optional(),
   environment: environmentKeySchema.optional(),
-  from: timestampSchema.optional().meta({ description: 'Scheduled at or after this instant.' }),
-  to: timestampSchema.optional().meta({ description: 'Scheduled before this instant.' }),
+  from: instantInputSchema.optional().meta({ description: 'Scheduled at or after this instant.' }),
+  to: instantInputSchema.optional().meta({ description: 'Scheduled before this instant.' }),
   limit: queryInt(1, 500, 100),
   cursor: cursorSchema,
 });

@@ -17,6 +17,7 @@ import { AppError, sqlState } from './http/errors';
 import { overrideRoutes } from './overrides/override-routes';
 import { scheduleRoutes } from './schedules/schedule-routes';
 import { tokenRoutes } from './tokens/token-routes';
+import { webhookRoutes } from './webhooks/webhook-routes';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const VERSION = '0.1.0';
@@ -167,6 +168,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/admin', tokenRoutes(deps));
   app.route('/api/admin', auditRoutes(deps));
   app.route('/api/admin', scheduleRoutes(deps));
+  app.route('/api/admin', webhookRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

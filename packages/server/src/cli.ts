@@ -1,16 +1,20 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createTokenBodySchema } from '@flagline/core';
+import { createTokenBodySchema, exportAuditQuerySchema } from '@flagline/core';
 import type { Logger } from 'pino';
-import { verifyAuditChain } from './audit/audit-service';
+import { countAuditEvents, verifyAuditChain } from './audit/audit-service';
+import { exportChunks } from './audit/export';
+import { startBackgroundJobs } from './background/jobs';
 import { type Config, ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/client';
 import { DataDirLockedError } from './db/lock';
 import { runMigrations } from './db/migrate';
 import { AppError } from './http/errors';
 import { createLogger } from './logger';
+import { progressBar } from './progress';
 import { runDueOnce } from './schedules/lambda';
-import { startScheduler } from './schedules/worker';
 import { startServer } from './server';
 import { createToken, listTokens, revokeToken } from './tokens/token-service';
 
@@ -26,6 +30,9 @@ Commands:
   token list                             List API tokens
   token revoke <id>                      Revoke an API token
   audit verify                           Check the audit trail's hash chain
+  audit export --out FILE [--format ndjson|csv] [--flag-key K] [--type T] [--environment E]
+               [--actor-id A] [--schedule-id S] [--from ISO] [--to ISO]
+                                         Export the audit trail (oldest first), with a progress bar
 
 Configuration comes from environment variables; see the README.`;
 
@@ -69,14 +76,14 @@ async function worker(config: Config, logger: Logger): Promise<void> {
     onListenError: (error) => logger.warn({ err: error }, 'database connection error'),
   });
   await runMigrations(database, config.databaseUrl);
-  const scheduler = await startScheduler({ database, config, logger });
-  logger.info({ database: database.kind }, 'Flagline scheduler worker running');
+  const jobs = await startBackgroundJobs({ database, config, logger });
+  logger.info({ database: database.kind }, 'Flagline worker running (scheduler, webhook delivery)');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'worker shutting down');
-    await scheduler.stop();
+    await jobs.stop();
     await database.close();
     process.exit(0);
   };
@@ -119,6 +126,72 @@ async function token(config: Config, logger: Logger, args: string[]): Promise<vo
   });
 }
 
+async function audit(config: Config, logger: Logger, args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  if (action === 'verify') {
+    const result = await withDatabase(config, logger, async (database) => {
+      const bar = progressBar('verifying', await countAuditEvents(database.db, {}));
+      const verification = await verifyAuditChain(database.db, (checked) => bar.update(checked));
+      bar.finish(verification.checked);
+      return verification;
+    });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (!result.ok) process.exitCode = 1;
+    return;
+  }
+  if (action !== 'export')
+    throw new AppError('VALIDATION_FAILED', 'Use: flagline audit verify | audit export --out FILE');
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      format: { type: 'string', default: 'ndjson' },
+      out: { type: 'string' },
+      type: { type: 'string' },
+      'flag-key': { type: 'string' },
+      environment: { type: 'string' },
+      'actor-id': { type: 'string' },
+      'schedule-id': { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+    },
+  });
+  const parsed = exportAuditQuerySchema.safeParse({
+    format: values.format,
+    type: values.type,
+    flagKey: values['flag-key'],
+    environment: values.environment,
+    actorId: values['actor-id'],
+    scheduleId: values['schedule-id'],
+    from: values.from,
+    to: values.to,
+  });
+  if (!parsed.success) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  if (!values.out) throw new AppError('VALIDATION_FAILED', '--out FILE is required (use --out - for standard output).');
+  const { format, ...filter } = parsed.data;
+  const out = values.out;
+  await withDatabase(config, logger, async (database) => {
+    const total = await countAuditEvents(database.db, filter);
+    const bar = progressBar('exporting', total);
+    const target = out === '-' ? process.stdout : createWriteStream(out);
+    let written = 0;
+    for await (const chunk of exportChunks(database.db, filter, format)) {
+      if (!target.write(chunk.text)) await once(target, 'drain');
+      written += chunk.events;
+      bar.update(written);
+    }
+    bar.finish(total);
+    if (target !== process.stdout)
+      await new Promise<void>((resolve, reject) =>
+        target.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...args] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
@@ -144,16 +217,8 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       return;
     }
-    case 'audit': {
-      if (args[0] !== 'verify') throw new AppError('VALIDATION_FAILED', 'Use: flagline audit verify');
-      const result = await withDatabase(config, logger, (database) =>
-        verifyAuditChain(database.db, (checked) => process.stderr.write(`\rverified ${checked} events`)),
-      );
-      process.stderr.write('\n');
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-      if (!result.ok) process.exitCode = 1;
-      return;
-    }
+    case 'audit':
+      return audit(config, logger, args);
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
       process.exitCode = 2;

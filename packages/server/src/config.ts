@@ -40,6 +40,12 @@ const envSchema = z.object({
   SCHEDULE_RETRY_BASE_MS: integer(0, 86_400_000).default(120_000),
   SCHEDULE_RETRY_JITTER_MS: integer(0, 3_600_000).default(30_000),
   SCHEDULE_MAX_HORIZON_DAYS: integer(1, 3650).default(365),
+  SCHEDULE_RETENTION_APPLIED_DAYS: integer(1, 36_500).default(90),
+  SCHEDULE_RETENTION_CANCELLED_DAYS: integer(1, 36_500).default(30),
+  WEBHOOK_RETRY_BASE_MS: integer(10, 3_600_000).default(1000),
+  WEBHOOK_MAX_BACKOFF_MS: integer(10, 86_400_000).default(300_000),
+  WEBHOOK_MAX_ATTEMPTS: integer(1, 100).default(20),
+  WEBHOOK_TIMEOUT_MS: integer(100, 120_000).default(10_000),
 });
 
 export interface Config {
@@ -71,6 +77,16 @@ export interface Config {
     retryBaseMs: number;
     retryJitterMs: number;
     maxHorizonDays: number;
+    /** Applied schedules are deleted after this many days, cancelled ones after cancelledRetentionDays; failed ones are kept. */
+    appliedRetentionDays: number;
+    cancelledRetentionDays: number;
+  };
+  webhooks: {
+    /** Delivery attempt n waits retryBaseMs · 2^(n-1) (at most maxBackoffMs) plus jitter; after maxAttempts it is failed. */
+    retryBaseMs: number;
+    maxBackoffMs: number;
+    maxAttempts: number;
+    timeoutMs: number;
   };
 }
 
@@ -111,6 +127,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseMs: value.SCHEDULE_RETRY_BASE_MS,
       retryJitterMs: value.SCHEDULE_RETRY_JITTER_MS,
       maxHorizonDays: value.SCHEDULE_MAX_HORIZON_DAYS,
+      appliedRetentionDays: value.SCHEDULE_RETENTION_APPLIED_DAYS,
+      cancelledRetentionDays: value.SCHEDULE_RETENTION_CANCELLED_DAYS,
+    },
+    webhooks: {
+      retryBaseMs: value.WEBHOOK_RETRY_BASE_MS,
+      maxBackoffMs: value.WEBHOOK_MAX_BACKOFF_MS,
+      maxAttempts: value.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: value.WEBHOOK_TIMEOUT_MS,
     },
   };
 }

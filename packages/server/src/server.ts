@@ -3,10 +3,10 @@ import { getRequestListener } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { createApp } from './app';
+import { startBackgroundJobs } from './background/jobs';
 import { type Config, ConfigError } from './config';
 import { createEvaluateFastPath } from './delivery/evaluate-fast-path';
 import { startRuntime } from './runtime';
-import { startScheduler } from './schedules/worker';
 import { createToken, hasActiveAdminToken } from './tokens/token-service';
 
 export interface RunningServer {
@@ -52,7 +52,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     const secret = await bootstrapAdminToken(runtime);
     if (secret) printBootstrapBanner(secret);
-    const scheduler = config.scheduler.enabled ? await startScheduler(runtime, runtime.snapshot) : undefined;
+    const jobs = config.scheduler.enabled ? await startBackgroundJobs(runtime, runtime.snapshot) : undefined;
     const app = createApp(runtime);
     const honoListener = getRequestListener(app.fetch);
     const fastPath = createEvaluateFastPath(runtime.authenticator, runtime.snapshot);
@@ -83,7 +83,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await scheduler?.stop();
+        await jobs?.stop();
         await runtime.stop();
       },
     };

@@ -3,8 +3,7 @@ import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ApplyOptions, runDuePass } from '../src/schedules/apply';
-import type { Scheduler } from '../src/schedules/scheduler';
-import { startScheduler } from '../src/schedules/worker';
+import { type BackgroundJobs, startBackgroundJobs } from '../src/background/jobs';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
 
@@ -230,14 +229,14 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
   });
 
   describe('running as a worker', () => {
-    let scheduler: Scheduler | undefined;
+    let jobs: BackgroundJobs | undefined;
     afterEach(async () => {
-      await scheduler?.stop();
-      scheduler = undefined;
+      await jobs?.stop();
+      jobs = undefined;
     });
 
     it('applies a schedule within 1 s of its time, woken by the create notification although it polls only every 60 s', async () => {
-      scheduler = await startScheduler(
+      jobs = await startBackgroundJobs(
         { database: t.deps.database, config: t.deps.config, logger: pino({ level: 'silent' }) },
         t.deps.snapshot,
       );

@@ -1,8 +1,15 @@
-import { auditEventSchema, auditPageSchema, listAuditQuerySchema } from '@flagline/core';
+import {
+  auditEventSchema,
+  auditPageSchema,
+  auditVerificationSchema,
+  exportAuditQuerySchema,
+  listAuditQuerySchema,
+} from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../http/deps';
 import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
 import { getAuditEvent, listAuditEvents, verifyAuditChain } from './audit-service';
+import { exportStream } from './export';
 
 const tags = ['Audit'];
 
@@ -23,12 +30,24 @@ const verifyRoute = createRoute({
   summary: "Verify the audit trail's hash chain",
   security: bearerSecurity,
   responses: {
-    200: jsonContent(
-      z
-        .object({ ok: z.boolean(), checked: z.number().int(), firstBrokenId: z.string().nullable() })
-        .meta({ id: 'AuditVerification' }),
-      'Whether every event still hashes to its stored hash.',
-    ),
+    200: jsonContent(auditVerificationSchema, 'Whether every event still hashes to its stored hash.'),
+    ...commonErrors,
+  },
+});
+
+const exportRoute = createRoute({
+  method: 'get',
+  path: '/audit/export',
+  tags,
+  summary: 'Export the audit trail (NDJSON or CSV), oldest first, streamed',
+  description: 'Takes the same filters as the query. NDJSON is one event per line, ready for SIEM ingestion.',
+  security: bearerSecurity,
+  request: { query: exportAuditQuerySchema },
+  responses: {
+    200: {
+      description: 'The events, streamed.',
+      content: { 'application/x-ndjson': { schema: z.string() }, 'text/csv': { schema: z.string() } },
+    },
     ...commonErrors,
   },
 });
@@ -48,5 +67,16 @@ export function auditRoutes(deps: AppDeps) {
   return createRouter()
     .openapi(listRoute, async (c) => c.json(await listAuditEvents(db, c.req.valid('query')), 200))
     .openapi(verifyRoute, async (c) => c.json(await verifyAuditChain(db), 200))
+    .openapi(exportRoute, (c) => {
+      const { format, ...filter } = c.req.valid('query');
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      return new Response(exportStream(db, filter, format), {
+        headers: {
+          'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+          'content-disposition': `attachment; filename="flagline-audit-${stamp}.${format}"`,
+          'x-request-id': c.get('requestId'),
+        },
+      });
+    })
     .openapi(getRoute, async (c) => c.json(await getAuditEvent(db, c.req.valid('param').id), 200));
 }

@@ -1,5 +1,5 @@
-import type { AuditEvent, AuditPage, ListAuditQuery } from '@flagline/core';
-import { and, asc, desc, eq, gte, lt } from 'drizzle-orm';
+import type { AuditEvent, AuditFilter, AuditPage, AuditVerification, ListAuditQuery } from '@flagline/core';
+import { and, asc, count, desc, eq, gt, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { auditEvents } from '../db/schema';
 import { decodeCursor, encodeCursor } from '../http/cursor';
@@ -16,24 +16,26 @@ const isIdCursor = (value: unknown): value is { i: string } => {
   return /^\d{1,19}$/.test(id) && BigInt(id) <= MAX_BIGINT;
 };
 
+/** The SQL conditions for the filters of design §3, shared by the query, the export and the CLI. */
+export function auditConditions(filter: AuditFilter): SQL | undefined {
+  return and(
+    filter.type ? eq(auditEvents.type, filter.type) : undefined,
+    filter.flagKey ? eq(auditEvents.flagKey, filter.flagKey) : undefined,
+    filter.environment ? eq(auditEvents.environment, filter.environment) : undefined,
+    filter.actorId ? eq(auditEvents.actorId, filter.actorId) : undefined,
+    filter.scheduleId ? eq(auditEvents.scheduleId, filter.scheduleId) : undefined,
+    filter.from ? gte(auditEvents.occurredAt, new Date(filter.from)) : undefined,
+    filter.to ? lt(auditEvents.occurredAt, new Date(filter.to)) : undefined,
+  );
+}
+
 /** Newest first, keyset-paginated on the event id, with every filter of design §3. */
 export async function listAuditEvents(db: Db, query: ListAuditQuery): Promise<AuditPage> {
   const beforeId = query.cursor ? BigInt(decodeCursor(query.cursor, isIdCursor).i) : undefined;
   const rows = await db
     .select()
     .from(auditEvents)
-    .where(
-      and(
-        query.type ? eq(auditEvents.type, query.type) : undefined,
-        query.flagKey ? eq(auditEvents.flagKey, query.flagKey) : undefined,
-        query.environment ? eq(auditEvents.environment, query.environment) : undefined,
-        query.actorId ? eq(auditEvents.actorId, query.actorId) : undefined,
-        query.scheduleId ? eq(auditEvents.scheduleId, query.scheduleId) : undefined,
-        query.from ? gte(auditEvents.occurredAt, new Date(query.from)) : undefined,
-        query.to ? lt(auditEvents.occurredAt, new Date(query.to)) : undefined,
-        beforeId === undefined ? undefined : lt(auditEvents.id, beforeId),
-      ),
-    )
+    .where(and(auditConditions(query), beforeId === undefined ? undefined : lt(auditEvents.id, beforeId)))
     .orderBy(desc(auditEvents.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
@@ -42,6 +44,33 @@ export async function listAuditEvents(db: Db, query: ListAuditQuery): Promise<Au
     items: page.map(toAuditEvent),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ i: last.id.toString() }) : null,
   };
+}
+
+export type AuditRow = typeof auditEvents.$inferSelect;
+
+/**
+ * Every matching event, oldest first, fetched in keyset batches: memory stays constant however long the trail is.
+ * Each batch is its own short query, so a slow reader never holds a transaction open.
+ */
+export async function* auditRowBatches(db: Db, filter: AuditFilter, batchSize = 2_000): AsyncGenerator<AuditRow[]> {
+  let afterId: bigint | undefined;
+  for (;;) {
+    const rows = await db
+      .select()
+      .from(auditEvents)
+      .where(and(auditConditions(filter), afterId === undefined ? undefined : gt(auditEvents.id, afterId)))
+      .orderBy(asc(auditEvents.id))
+      .limit(batchSize);
+    if (rows.length > 0) yield rows;
+    const last = rows.at(-1);
+    if (!last || rows.length < batchSize) return;
+    afterId = last.id;
+  }
+}
+
+export async function countAuditEvents(db: Db, filter: AuditFilter): Promise<number> {
+  const [row] = await db.select({ total: count() }).from(auditEvents).where(auditConditions(filter));
+  return row?.total ?? 0;
 }
 
 export async function getAuditEvent(db: Db, id: string): Promise<AuditEvent> {
@@ -54,28 +83,15 @@ export async function getAuditEvent(db: Db, id: string): Promise<AuditEvent> {
   return toAuditEvent(row);
 }
 
-export interface ChainVerification {
-  ok: boolean;
-  checked: number;
-  firstBrokenId: string | null;
-}
-
 /** Walks the hash chain in id order, in batches, and reports the first event whose hash does not match. */
 export async function verifyAuditChain(
   db: Db,
   onProgress?: (checked: number) => void,
   batchSize = 5_000,
-): Promise<ChainVerification> {
+): Promise<AuditVerification> {
   let checked = 0;
   let prevHash: string | null = null;
-  let afterId: bigint | undefined;
-  for (;;) {
-    const rows = await db
-      .select()
-      .from(auditEvents)
-      .where(afterId === undefined ? undefined : gte(auditEvents.id, afterId + 1n))
-      .orderBy(asc(auditEvents.id))
-      .limit(batchSize);
+  for await (const rows of auditRowBatches(db, {}, batchSize)) {
     for (const row of rows) {
       const event = toAuditEvent(row);
       const expected = chainHash(prevHash, {
@@ -95,8 +111,6 @@ export async function verifyAuditChain(
       checked++;
     }
     onProgress?.(checked);
-    const last = rows.at(-1);
-    if (!last || rows.length < batchSize) return { ok: true, checked, firstBrokenId: null };
-    afterId = last.id;
   }
+  return { ok: true, checked, firstBrokenId: null };
 }

@@ -70,6 +70,11 @@ export class AuditRecorder {
       })
       .returning();
     if (!row) throw new Error('audit insert returned no row');
+    // The webhook outbox, in the event's own transaction: a delivery exists exactly when the event committed.
+    await this.tx.execute(sql`
+      insert into webhook_deliveries (webhook_id, event_id)
+      select id, ${row.id} from webhooks
+      where deleted_at is null and (event_types is null or ${input.type} = any(event_types))`);
     const event = toAuditEvent(row);
     this.recorded.push(event);
     return event;

@@ -33,6 +33,19 @@ function hasAudience(payload: JWTPayload, audience: string): boolean {
 }
 
 /**
+ * An outage of the identity provider's key set is not a bad token: answering 401 would send clients to sign in again.
+ * jose throws a bare JOSEError only for a JWKS response it cannot use, and lets network errors through unwrapped.
+ */
+function isKeySetUnavailable(error: unknown): boolean {
+  if (!(error instanceof joseErrors.JOSEError)) return true;
+  return (
+    error instanceof joseErrors.JWKSTimeout ||
+    error instanceof joseErrors.JWKSInvalid ||
+    error.code === joseErrors.JOSEError.code
+  );
+}
+
+/**
  * Turns an Authorization header into a principal. API tokens are looked up once and cached in memory (the cache is
  * cleared whenever any instance announces a change, so a revoked token stops working everywhere at once); last-use
  * times are written in batches, off the request path.
@@ -127,6 +140,13 @@ export class Authenticator {
         ...(this.config.auth.issuer ? { issuer: this.config.auth.issuer } : {}),
       }));
     } catch (error) {
+      if (isKeySetUnavailable(error)) {
+        this.logger.warn({ err: error }, 'could not fetch the signing keys at AUTH_JWKS_URL');
+        throw new AppError(
+          'UNAVAILABLE',
+          'The signing keys for access tokens could not be fetched; try again shortly.',
+        );
+      }
       if (error instanceof joseErrors.JOSEError) throw unauthorized(`The access token was rejected: ${error.code}.`);
       throw error;
     }

@@ -119,6 +119,9 @@ export const auditEvents = pgTable(
     index('audit_events_type_id').on(table.type, table.id),
     index('audit_events_occurred_at').on(table.occurredAt),
     index('audit_events_flag_key_occurred_at').on(table.flagKey, table.occurredAt),
+    index('audit_events_environment_id').on(table.environment, table.id),
+    index('audit_events_actor_id_id').on(table.actorId, table.id),
+    index('audit_events_schedule_id_id').on(table.scheduleId, table.id),
   ],
 );
 
@@ -163,5 +166,43 @@ export const flagSchedules = pgTable(
       .where(sql`${table.status} = 'pending'`),
     index('flag_schedules_flag').on(table.flagId, table.environment, table.scheduledAt),
     index('flag_schedules_scheduled_at').on(table.scheduledAt, table.id),
+  ],
+);
+
+export const webhooks = pgTable('webhooks', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  url: text('url').notNull(),
+  description: text('description').notNull().default(''),
+  /** Event types to deliver; null delivers every type. */
+  eventTypes: text('event_types').array(),
+  secret: text('secret').notNull(),
+  createdBy: text('created_by'),
+  createdAt: createdAt(),
+  deletedAt: timestamp('deleted_at', { withTimezone: true }),
+});
+
+/** The outbox: one row per (webhook, event), written in the event's own transaction and sent after it commits. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+    webhookId: uuid('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: bigint('event_id', { mode: 'bigint' }).notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    lastStatusCode: integer('last_status_code'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    check('webhook_deliveries_status', sql`${table.status} in ('pending', 'delivered', 'failed')`),
+    index('webhook_deliveries_due').on(table.nextAttemptAt, table.id).where(sql`${table.status} = 'pending'`),
+    index('webhook_deliveries_webhook').on(table.webhookId, table.id),
   ],
 );

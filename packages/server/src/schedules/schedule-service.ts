@@ -1,4 +1,11 @@
-import type { CreateScheduleBody, ListSchedulesQuery, Schedule, SchedulePage, ScheduleStatus } from '@flagline/core';
+import {
+  type CreateScheduleBody,
+  instantInputSchema,
+  type ListSchedulesQuery,
+  type Schedule,
+  type SchedulePage,
+  type ScheduleStatus,
+} from '@flagline/core';
 import { and, asc, eq, gt, gte, lt, or } from 'drizzle-orm';
 import type { AuditRecorder } from '../audit/recorder';
 import type { Db, Tx } from '../db/client';
@@ -169,11 +176,11 @@ export async function cancelSchedule(
   });
 }
 
+/** `t` must be an instant PostgreSQL can read back (year 0 or 10000 would be a 500, not a 400). */
 const isScheduleCursor = (value: unknown): value is { t: string; i: string } =>
   typeof value === 'object' &&
   value !== null &&
-  typeof (value as { t?: unknown }).t === 'string' &&
-  !Number.isNaN(Date.parse((value as { t: string }).t)) &&
+  instantInputSchema.safeParse((value as { t?: unknown }).t).success &&
   UUID_PATTERN.test(String((value as { i?: unknown }).i));
 
 /** Schedules across flags in scheduled order (keyset on scheduledAt, id): the upcoming and the past. */

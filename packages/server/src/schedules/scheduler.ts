@@ -1,5 +1,6 @@
 import { and, eq, min, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { Alarm } from '../background/alarm';
 import type { Database, Unlisten } from '../db/client';
 import { flagSchedules } from '../db/schema';
 import type { UnitOfWorkDeps } from '../db/unit-of-work';
@@ -17,8 +18,7 @@ export interface SchedulerOptions extends ApplyOptions {
  */
 export class Scheduler {
   private stopped = true;
-  private wakeRequested = false;
-  private wakeUp: (() => void) | undefined;
+  private readonly alarm = new Alarm();
   private unlisten: Unlisten | undefined;
   private running: Promise<void> | undefined;
   private failures = 0;
@@ -44,13 +44,11 @@ export class Scheduler {
   }
 
   wake(): void {
-    this.wakeRequested = true;
-    this.wakeUp?.();
+    this.alarm.wake();
   }
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      this.wakeRequested = false;
       let delay: number;
       try {
         const summary = await runDuePass(this.deps, this.options);
@@ -63,7 +61,7 @@ export class Scheduler {
         delay = Math.min(this.options.pollMs, 100 * 2 ** Math.min(this.failures, 10));
         this.logger.error({ err: error, retryInMs: delay }, 'scheduler pass failed');
       }
-      if (!this.stopped && !this.wakeRequested) await this.sleep(delay);
+      if (!this.stopped) await this.alarm.sleep(delay);
     }
   }
 
@@ -75,19 +73,5 @@ export class Scheduler {
     if (row?.ms === null || row?.ms === undefined) return this.options.pollMs;
     // +1 ms: wake just after the due instant, not a hair before it.
     return Math.max(0, Math.min(this.options.pollMs, Math.ceil(Number(row.ms)) + 1));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        done();
-      };
-    });
   }
 }
