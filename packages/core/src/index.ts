@@ -1,5 +1,6 @@
 export * from './audit';
 export * from './common';
+export * from './delivery';
 export * from './environments';
 export * from './errors';
 export * from './evaluation';

@@ -8,12 +8,16 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { auditRoutes } from './audit/audit-routes';
+import { ChangeHub } from './delivery/change-hub';
+import { clientRoutes } from './delivery/client-routes';
 import { configRoutes } from './delivery/config-routes';
+import { ofrepRoutes } from './delivery/ofrep-routes';
 import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
 import type { AppEnv, Principal } from './http/context';
 import type { AppDeps } from './http/deps';
 import { AppError, sqlState } from './http/errors';
+import { httpDuration, observeSnapshot, registry } from './http/metrics';
 import { overrideRoutes } from './overrides/override-routes';
 import { scheduleRoutes } from './schedules/schedule-routes';
 import { tokenRoutes } from './tokens/token-routes';
@@ -123,6 +127,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     });
 
   app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    // routePath is the matched route's pattern, so label cardinality stays bounded.
+    httpDuration.observe(
+      { method: c.req.method, route: c.req.routePath, status: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    );
+  });
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
@@ -133,8 +146,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use((c, next) => (READ_METHODS.has(c.req.method) ? next() : limitBody(c, next)));
   app.use('/api/admin/*', authenticate(authorizeAdmin));
   app.use('/api/config/*', authenticate());
+  app.use('/api/client/*', authenticate());
+  app.use('/ofrep/*', authenticate());
   // Parse JSON bodies once, up front, so malformed JSON is INVALID_JSON rather than a validation message.
-  app.use('/api/*', async (c, next) => {
+  const parseJsonOnce = createMiddleware<AppEnv>(async (c, next) => {
     rejectNulInUrl(c.req.url);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /json/i.test(c.req.header('content-type') ?? '')) {
       let body: unknown;
@@ -149,6 +164,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     await next();
   });
 
+  app.use('/api/*', parseJsonOnce);
+  app.use('/ofrep/*', parseJsonOnce);
+
   app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
   app.get('/readyz', async (c) => {
     try {
@@ -161,7 +179,18 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return c.json({ status: 'ready', database: deps.database.kind, configVersion: snapshot.version });
   });
 
+  app.get('/metrics', async (c) => {
+    c.header('content-type', registry.contentType);
+    return c.body(await registry.metrics());
+  });
+
+  const hub = new ChangeHub(deps.snapshot);
+  observeSnapshot(() =>
+    deps.snapshot.ready ? { version: deps.snapshot.current.version, checkedAt: deps.snapshot.checkedAt } : undefined,
+  );
   app.route('/api/config', configRoutes(deps));
+  app.route('/api/client', clientRoutes(deps, hub, deps.config.sseHeartbeatMs));
+  app.route('/ofrep/v1', ofrepRoutes(deps));
   app.route('/api/admin', flagRoutes(deps));
   app.route('/api/admin', overrideRoutes(deps));
   app.route('/api/admin', environmentRoutes(deps));

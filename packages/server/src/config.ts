@@ -31,6 +31,7 @@ const envSchema = z.object({
   AUTH_VIEWER_GROUPS: list.default(['viewer', 'viewers']),
   OVERRIDE_RATE_LIMIT_PER_HOUR: integer(0, 1_000_000).default(100),
   SNAPSHOT_POLL_MS: integer(50, 3_600_000).default(1000),
+  SSE_HEARTBEAT_MS: integer(100, 300_000).default(15_000),
   SCHEDULER_ENABLED: z
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
     .transform((value) => value === 'true' || value === '1')
@@ -67,6 +68,8 @@ export interface Config {
   };
   overrideRateLimitPerHour: number;
   snapshotPollMs: number;
+  /** How often an idle SSE stream sends a heartbeat comment (keeps proxies from closing it). */
+  sseHeartbeatMs: number;
   scheduler: {
     /** Run the scheduler inside `serve` (a separate `flagline worker` runs it regardless). */
     enabled: boolean;
@@ -120,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     overrideRateLimitPerHour: value.OVERRIDE_RATE_LIMIT_PER_HOUR,
     snapshotPollMs: value.SNAPSHOT_POLL_MS,
+    sseHeartbeatMs: value.SSE_HEARTBEAT_MS,
     scheduler: {
       enabled: value.SCHEDULER_ENABLED,
       pollMs: value.SCHEDULER_POLL_MS,

@@ -2,6 +2,7 @@ import { environmentKeySchema, evaluatedFlagsSchema, publicFlagSchema } from '@f
 import { createRoute, z } from '@hono/zod-openapi';
 import { type AppDeps, resolveEnvironment } from '../http/deps';
 import { AppError, notFound } from '../http/errors';
+import { evaluations } from '../http/metrics';
 import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
 import type { EnvironmentSnapshot } from './snapshot';
 
@@ -46,6 +47,7 @@ export function configRoutes(deps: AppDeps) {
     .openapi(evaluateAllRoute, (c) => {
       const query = c.req.valid('query');
       const snapshot = environmentSnapshot(resolveEnvironment(c, query.environment));
+      evaluations.inc({ endpoint: 'config' }, snapshot.flags.size);
       c.header('content-type', 'application/json');
       // Already-serialised JSON; the cast keeps the route's typed response contract.
       return c.body(snapshot.evaluateAllJson(query.userId || undefined), 200) as unknown as ReturnType<

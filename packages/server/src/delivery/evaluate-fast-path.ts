@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { environmentKeySchema } from '@flagline/core';
 import type { Authenticator } from '../auth/authenticator';
+import { evaluations, httpDuration } from '../http/metrics';
 import type { SnapshotStore } from './snapshot';
 
 const PATH = '/api/config/flags';
@@ -42,13 +43,16 @@ export function createEvaluateFastPath(authenticator: Authenticator, snapshot: S
 
     const incomingId = request.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const started = performance.now();
     const body = environmentSnapshot.evaluateAllJson(userId || undefined);
+    evaluations.inc({ endpoint: 'config' }, environmentSnapshot.flags.size);
     response.writeHead(200, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
       'x-request-id': requestId,
     });
     response.end(body);
+    httpDuration.observe({ method: 'GET', route: PATH, status: '200' }, (performance.now() - started) / 1000);
     return true;
   };
 }

@@ -1,4 +1,5 @@
-import { type EvaluableFlag, evaluate, type OverrideType } from '@flagline/core';
+import { createHash } from 'node:crypto';
+import { type EvaluableFlag, evaluate, type OverrideType, type RulesetFlag, toRulesetFlag } from '@flagline/core';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Db, Unlisten } from '../db/client';
@@ -14,12 +15,39 @@ export class EnvironmentSnapshot {
   /** `"flagKey":` for each flag, encoded once per snapshot rather than once per request. */
   private readonly jsonKeys: string[];
 
+  private rulesetFlags: Map<string, { flag: RulesetFlag; json: string }> | undefined;
+  private ruleset: { json: string; etag: string } | undefined;
+
   constructor(
     readonly key: string,
     readonly flags: ReadonlyMap<string, SnapshotFlag>,
+    readonly version: number,
   ) {
     this.list = [...flags.values()];
     this.jsonKeys = this.list.map((flag) => `${JSON.stringify(flag.key)}:`);
+  }
+
+  /** Each flag as SDKs receive it, with its JSON (compared to find what changed between snapshots). */
+  rulesetFlagMap(): ReadonlyMap<string, { flag: RulesetFlag; json: string }> {
+    if (!this.rulesetFlags) {
+      this.rulesetFlags = new Map(
+        this.list.map((flag) => {
+          const rulesetFlag = toRulesetFlag(flag);
+          return [flag.key, { flag: rulesetFlag, json: JSON.stringify(rulesetFlag) }];
+        }),
+      );
+    }
+    return this.rulesetFlags;
+  }
+
+  /** The body of GET /api/client/flags and its entity tag, serialised once per snapshot, on first use. */
+  rulesetBody(): { json: string; etag: string } {
+    if (!this.ruleset) {
+      const flagsJson = [...this.rulesetFlagMap().values()].map((entry) => entry.json).join(',');
+      const json = `{"environment":${JSON.stringify(this.key)},"version":${this.version},"flags":[${flagsJson}]}`;
+      this.ruleset = { json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"` };
+    }
+    return this.ruleset;
   }
 
   /** `{ flagKey: boolean }` for one user. */
@@ -94,7 +122,9 @@ export async function loadSnapshot(db: Db): Promise<ConfigSnapshot> {
       return {
         version: state?.version ?? 0,
         loadedAt: new Date(),
-        environments: new Map([...byEnvironment].map(([key, map]) => [key, new EnvironmentSnapshot(key, map)])),
+        environments: new Map(
+          [...byEnvironment].map(([key, map]) => [key, new EnvironmentSnapshot(key, map, state?.version ?? 0)]),
+        ),
       };
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
@@ -109,6 +139,8 @@ export type SnapshotListener = (snapshot: ConfigSnapshot, previous: ConfigSnapsh
  */
 export class SnapshotStore {
   private snapshot: ConfigSnapshot | undefined;
+  /** When this instance last confirmed its snapshot is current (a refresh, or a version poll that found no change). */
+  checkedAt = new Date(0);
   private loading: Promise<void> | undefined;
   private dirty = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -168,6 +200,7 @@ export class SnapshotStore {
           const previous = this.snapshot;
           if (!previous || next.version >= previous.version) {
             this.snapshot = next;
+            this.checkedAt = next.loadedAt;
             if (previous) for (const listener of this.listeners) listener(next, previous);
           }
         } while (this.dirty);
@@ -192,5 +225,6 @@ export class SnapshotStore {
       .from(configState)
       .where(eq(configState.id, 1));
     if (row && (!this.snapshot || row.version !== this.snapshot.version)) await this.refresh();
+    else this.checkedAt = new Date();
   }
 }

@@ -4,6 +4,7 @@ import type { AuditRecorder } from '../audit/recorder';
 import type { Tx } from '../db/client';
 import { flagSchedules, flagStates } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import { scheduleLateness, schedulesProcessed } from '../http/metrics';
 import { dueAt, type ScheduleRow, toSchedule } from './schedule-store';
 
 export const SYSTEM_CONTEXT: ChangeContext = {
@@ -83,6 +84,9 @@ async function applyOne(tx: Tx, audit: AuditRecorder, schedule: ScheduleRow): Pr
     .where(eq(flagSchedules.id, schedule.id))
     .returning();
   if (!applied) throw new Error(`schedule ${schedule.id} vanished while being applied`);
+  scheduleLateness.observe(
+    Math.max(0, appliedAt.getTime() - (schedule.nextRetryAt ?? schedule.scheduledAt).getTime()) / 1000,
+  );
   await audit.record({
     type: 'flag_schedule.applied',
     environment: schedule.environment,
@@ -207,5 +211,8 @@ export async function runDuePass(deps: UnitOfWorkDeps, options: ApplyOptions): P
     }
   }
   summary.durationMs = Math.round((performance.now() - started) * 100) / 100;
+  if (summary.applied) schedulesProcessed.inc({ outcome: 'applied' }, summary.applied);
+  if (summary.retried) schedulesProcessed.inc({ outcome: 'retried' }, summary.retried);
+  if (summary.failed) schedulesProcessed.inc({ outcome: 'failed' }, summary.failed);
   return summary;
 }

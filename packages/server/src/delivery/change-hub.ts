@@ -1,0 +1,76 @@
+import type { RulesetChange } from '@flagline/core';
+import type { ConfigSnapshot, EnvironmentSnapshot, SnapshotStore } from './snapshot';
+
+const HISTORY = 200;
+
+interface HistoryEntry {
+  from: number;
+  to: number;
+  change: RulesetChange;
+}
+
+export type ChangeListener = (change: RulesetChange) => void;
+
+/** What changed in one environment between two snapshots: changed flags in full, deleted ones by key. */
+export function diffEnvironment(previous: EnvironmentSnapshot | undefined, next: EnvironmentSnapshot, version: number) {
+  const before = previous?.rulesetFlagMap() ?? new Map();
+  const after = next.rulesetFlagMap();
+  const changed = [...after.values()].filter((entry) => before.get(entry.flag.key)?.json !== entry.json);
+  const deleted = [...before.keys()].filter((key) => !after.has(key));
+  return { version, changed: changed.map((entry) => entry.flag), deleted };
+}
+
+/**
+ * Turns snapshot refreshes into per-environment change events for the SSE stream, and keeps the last few so a client
+ * reconnecting with Last-Event-ID can catch up without downloading the whole ruleset again.
+ */
+export class ChangeHub {
+  private readonly listeners = new Map<string, Set<ChangeListener>>();
+  private readonly history = new Map<string, HistoryEntry[]>();
+
+  constructor(snapshots: SnapshotStore) {
+    snapshots.onChange((next, previous) => this.publish(next, previous));
+  }
+
+  subscribe(environment: string, listener: ChangeListener): () => void {
+    const set = this.listeners.get(environment) ?? new Set();
+    this.listeners.set(environment, set);
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  get connections(): number {
+    let total = 0;
+    for (const set of this.listeners.values()) total += set.size;
+    return total;
+  }
+
+  /**
+   * The changes since `version` up to `current`, when this instance saw them all; undefined when it cannot tell
+   * (too old, or from before this process started) and the client must take a full snapshot.
+   */
+  changesSince(environment: string, version: number, current: number): RulesetChange[] | undefined {
+    if (version === current) return [];
+    const entries = this.history.get(environment) ?? [];
+    const start = entries.findIndex((entry) => entry.from === version);
+    if (start === -1) return undefined;
+    const chain = entries.slice(start);
+    for (let i = 1; i < chain.length; i++) if (chain[i]?.from !== chain[i - 1]?.to) return undefined;
+    if (chain.at(-1)?.to !== current) return undefined;
+    return chain
+      .map((entry) => entry.change)
+      .filter((change) => change.changed.length > 0 || change.deleted.length > 0);
+  }
+
+  private publish(next: ConfigSnapshot, previous: ConfigSnapshot): void {
+    for (const [environment, snapshot] of next.environments) {
+      const change = diffEnvironment(previous.environments.get(environment), snapshot, next.version);
+      const entries = this.history.get(environment) ?? [];
+      this.history.set(environment, entries);
+      entries.push({ from: previous.version, to: next.version, change });
+      if (entries.length > HISTORY) entries.shift();
+      if (change.changed.length === 0 && change.deleted.length === 0) continue;
+      for (const listener of this.listeners.get(environment) ?? []) listener(change);
+    }
+  }
+}

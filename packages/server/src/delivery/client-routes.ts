@@ -1,0 +1,118 @@
+import { environmentKeySchema, type RulesetChange, rulesetSchema } from '@flagline/core';
+import { createRoute, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { type AppDeps, resolveEnvironment } from '../http/deps';
+import { AppError } from '../http/errors';
+import { sseConnections } from '../http/metrics';
+import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
+import type { ChangeHub } from './change-hub';
+
+const tags = ['Delivery'];
+const environmentQuery = z.object({ environment: environmentKeySchema.optional() });
+
+const rulesetRoute = createRoute({
+  method: 'get',
+  path: '/flags',
+  tags,
+  summary: "The environment's ruleset for local evaluation",
+  description: 'Flags, states and overrides. Send If-None-Match with the last ETag: 304 when nothing changed.',
+  security: bearerSecurity,
+  request: { query: environmentQuery },
+  responses: {
+    200: jsonContent(rulesetSchema, 'The ruleset.'),
+    304: { description: 'Not modified since the ETag in If-None-Match.' },
+    ...commonErrors,
+    ...notFoundError,
+  },
+});
+
+const streamRoute = createRoute({
+  method: 'get',
+  path: '/stream',
+  tags,
+  summary: 'Live changes (Server-Sent Events)',
+  description:
+    'Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Comment lines are heartbeats.',
+  security: bearerSecurity,
+  request: { query: environmentQuery },
+  responses: {
+    200: { description: 'An event stream.', content: { 'text/event-stream': { schema: z.string() } } },
+    ...commonErrors,
+    ...notFoundError,
+  },
+});
+
+/** ETags in If-None-Match, which may list several and mark them weak. */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+export function clientRoutes(deps: AppDeps, hub: ChangeHub, heartbeatMs: number) {
+  const environmentSnapshot = (environment: string) => {
+    const snapshot = deps.snapshot.current.environments.get(environment);
+    if (!snapshot) throw new AppError('NOT_FOUND', `Environment "${environment}" does not exist.`);
+    return snapshot;
+  };
+  return createRouter()
+    .openapi(rulesetRoute, (c) => {
+      const { json, etag } = environmentSnapshot(resolveEnvironment(c, c.req.valid('query').environment)).rulesetBody();
+      c.header('etag', etag);
+      c.header('cache-control', 'no-cache');
+      if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+      c.header('content-type', 'application/json');
+      return c.body(json, 200) as unknown as ReturnType<typeof c.json<z.infer<typeof rulesetSchema>, 200>>;
+    })
+    .openapi(streamRoute, (c) => {
+      const environment = resolveEnvironment(c, c.req.valid('query').environment);
+      environmentSnapshot(environment);
+      const lastEventId = Number.parseInt(c.req.header('last-event-id') ?? '', 10);
+      return streamSSE(c, async (stream) => {
+        const queue: RulesetChange[] = [];
+        let wake: (() => void) | undefined;
+        const unsubscribe = hub.subscribe(environment, (change) => {
+          queue.push(change);
+          wake?.();
+        });
+        sseConnections.inc();
+        let closed = false;
+        stream.onAbort(() => {
+          closed = true;
+          wake?.();
+        });
+        try {
+          const current = environmentSnapshot(environment);
+          const missed = Number.isInteger(lastEventId)
+            ? hub.changesSince(environment, lastEventId, current.version)
+            : undefined;
+          if (missed) {
+            for (const change of missed) {
+              await stream.writeSSE({ event: 'change', id: String(change.version), data: JSON.stringify(change) });
+            }
+          } else {
+            await stream.writeSSE({ event: 'snapshot', id: String(current.version), data: current.rulesetBody().json });
+          }
+          while (!closed) {
+            const next = queue.shift();
+            if (next !== undefined) {
+              await stream.writeSSE({ event: 'change', id: String(next.version), data: JSON.stringify(next) });
+              continue;
+            }
+            const timedOut = await new Promise<boolean>((resolve) => {
+              const timer = setTimeout(() => resolve(true), heartbeatMs);
+              wake = () => {
+                clearTimeout(timer);
+                resolve(false);
+              };
+            });
+            wake = undefined;
+            if (timedOut && !closed) await stream.write(': heartbeat\n\n');
+          }
+        } finally {
+          sseConnections.dec();
+          unsubscribe();
+        }
+      });
+    });
+}
