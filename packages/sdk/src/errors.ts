@@ -1,0 +1,25 @@
+import type { ErrorBody, ErrorCode } from '@flagline/core';
+
+/** An error answer from the Flagline API, in the API's own error shape. */
+export class FlaglineApiError extends Error {
+  override name = 'FlaglineApiError';
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | 'NETWORK',
+    message: string,
+    readonly details: Record<string, unknown> | undefined,
+    readonly requestId: string | undefined,
+  ) {
+    super(message);
+  }
+
+  static fromBody(status: number, body: Partial<ErrorBody> | undefined): FlaglineApiError {
+    return new FlaglineApiError(
+      status,
+      body?.error ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED'),
+      body?.message ?? `HTTP ${status}`,
+      body?.details,
+      body?.requestId,
+    );
+  }
+}
