@@ -18,6 +18,7 @@ import type { AppEnv, Principal } from './http/context';
 import type { AppDeps } from './http/deps';
 import { AppError, sqlState } from './http/errors';
 import { httpDuration, observeSnapshot, registry } from './http/metrics';
+import { mountWebUi } from './http/web-ui';
 import { overrideRoutes } from './overrides/override-routes';
 import { scheduleRoutes } from './schedules/schedule-routes';
 import { tokenRoutes } from './tokens/token-routes';
@@ -213,6 +214,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     },
   });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Flagline API' }));
+
+  if (!mountWebUi(app)) {
+    app.get('/', (c) =>
+      c.html(
+        '<!doctype html><title>Flagline</title><p>Flagline is running. The admin UI is not built: run <code>npm install</code> (or <code>npm run build -w @flagline/web</code>). API reference: <a href="/docs">/docs</a>.</p>',
+      ),
+    );
+  }
 
   app.notFound((c) => {
     const id = c.get('requestId') ?? 'unknown';
