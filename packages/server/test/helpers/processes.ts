@@ -59,6 +59,12 @@ export interface FlaglineProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
 }
 
+/**
+ * How long a process may take to start or finish a command. Generous because a busy CI box (or several suites on two
+ * cores) can slow a cold start tenfold; a hung child is still killed when it runs out.
+ */
+export const PROCESS_TIMEOUT_MS = 120_000;
+
 const running = new Set<FlaglineProcess>();
 
 export function spawnFlagline(args: string[], env: Record<string, string>): FlaglineProcess {
@@ -112,7 +118,7 @@ export function spawnFlagline(args: string[], env: Record<string, string>): Flag
 export async function runFlagline(
   args: string[],
   env: Record<string, string>,
-  timeoutMs = 60_000,
+  timeoutMs = PROCESS_TIMEOUT_MS,
 ): Promise<Exit & { stdout: string; stderr: string }> {
   const flagline = spawnFlagline(args, env);
   const timer = setTimeout(() => flagline.child.kill('SIGKILL'), timeoutMs);
@@ -132,7 +138,11 @@ export async function killAllFlaglines(): Promise<void> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `url` until it answers 200; fails early if the process exits, and after `timeoutMs`. */
-export async function waitForHealthy(flagline: FlaglineProcess, url: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForHealthy(
+  flagline: FlaglineProcess,
+  url: string,
+  timeoutMs = PROCESS_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (flagline.hasExited()) {
@@ -159,7 +169,7 @@ export interface StartedServer {
 }
 
 /** `flagline serve` on a free port, resolved once /healthz answers. */
-export async function startServe(env: Record<string, string>, timeoutMs = 60_000): Promise<StartedServer> {
+export async function startServe(env: Record<string, string>, timeoutMs = PROCESS_TIMEOUT_MS): Promise<StartedServer> {
   const port = await freePort();
   const flagline = spawnFlagline(['serve'], { ...env, PORT: String(port), HOST: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
