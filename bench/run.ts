@@ -1,6 +1,12 @@
+import { benchDelivery } from './delivery';
 import { benchEvaluate } from './evaluate';
+import { benchSchedules } from './schedules';
 
-const benchmarks: Record<string, () => Promise<void>> = { evaluate: benchEvaluate };
+const benchmarks: Record<string, () => Promise<void>> = {
+  evaluate: benchEvaluate,
+  schedules: benchSchedules,
+  delivery: benchDelivery,
+};
 
 const requested = process.argv.slice(2);
 const names = requested.length > 0 ? requested : Object.keys(benchmarks);

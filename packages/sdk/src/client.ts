@@ -17,6 +17,7 @@ import type {
   ListSchedulesQuery,
   Override,
   OverrideList,
+  PrincipalView,
   PublicFlag,
   Ruleset,
   Schedule,
@@ -202,7 +203,11 @@ export class FlaglineClient {
     return response.body;
   }
 
-  // Environments, tokens, webhooks
+  // Who am I, environments, tokens, webhooks
+  /** The role, bound environment and audit actor of this client's token. */
+  me() {
+    return this.request<PrincipalView>('GET', '/api/admin/me');
+  }
   listEnvironments() {
     return this.request<{ items: Environment[] }>('GET', '/api/admin/environments');
   }

@@ -55,6 +55,8 @@ export class FlaglineProvider implements Provider {
   private abort: AbortController | undefined;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private streamLoop: Promise<void> | undefined;
+  /** Ends the reconnect backoff early (on close). */
+  private wake: (() => void) | undefined;
 
   constructor(options: FlaglineProviderOptions) {
     const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
@@ -76,17 +78,30 @@ export class FlaglineProvider implements Provider {
 
   async initialize(): Promise<void> {
     this.closed = false;
-    const result = await this.client.getRuleset();
-    if (result) this.replace(result.ruleset, result.etag, false);
-    if (this.options.streaming) this.streamLoop = this.followStream();
-    else this.startPolling();
+    try {
+      const result = await this.client.getRuleset();
+      if (result) this.replace(result.ruleset, result.etag, false);
+    } catch (error) {
+      // Reported as PROVIDER_ERROR by the SDK; keep trying in the background and announce PROVIDER_READY once the
+      // ruleset has loaded, so an application started while Flagline is down recovers on its own.
+      this.stale = true;
+      this.follow();
+      throw error;
+    }
+    this.follow();
   }
 
   async onClose(): Promise<void> {
     this.closed = true;
     this.abort?.abort();
+    this.wake?.();
     this.stopPolling();
     await this.streamLoop;
+  }
+
+  private follow(): void {
+    if (this.options.streaming) this.streamLoop = this.followStream();
+    else this.startPolling();
   }
 
   async resolveBooleanEvaluation(
@@ -190,6 +205,11 @@ export class FlaglineProvider implements Provider {
     while (!this.closed) {
       this.abort = new AbortController();
       try {
+        // Never loaded (the first fetch failed): load the ruleset before announcing that the provider is ready.
+        if (this.version < 0) {
+          const result = await this.client.getRuleset();
+          if (result) this.replace(result.ruleset, result.etag, true);
+        }
         const response = await this.options.fetch(`${this.options.url.replace(/\/+$/, '')}/api/client/stream`, {
           headers: {
             authorization: `Bearer ${this.options.token}`,
@@ -211,7 +231,14 @@ export class FlaglineProvider implements Provider {
         if (this.closed) return;
         this.markStale(`Lost the Flagline stream: ${error instanceof Error ? error.message : String(error)}`);
         this.startPolling();
-        await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay * 0.2));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay + Math.random() * delay * 0.2);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
         delay = Math.min(this.options.maxReconnectMs, delay * 2);
       }
     }
@@ -231,9 +258,13 @@ export class FlaglineProvider implements Provider {
   private async poll(): Promise<void> {
     try {
       const result = await this.client.getRuleset(this.etag ? { etag: this.etag } : {});
+      if (!this.pollTimer) return; // the stream came back meanwhile and is newer than this answer
       if (result) this.replace(result.ruleset, result.etag, true);
       if (!this.options.streaming) this.markFresh();
     } catch (error) {
+      if (this.closed || !this.pollTimer) return;
+      // Not fresh any more: the next successful poll (or stream) announces PROVIDER_READY again.
+      this.stale = true;
       this.events.emit(ProviderEvents.Error, {
         message: `Could not refresh flags: ${error instanceof Error ? error.message : String(error)}`,
       });

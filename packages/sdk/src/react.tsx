@@ -51,7 +51,8 @@ export function FlaglineProvider({ url, token, userId, children, fetch: fetchImp
           if (!response.ok || !response.body) throw new Error(`stream answered HTTP ${response.status}`);
           delay = 500;
           for await (const event of readServerSentEvents(response.body)) {
-            if (event.event === 'change') await load();
+            // The snapshot on connect covers a change made between the first load and the stream connecting.
+            if (event.event === 'change' || event.event === 'snapshot') await load();
           }
         } catch {
           if (!active) return;

@@ -3,11 +3,13 @@ import { Scalar } from '@scalar/hono-api-reference';
 import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { auditRoutes } from './audit/audit-routes';
+import { meRoutes } from './auth/me-routes';
 import { ChangeHub } from './delivery/change-hub';
 import { clientRoutes } from './delivery/client-routes';
 import { configRoutes } from './delivery/config-routes';
@@ -145,6 +147,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   // Reading `body` makes the Node adapter build a full Request; reads have no body, so skip it on the hot path.
   app.use((c, next) => (READ_METHODS.has(c.req.method) ? next() : limitBody(c, next)));
+  // Browser apps on other origins evaluate flags with a bearer token (no cookies), so any origin may call these.
+  const evaluationCors = cors({
+    origin: '*',
+    allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'Last-Event-ID'],
+    exposeHeaders: ['ETag', 'X-Request-Id'],
+    maxAge: 600,
+  });
+  app.use('/api/config/*', evaluationCors);
+  app.use('/api/client/*', evaluationCors);
+  app.use('/ofrep/*', evaluationCors);
   app.use('/api/admin/*', authenticate(authorizeAdmin));
   app.use('/api/config/*', authenticate());
   app.use('/api/client/*', authenticate());
@@ -192,6 +204,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/config', configRoutes(deps));
   app.route('/api/client', clientRoutes(deps, hub, deps.config.sseHeartbeatMs));
   app.route('/ofrep/v1', ofrepRoutes(deps));
+  app.route('/api/admin', meRoutes());
   app.route('/api/admin', flagRoutes(deps));
   app.route('/api/admin', overrideRoutes(deps));
   app.route('/api/admin', environmentRoutes(deps));
