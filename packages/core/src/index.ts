@@ -5,6 +5,7 @@ export * from './environments';
 export * from './errors';
 export * from './evaluation';
 export * from './flags';
+export * from './me';
 export * from './murmur3';
 export * from './overrides';
 export * from './schedules';

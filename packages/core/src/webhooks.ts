@@ -6,6 +6,8 @@ export const webhookUrlSchema = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .max(2000)
   .refine((value) => {
+    // Zod runs this refinement even when the URL check above failed: an unparseable value is that check's to report.
+    if (!URL.canParse(value)) return true;
     const url = new URL(value);
     return url.username === '' && url.password === '';
   }, 'must not contain credentials; the signature authenticates deliveries');

@@ -1,0 +1,412 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FlaglineClient } from '@flagline/sdk';
+import { loadConfig, startServer } from '@flagline/server';
+import pino from 'pino';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The admin UI end to end: a real server (in-memory PGlite, the scheduler running) serving the built UI, driven in
+ * Debian's Chromium. Tests run in order and share one browser; each saves screenshots for a person to look at.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+const webDir = fileURLToPath(new URL('..', import.meta.url));
+const distIndex = join(webDir, 'dist', 'index.html');
+const screenshotDir = join(webDir, 'e2e', 'screenshots');
+const TIME_ZONE = 'America/New_York';
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+/** The newest modification time under a directory (to notice a dist older than its sources). */
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
+}
+
+/** `npm install` builds the UI (the root's prepare script); rebuild here only when dist is missing or stale. */
+function ensureBuilt(): void {
+  const sources = Math.max(newestMtime(join(webDir, 'src')), newestMtime(join(webDir, 'index.html')));
+  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sources) return;
+  try {
+    execFileSync('npm', ['run', 'build'], { cwd: webDir, stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(
+      `The admin UI is not built (${distIndex} is missing or older than packages/web/src) and building it failed. ` +
+        `Run "npm run build -w @flagline/web" and read its output.\n${String(error)}`,
+    );
+  }
+  if (!existsSync(distIndex)) {
+    throw new Error(`The admin UI build produced no ${distIndex}; run "npm run build -w @flagline/web".`);
+  }
+}
+
+let server: { url: string; close(): Promise<void> };
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+const secrets = { releaseManager: '', auditor: '' };
+
+async function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  const context = await browser.newContext({ viewport, timezoneId: TIME_ZONE, locale: 'en-US', acceptDownloads: true });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  // Let relative times and the live indicator settle, and take the whole page.
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.goto(server.url);
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Flags', exact: true }).waitFor();
+}
+
+async function go(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+}
+
+/** The value an <input type="datetime-local" step="1"> takes for now + ms, in the page's time zone. */
+function localInputIn(page: Page, ms: number): Promise<string> {
+  return page.evaluate((offset) => {
+    const date = new Date(Date.now() + offset);
+    const pad = (value: number) => String(value).padStart(2, '0');
+    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(
+      date.getMinutes(),
+    )}:${pad(date.getSeconds())}`;
+  }, ms);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium).`);
+  }
+  ensureBuilt();
+  mkdirSync(screenshotDir, { recursive: true });
+  server = await startServer(
+    loadConfig({
+      FLAGLINE_DATA_DIR: 'memory:',
+      PORT: '0',
+      FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN,
+      LOG_LEVEL: 'silent',
+      SCHEDULER_POLL_MS: '500',
+    }),
+    pino({ level: 'silent' }),
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
+  await server?.close();
+});
+
+describe('admin UI in Chromium', () => {
+  let page: Page;
+
+  it('signs in with a token, explaining a bad one', async () => {
+    page = await newPage(DESKTOP);
+    await page.goto(server.url);
+    await page.getByRole('heading', { name: 'Sign in to Flagline' }).waitFor();
+    await shot(page, 'desktop-sign-in');
+    await page.getByLabel('Token').fill('not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('The token is not valid');
+
+    await signIn(page, ADMIN_TOKEN);
+    await expect.poll(() => page.locator('.identity').textContent()).toContain('FLAGLINE_ADMIN_TOKEN');
+    expect(await page.evaluate(() => sessionStorage.getItem('flagline.token'))).toBe(ADMIN_TOKEN);
+    // A reload keeps the session (sessionStorage), and lands on the same page.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Flags', exact: true }).waitFor();
+  });
+
+  it('creates an admin and a viewer token, each secret shown once with a copy button', async () => {
+    await go(page, 'Tokens');
+    await page.getByRole('heading', { name: 'Create a token' }).waitFor();
+    for (const [name, role, key] of [
+      ['release-manager', 'admin', 'releaseManager'],
+      ['auditor', 'viewer', 'auditor'],
+    ] as const) {
+      await page.getByLabel('Name', { exact: true }).fill(name);
+      await page.getByLabel('Role', { exact: true }).selectOption(role);
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const secret = page.getByTestId('secret');
+      await secret.waitFor();
+      secrets[key] = await secret.inputValue();
+      expect(secrets[key]).toMatch(/^fl_/);
+      await expect.poll(() => page.locator(`tr[data-token="${name}"]`).count()).toBe(1);
+      if (key === 'auditor') {
+        await page.getByRole('button', { name: 'Copy', exact: true }).click();
+        await expect.poll(() => page.locator('.secret [role="status"]').textContent()).toMatch(/Copied|Copy failed/);
+        await shot(page, 'desktop-tokens');
+      }
+      await page.getByRole('button', { name: 'I have stored it' }).click();
+      await expect.poll(() => page.getByTestId('secret').count()).toBe(0);
+    }
+    // The changes below are made as release-manager, so the audit trail must name it.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, secrets.releaseManager);
+    await expect.poll(() => page.locator('.identity').textContent()).toContain('release-manager');
+  });
+
+  it('creates a flag, shows field errors from the API, and toggles it with a confirmation in production', async () => {
+    await page.getByLabel('Key', { exact: true }).fill('Bad Key');
+    await page.getByRole('button', { name: 'Create flag' }).click();
+    await expect.poll(() => page.locator('.field-error').first().textContent()).toContain('lowercase');
+    expect(await page.getByLabel('Key', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+
+    await page.getByLabel('Key', { exact: true }).fill('new-checkout');
+    await page.getByLabel('Description (optional)').fill('The new checkout flow');
+    await page.getByRole('button', { name: 'Create flag' }).click();
+    const row = page.locator('tr[data-flag="new-checkout"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('0%');
+
+    const toggle = page.getByRole('switch', { name: 'new-checkout enabled in production' });
+    expect(await toggle.getAttribute('aria-checked')).toBe('false');
+    await toggle.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('in production');
+    await dialog.getByRole('button', { name: 'Turn on' }).click();
+    await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('true');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+
+    // The environment switcher: development has its own state, and toggles there need no confirmation.
+    await page.getByLabel('Environment', { exact: true }).selectOption('development');
+    const devToggle = page.getByRole('switch', { name: 'new-checkout enabled in development' });
+    expect(await devToggle.getAttribute('aria-checked')).toBe('false');
+    // Keyboard: the switch is a focusable button that Space toggles.
+    await devToggle.focus();
+    await page.keyboard.press('Space');
+    await expect.poll(() => devToggle.getAttribute('aria-checked')).toBe('true');
+    expect(await dialog.isVisible()).toBe(false);
+    await page.getByLabel('Environment', { exact: true }).selectOption('production');
+    await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('true');
+  });
+
+  it('reflects a change made elsewhere within 2 s, without a reload', async () => {
+    const otherAdmin = new FlaglineClient({ url: server.url, token: ADMIN_TOKEN });
+    const row = page.locator('tr[data-flag="new-checkout"]');
+    await otherAdmin.updateFlag('new-checkout', { rolloutPercentage: 20 }, { environment: 'production' });
+    const started = Date.now();
+    await expect.poll(() => row.textContent(), { timeout: 2000, interval: 50 }).toContain('20%');
+    expect(Date.now() - started).toBeLessThan(2000);
+    await shot(page, 'desktop-flags');
+  });
+
+  it('adds an override, schedules changes, cancels one and watches another apply live', async () => {
+    await page.locator('tr[data-flag="new-checkout"]').getByRole('link', { name: 'new-checkout' }).click();
+    await page.getByRole('heading', { name: 'State in production' }).waitFor();
+
+    await page.getByLabel('User id').fill('user-42');
+    await page.getByRole('radio', { name: 'Include' }).check();
+    await page.getByLabel('Reason', { exact: true }).fill('beta tester');
+    await page.getByRole('button', { name: 'Add override' }).click();
+    const override = page.locator('tr[data-user="user-42"]');
+    await override.waitFor();
+    expect(await override.textContent()).toContain('beta tester');
+
+    // The picker names its time zone and previews the instant in UTC.
+    const when = page.getByLabel(/^Date and time/);
+    expect(await page.locator('label', { hasText: 'Date and time' }).textContent()).toContain(TIME_ZONE);
+    await when.fill('2031-07-01T09:30:00');
+    await expect.poll(() => page.getByTestId('utc-preview').textContent()).toBe('2031-07-01 13:30:00 UTC');
+
+    const schedule = async (setWhen: () => Promise<void>, enabled: 'keep' | 'on' | 'off', rollout: string) => {
+      await setWhen();
+      await page.getByLabel('Enabled', { exact: true }).selectOption(enabled);
+      await page.getByLabel('Rollout %', { exact: true }).fill(rollout);
+      await page.getByRole('button', { name: 'Schedule change' }).click();
+      await page.locator('.notice-success', { hasText: 'Scheduled' }).waitFor();
+    };
+    // One to cancel (tomorrow), one that stays pending (in an hour), and one 3 s ahead that must apply.
+    await schedule(() => page.getByRole('button', { name: 'In 1 day' }).click(), 'off', '');
+    await schedule(() => page.getByRole('button', { name: 'In 1 hour' }).click(), 'keep', '100');
+    await schedule(async () => when.fill(await localInputIn(page, 3000)), 'keep', '50');
+    const pending = page.locator('#schedules tr[data-status="pending"]');
+    await expect.poll(() => pending.count()).toBe(3);
+
+    const tomorrow = pending.filter({ hasText: 'turn off' });
+    await tomorrow.getByRole('button', { name: /^Cancel the turn off change/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Cancel the change' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await page.getByRole('button', { name: /^Cancelled/ }).click();
+    await expect.poll(() => page.locator('#schedules tr[data-status="cancelled"]').count()).toBe(1);
+
+    // The scheduler applies the 3 s schedule; the page shows it without a reload.
+    const rollout = page.getByLabel('Rollout percentage', { exact: true });
+    await expect.poll(() => rollout.inputValue(), { timeout: 15_000, interval: 100 }).toBe('50');
+    await page.getByRole('button', { name: /^Applied/ }).click();
+    await expect.poll(() => page.locator('#schedules tr[data-status="applied"]').count()).toBe(1);
+    await page.getByRole('button', { name: /^Pending/ }).click();
+    await expect.poll(() => pending.count()).toBe(1);
+    // The timeline: created, turned on, 20 %, 50 % applied — and the pending 100 % ahead.
+    await expect.poll(() => page.locator('.timeline .marker-applied').count()).toBe(1);
+    expect(await page.locator('.timeline .marker-scheduled').count()).toBe(1);
+    expect(await page.locator('.timeline .marker').count()).toBeGreaterThanOrEqual(5);
+    await shot(page, 'desktop-flag');
+  });
+
+  it('lists upcoming schedules across flags, soonest first', async () => {
+    await go(page, 'Schedules');
+    await page.getByRole('heading', { name: 'Upcoming schedules' }).waitFor();
+    const rows = page.locator('tr[data-status="pending"]');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('rollout 100%');
+    await shot(page, 'desktop-schedules');
+  });
+
+  it('shows every change on the audit page with the right actor, verifies the chain and exports', async () => {
+    await go(page, 'Audit');
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    const event = (type: string) => page.locator(`li.event[data-event-type="${type}"]`);
+    await event('flag_schedule.applied').first().waitFor();
+    for (const type of ['flag.created', 'flag_override.set', 'flag_schedule.created', 'flag_schedule.cancelled']) {
+      await expect.poll(() => event(type).first().textContent()).toContain('release-manager (token)');
+    }
+    const updatedBy = (actor: string) => event('flag.updated').filter({ hasText: actor });
+    expect(await updatedBy('release-manager (token)').count()).toBe(2);
+    expect(await updatedBy('release-manager (token)').filter({ hasText: 'in development' }).count()).toBe(1);
+    expect(await event('flag.updated').filter({ hasText: 'by FLAGLINE_ADMIN_TOKEN' }).count()).toBe(1);
+    expect(await event('flag_schedule.applied').textContent()).toContain('by system (scheduler)');
+    expect(await event('flag_schedule.created').count()).toBe(3);
+    // Field-level diff: the toggle's before/after.
+    const toggled = updatedBy('release-manager (token)').filter({ hasText: 'in production' });
+    expect(await toggled.locator('table.diff').textContent()).toMatch(/enabled\s*false\s*true/);
+    await expect.poll(() => page.locator('.chain').textContent()).toContain('Hash chain intact');
+
+    await page.getByLabel('Event type').selectOption('flag_schedule.cancelled');
+    await expect.poll(() => page.locator('li.event').count()).toBe(1);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => page.locator('li.event').count()).toBeGreaterThan(5);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'NDJSON' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^flagline-audit-.*\.ndjson$/);
+    const lines = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n');
+    const types = lines.map((line) => (JSON.parse(line) as { type: string }).type);
+    expect(types).toEqual(expect.arrayContaining(['flag.created', 'flag_schedule.applied', 'flag_schedule.cancelled']));
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV' }).click()]);
+    expect(csv.suggestedFilename()).toMatch(/\.csv$/);
+    expect(readFileSync(await csv.path(), 'utf8').split('\n')[0]).toContain('type');
+    await shot(page, 'desktop-audit');
+  });
+
+  it('creates a webhook and shows its delivery status', async () => {
+    await go(page, 'Webhooks');
+    await page.getByLabel('URL').fill('http://127.0.0.1:9/flagline-hook');
+    await page.getByLabel('Description (optional)').fill('Nothing listens here: deliveries retry');
+    await page.getByRole('checkbox', { name: 'flag.updated' }).check();
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.getByTestId('secret').waitFor();
+    await expect.poll(() => page.locator('.webhooks li').count()).toBe(1);
+    expect(await page.locator('.webhooks li').textContent()).toContain('Events: flag.updated');
+    await shot(page, 'desktop-webhooks');
+  });
+
+  it('gives a viewer token no write controls anywhere', async () => {
+    const viewer = await newPage(DESKTOP);
+    await signIn(viewer, secrets.auditor);
+    await viewer.getByRole('note').filter({ hasText: 'Read-only' }).waitFor();
+    await viewer.locator('tr[data-flag="new-checkout"]').waitFor();
+    expect(await viewer.getByRole('switch').count()).toBe(0);
+    expect(await viewer.getByRole('heading', { name: 'Create a flag' }).count()).toBe(0);
+    await shot(viewer, 'desktop-viewer-flags');
+
+    await viewer.locator('tr[data-flag="new-checkout"]').getByRole('link', { name: 'new-checkout' }).click();
+    await viewer.getByRole('heading', { name: 'State in production' }).waitFor();
+    await viewer.locator('tr[data-user="user-42"]').waitFor();
+    for (const name of ['Schedule a change', 'Add an override', 'Delete this flag']) {
+      expect(await viewer.getByRole('heading', { name }).count()).toBe(0);
+    }
+    expect(await viewer.getByRole('button', { name: /^(Save changes|Remove…|Cancel…|Delete flag…)$/ }).count()).toBe(0);
+    expect(await viewer.getByRole('switch').count()).toBe(0);
+    await shot(viewer, 'desktop-viewer-flag');
+
+    for (const [nav, heading] of [
+      ['Schedules', 'Upcoming schedules'],
+      ['Tokens', 'API tokens'],
+      ['Webhooks', 'Webhooks'],
+    ] as const) {
+      await go(viewer, nav);
+      await viewer.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await viewer.locator('.loading').first().waitFor({ state: 'detached' });
+      expect(await viewer.locator('main form').count()).toBe(0);
+      expect(await viewer.getByRole('button', { name: /…$|^Create|^Add/ }).count()).toBe(0);
+    }
+  });
+
+  it('works at phone width', async () => {
+    const phone = await newPage(PHONE);
+    await phone.goto(server.url);
+    await phone.getByRole('heading', { name: 'Sign in to Flagline' }).waitFor();
+    await shot(phone, 'phone-sign-in');
+    await signIn(phone, secrets.releaseManager);
+    await phone.locator('tr[data-flag="new-checkout"]').waitFor();
+    await shot(phone, 'phone-flags');
+    // Nothing may overflow the viewport sideways.
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await phone.getByRole('switch', { name: 'new-checkout enabled in production' }).click();
+    await phone.getByRole('dialog').waitFor();
+    await phone.screenshot({ path: join(screenshotDir, 'phone-confirm.png') });
+    // Escape dismisses the confirmation without changing anything.
+    await phone.keyboard.press('Escape');
+    await expect.poll(() => phone.getByRole('dialog').isVisible()).toBe(false);
+    expect(
+      await phone.getByRole('switch', { name: 'new-checkout enabled in production' }).getAttribute('aria-checked'),
+    ).toBe('true');
+
+    await phone.locator('tr[data-flag="new-checkout"]').getByRole('link', { name: 'new-checkout' }).click();
+    await phone.getByRole('heading', { name: 'State in production' }).waitFor();
+    await phone.locator('.timeline svg').waitFor();
+    await shot(phone, 'phone-flag');
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    for (const [nav, heading, name] of [
+      ['Schedules', 'Upcoming schedules', 'phone-schedules'],
+      ['Audit', 'Audit trail', 'phone-audit'],
+      ['Tokens', 'API tokens', 'phone-tokens'],
+      ['Webhooks', 'Webhooks', 'phone-webhooks'],
+    ] as const) {
+      await go(phone, nav);
+      await phone.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await phone.locator('.loading').first().waitFor({ state: 'detached' });
+      await shot(phone, name);
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    }
+  });
+
+  it('raised no uncaught error in any page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,33 @@
+import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app';
+import { isApiError } from './lib/errors';
+import { RouterProvider } from './lib/router';
+
+const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({
+    onError: (error) => {
+      // A token revoked mid-session: every query now fails; App shows the sign-in form with the reason.
+      if (isApiError(error, 'UNAUTHORIZED')) void queryClient.invalidateQueries({ queryKey: ['me'] });
+    },
+  }),
+  defaultOptions: {
+    queries: {
+      retry: (count, error) => count < 2 && !isApiError(error, 'UNAUTHORIZED') && !isApiError(error, 'FORBIDDEN'),
+      staleTime: 1000,
+    },
+  },
+});
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider>
+        <App />
+      </RouterProvider>
+    </QueryClientProvider>
+  </StrictMode>,
+);
