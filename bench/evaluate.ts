@@ -28,17 +28,27 @@ export async function benchEvaluate(): Promise<void> {
     for (let i = 0; i < FLAGS; i++) {
       const key = `bench-flag-${String(i).padStart(3, '0')}`;
       await api(server.url, 'POST', '/api/admin/flags', { key, description: `benchmark flag ${i}` });
-      await api(server.url, 'PATCH', `/api/admin/flags/${key}`, { enabled: i % 10 !== 0, rolloutPercentage: (i * 7) % 101 });
+      await api(server.url, 'PATCH', `/api/admin/flags/${key}`, {
+        enabled: i % 10 !== 0,
+        rolloutPercentage: (i * 7) % 101,
+      });
       if (i % 5 === 0) {
-        await api(server.url, 'POST', `/api/admin/flags/${key}/users`, { userId: `user-${i}`, overrideType: 'include' });
+        await api(server.url, 'POST', `/api/admin/flags/${key}/users`, {
+          userId: `user-${i}`,
+          overrideType: 'include',
+        });
       }
     }
     const client = (await (
       await api(server.url, 'POST', '/api/admin/tokens', { name: 'bench', role: 'client', environment: 'production' })
     ).json()) as { secret: string };
     const headers = { authorization: `Bearer ${client.secret}` };
-    const check = (await (await fetch(`${server.url}/api/config/flags?userId=user-1`, { headers })).json()) as Record<string, boolean>;
-    if (Object.keys(check).length !== FLAGS) throw new Error(`expected ${FLAGS} flags, got ${Object.keys(check).length}`);
+    const check = (await (await fetch(`${server.url}/api/config/flags?userId=user-1`, { headers })).json()) as Record<
+      string,
+      boolean
+    >;
+    if (Object.keys(check).length !== FLAGS)
+      throw new Error(`expected ${FLAGS} flags, got ${Object.keys(check).length}`);
 
     let n = 0;
     const run = (duration: number) =>
@@ -47,7 +57,12 @@ export async function benchEvaluate(): Promise<void> {
         connections: CONNECTIONS,
         duration,
         headers,
-        requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/api/config/flags?userId=user-${n++ % 10_000}` }) }],
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (request) => ({ ...request, path: `/api/config/flags?userId=user-${n++ % 10_000}` }),
+          },
+        ],
       });
     await run(3); // warm-up: JIT and connection set-up
     const result = await run(DURATION_S);

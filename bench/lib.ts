@@ -58,7 +58,12 @@ export async function startFlagline(env: Record<string, string>): Promise<Server
 }
 
 export function machine() {
-  return { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) };
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  };
 }
 
 /** Writes a result file to bench/results/<name>-<timestamp>.json and returns its path. */
@@ -67,6 +72,9 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
   mkdirSync(directory, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const path = join(directory, `${name}-${stamp}.json`);
-  writeFileSync(path, `${JSON.stringify({ benchmark: name, recordedAt: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`);
+  writeFileSync(
+    path,
+    `${JSON.stringify({ benchmark: name, recordedAt: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`,
+  );
   return path;
 }
