@@ -14,7 +14,9 @@ describe.each(testBackends())('smoke (%s)', (backend) => {
   it('creates, rolls out and evaluates a flag', async () => {
     const created = await t.request('POST', '/api/admin/flags', { body: { key: 'new-checkout', description: 'x' } });
     expect(created.status).toBe(201);
-    const updated = await t.request('PATCH', '/api/admin/flags/new-checkout', { body: { enabled: true, rolloutPercentage: 100 } });
+    const updated = await t.request('PATCH', '/api/admin/flags/new-checkout', {
+      body: { enabled: true, rolloutPercentage: 100 },
+    });
     expect(updated.status).toBe(200);
     const evaluated = await t.request('GET', '/api/config/flags?userId=u1', { token: t.tokens.client });
     expect(evaluated.body).toEqual({ 'new-checkout': true });
