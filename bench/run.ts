@@ -1,3 +1,4 @@
+import { benchAudit } from './audit';
 import { benchDelivery } from './delivery';
 import { benchEvaluate } from './evaluate';
 import { benchSchedules } from './schedules';
@@ -6,6 +7,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   evaluate: benchEvaluate,
   schedules: benchSchedules,
   delivery: benchDelivery,
+  audit: benchAudit,
 };
 
 const requested = process.argv.slice(2);

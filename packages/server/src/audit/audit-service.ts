@@ -87,7 +87,7 @@ export async function getAuditEvent(db: Db, id: string): Promise<AuditEvent> {
 export async function verifyAuditChain(
   db: Db,
   onProgress?: (checked: number) => void,
-  batchSize = 5_000,
+  batchSize = 1_000,
 ): Promise<AuditVerification> {
   let checked = 0;
   let prevHash: string | null = null;

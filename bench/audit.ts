@@ -1,0 +1,377 @@
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import type { AuditPage, AuditVerification } from '@flagline/core';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { AuditRecorder } from '../packages/server/src/audit/recorder';
+import { openDatabase } from '../packages/server/src/db/client';
+import { runMigrations } from '../packages/server/src/db/migrate';
+import { auditEvents } from '../packages/server/src/db/schema';
+import { startFlagline, writeResult } from './lib';
+
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const EVENTS = 1_000_000;
+const FLAGS = 2_000;
+/** The generated events are 31 s apart: 1,000,000 of them span ~359 days from here. */
+const START = Date.parse('2025-01-01T00:00:00Z');
+const SPACING_S = 31;
+const QUERY_WARMUP = 50;
+const QUERIES = 500;
+const CHAIN_SEQUENTIAL = 1_000;
+const CHAIN_WORKERS = 10;
+const CHAIN_PER_WORKER = 100;
+const TARGET = { queryP99Ms: 20, exportEventsPerSecond: 50_000 };
+
+const log = (message: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
+const load = () => loadavg().map((value) => Math.round(value * 100) / 100);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+function summary(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const round = (value: number) => Math.round(value * 1000) / 1000;
+  return {
+    n: sorted.length,
+    mean: round(sorted.reduce((sum, value) => sum + value, 0) / sorted.length),
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1) ?? Number.NaN),
+  };
+}
+
+/** A tiny deterministic PRNG, so every run asks the same queries. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * 1,000,000 plausible events (flag updates, overrides set and removed, schedules created; 2,000 flags, 25 actors, two
+ * environments, ~359 days) generated inside PostgreSQL, with a valid hash chain: each row's canonical JSON is built as
+ * text exactly as canonicalJson() spells it, a PL/pgSQL loop chains sha256 over them in order, and the rows go into
+ * audit_events in that order, so `verify` checks them like any other events.
+ */
+async function loadEvents(client: pg.Client): Promise<void> {
+  await client.query(`
+    create unlogged table bench_stage as
+    with base as (
+      select n,
+        'flag-' || lpad(((n::bigint * 7919) % ${FLAGS})::text, 4, '0') as flag_key,
+        case when n % 3 = 0 then 'development' else 'production' end as environment,
+        (md5('actor' || (n % 25)::text))::uuid::text as actor_id,
+        timestamptz '2025-01-01 00:00:00+00' + make_interval(secs => n * ${SPACING_S}) as occurred_at,
+        (md5('request' || n::text))::uuid::text as request_id,
+        case when n % 20 < 14 then 'flag.updated' when n % 20 < 17 then 'flag_override.set'
+             when n % 20 < 19 then 'flag_override.removed' else 'flag_schedule.created' end as type,
+        (n % 101) as rollout
+      from generate_series(1, ${EVENTS}) as n
+    ),
+    parts as (
+      select *,
+        case type when 'flag_schedule.created' then (md5('schedule' || n::text))::uuid::text end as schedule_id,
+        to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_iso
+      from base
+    ),
+    docs as (
+      select *,
+        case type
+          when 'flag.updated' then format('{"changedFields":["enabled","rolloutPercentage"],"flagKey":"%s"}', flag_key)
+          when 'flag_override.set' then format('{"flagKey":"%s","overrideType":"include","reason":null,"userId":"user-%s"}', flag_key, n % 5000)
+          when 'flag_override.removed' then format('{"flagKey":"%s","userId":"user-%s"}', flag_key, n % 5000)
+          else format('{"adminEmail":null,"adminUserId":"%s","flagKey":"%s","scheduleId":"%s","scheduledAt":"%s","updates":{"enabled":true}}',
+                      actor_id, flag_key, schedule_id, occurred_iso)
+        end as data_text,
+        case type
+          when 'flag.updated' then format('{"description":"flag %s","enabled":false,"rolloutPercentage":%s,"version":%s}', flag_key, (rollout + 50) % 101, n / ${FLAGS} + 1)
+          when 'flag_override.removed' then format('{"overrideType":"include","reason":null,"userId":"user-%s"}', n % 5000)
+          else 'null'
+        end as before_text,
+        case type
+          when 'flag.updated' then format('{"description":"flag %s","enabled":true,"rolloutPercentage":%s,"version":%s}', flag_key, rollout, n / ${FLAGS} + 2)
+          when 'flag_override.set' then format('{"overrideType":"include","reason":null,"userId":"user-%s"}', n % 5000)
+          when 'flag_schedule.created' then format('{"id":"%s","scheduledAt":"%s","status":"pending"}', schedule_id, occurred_iso)
+          else 'null'
+        end as after_text
+      from parts
+    )
+    select n, occurred_at, type, actor_id, environment, flag_key, schedule_id, request_id,
+      data_text::jsonb as data, nullif(before_text, 'null')::jsonb as before, nullif(after_text, 'null')::jsonb as after,
+      -- canonicalJson(content): keys sorted at every depth, no spaces, as the recorder hashes it
+      format('{"actor":{"email":null,"id":"%s","type":"token"},"after":%s,"before":%s,"data":%s,"environment":"%s","flagKey":"%s","occurredAt":"%s","requestId":"%s","scheduleId":%s,"type":"%s"}',
+        actor_id, after_text, before_text, data_text, environment, flag_key, occurred_iso, request_id,
+        coalesce('"' || schedule_id || '"', 'null'), type) as canon
+    from docs`);
+  log('staged; chaining');
+  await client.query(`
+    create function bench_chain() returns table(seq int, prev text, digest text) language plpgsql as $$
+    declare
+      r record;
+      h text := null;
+    begin
+      for r in select s.n, s.canon from bench_stage s order by s.n loop
+        seq := r.n;
+        prev := h;
+        h := encode(sha256(convert_to(coalesce(h, '') || r.canon, 'UTF8')), 'hex');
+        digest := h;
+        return next;
+      end loop;
+    end $$`);
+  await client.query('create unlogged table bench_hashes as select * from bench_chain()');
+  log('chained; inserting');
+  await client.query(`
+    insert into audit_events (occurred_at, type, actor_type, actor_id, actor_email, environment, flag_key, schedule_id,
+      request_id, data, before, after, prev_hash, hash)
+    select s.occurred_at, s.type, 'token', s.actor_id, null, s.environment, s.flag_key, s.schedule_id, s.request_id,
+      s.data, s.before, s.after, h.prev, h.digest
+    from bench_stage s join bench_hashes h on h.seq = s.n
+    order by s.n`);
+  await client.query('drop function bench_chain(); drop table bench_stage; drop table bench_hashes');
+  await client.query('vacuum analyze audit_events');
+}
+
+async function adminGet(url: string, path: string): Promise<Response> {
+  const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  if (!response.ok) throw new Error(`GET ${path} → ${response.status} ${await response.text()}`);
+  return response;
+}
+
+/** GET /api/admin/audit?flagKey=…&from=…&to=… (first page), one request at a time: latency, not throughput. */
+async function benchQuery(url: string) {
+  const next = random(47);
+  const windows: string[] = [];
+  for (let i = 0; i < QUERY_WARMUP + QUERIES; i++) {
+    const flag = `flag-${String(Math.floor(next() * FLAGS)).padStart(4, '0')}`;
+    const days = 7 + Math.floor(next() * 84);
+    const from = START + Math.floor(next() * (EVENTS * SPACING_S * 1000 - days * 86_400_000));
+    const to = from + days * 86_400_000;
+    windows.push(
+      new URLSearchParams({
+        flagKey: flag,
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+      }).toString(),
+    );
+  }
+  const samples: number[] = [];
+  let events = 0;
+  for (const [i, query] of windows.entries()) {
+    const started = performance.now();
+    const page = (await (await adminGet(url, `/api/admin/audit?${query}`)).json()) as AuditPage;
+    const elapsed = performance.now() - started;
+    if (i >= QUERY_WARMUP) {
+      samples.push(elapsed);
+      events += page.items.length;
+    }
+  }
+  return { latencyMs: summary(samples), meanEventsPerPage: Math.round((events / QUERIES) * 10) / 10 };
+}
+
+/** The whole trail as NDJSON over HTTP, counted and thrown away as it arrives. */
+async function benchExport(url: string, query = '') {
+  const started = performance.now();
+  const response = await adminGet(url, `/api/admin/audit/export?format=ndjson${query}`);
+  if (!response.body) throw new Error('export has no body');
+  let firstByteMs: number | undefined;
+  let lines = 0;
+  let bytes = 0;
+  for await (const chunk of response.body) {
+    firstByteMs ??= performance.now() - started;
+    bytes += chunk.byteLength;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    events: lines,
+    megabytes: Math.round(bytes / 2 ** 20),
+    seconds: Math.round(seconds * 100) / 100,
+    eventsPerSecond: Math.round(lines / seconds),
+    firstByteMs: Math.round(firstByteMs ?? 0),
+  };
+}
+
+/**
+ * What the hash chain costs a change: the same audited change (one event plus its outbox statement, in its own
+ * transaction) through the recorder (advisory lock, read the last hash, canonical JSON, sha256) and as a plain insert
+ * without any of that. Sequential pairs are interleaved so load drifts hit both; then 10 concurrent writers each way,
+ * where the lock serialises chained writers.
+ */
+async function benchChainCost(databaseUrl: string) {
+  const database = await openDatabase({ databaseUrl, poolSize: CHAIN_WORKERS });
+  const db = database.db;
+  const actor = { type: 'token' as const, id: 'bench-writer', email: null };
+  const input = (i: number) => ({
+    type: 'flag.updated' as const,
+    environment: 'production',
+    flagKey: `flag-${String(i % FLAGS).padStart(4, '0')}`,
+    data: { flagKey: `flag-${String(i % FLAGS).padStart(4, '0')}`, changedFields: ['enabled'] },
+    before: { description: 'bench', enabled: false, rolloutPercentage: 10, version: i },
+    after: { description: 'bench', enabled: true, rolloutPercentage: 10, version: i + 1 },
+  });
+  const chained = (i: number) =>
+    db.transaction(async (tx) => {
+      await new AuditRecorder(tx, actor, `chained-${i}`).record(input(i));
+    });
+  const plain = (i: number) =>
+    db.transaction(async (tx) => {
+      const event = input(i);
+      const rows = await tx
+        .insert(auditEvents)
+        .values({
+          ...event,
+          occurredAt: new Date(),
+          actorType: actor.type,
+          actorId: actor.id,
+          actorEmail: null,
+          scheduleId: null,
+          requestId: `plain-${i}`,
+          prevHash: null,
+          hash: null,
+        })
+        .returning();
+      const inserted = JSON.stringify(rows.map((row) => ({ id: row.id.toString(), type: row.type })));
+      await tx.execute(sql`
+        insert into webhook_deliveries (webhook_id, event_id)
+        select w.id, e.id
+        from jsonb_to_recordset(${inserted}::jsonb) as e(id bigint, type text)
+        join webhooks w on w.deleted_at is null and (w.event_types is null or e.type = any(w.event_types))
+        order by e.id, w.id`);
+    });
+  const timed = async (work: () => Promise<void>) => {
+    const started = performance.now();
+    await work();
+    return performance.now() - started;
+  };
+  try {
+    for (let i = 0; i < 50; i++) {
+      await chained(100_000 + i);
+      await plain(100_000 + i);
+    }
+    const sequential = { chained: [] as number[], plain: [] as number[] };
+    for (let i = 0; i < CHAIN_SEQUENTIAL; i++) {
+      sequential.chained.push(await timed(() => chained(i)));
+      sequential.plain.push(await timed(() => plain(i)));
+    }
+    const concurrent = async (write: (i: number) => Promise<void>) => {
+      const latencies: number[] = [];
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: CHAIN_WORKERS }, async (_, w) => {
+          for (let i = 0; i < CHAIN_PER_WORKER; i++) latencies.push(await timed(() => write(w * 1000 + i)));
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      return { changesPerSecond: Math.round(latencies.length / seconds), latencyMs: summary(latencies) };
+    };
+    const concurrentChained = await concurrent(chained);
+    const concurrentPlain = await concurrent(plain);
+    const chainedSummary = summary(sequential.chained);
+    const plainSummary = summary(sequential.plain);
+    const overhead = Math.round((chainedSummary.mean - plainSummary.mean) * 1000) / 1000;
+    return {
+      scenario:
+        'one audited change (event + outbox statement) per transaction, through the recorder vs a plain insert; sequential interleaved pairs, then 10 concurrent writers each way',
+      sequentialMs: { chained: chainedSummary, plain: plainSummary },
+      addedPerChangeMs: overhead,
+      addedPerChangePercent: Math.round((overhead / plainSummary.mean) * 1000) / 10,
+      concurrent: { writers: CHAIN_WORKERS, chained: concurrentChained, plain: concurrentPlain },
+      note: 'plain events carry no hash, so the chain stops verifying after this step (the database is dropped)',
+    };
+  } finally {
+    await database.close();
+  }
+}
+
+/** `npm run bench -- audit`: 1,000,000 events on PostgreSQL; query latency, export throughput, hash-chain cost. */
+export async function benchAudit(): Promise<void> {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `flagline_bench_audit_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const loadBefore = load();
+  let server: Awaited<ReturnType<typeof startFlagline>> | undefined;
+  try {
+    const migrating = await openDatabase({ databaseUrl, poolSize: 1 });
+    await runMigrations(migrating, databaseUrl);
+    await migrating.close();
+
+    log(`loading ${EVENTS} events into ${name}`);
+    const loadStarted = performance.now();
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await loadEvents(client);
+    } finally {
+      await client.end();
+    }
+    const loadSeconds = Math.round((performance.now() - loadStarted) / 100) / 10;
+    log(`loaded in ${loadSeconds} s`);
+
+    server = await startFlagline({
+      DATABASE_URL: databaseUrl,
+      FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN,
+      SCHEDULER_ENABLED: 'false',
+    });
+    log('verifying the chain');
+    const verifyStarted = performance.now();
+    const verification = (await (await adminGet(server.url, '/api/admin/audit/verify')).json()) as AuditVerification;
+    const verifySeconds = Math.round((performance.now() - verifyStarted) / 100) / 10;
+    log(`verify: ${JSON.stringify(verification)} in ${verifySeconds} s`);
+    if (!verification.ok || verification.checked !== EVENTS) throw new Error('the generated chain does not verify');
+
+    log('filtered queries');
+    const query = await benchQuery(server.url);
+    log(`query: ${JSON.stringify(query)}`);
+    log('export');
+    const fullExport = await benchExport(server.url);
+    log(`export: ${JSON.stringify(fullExport)}`);
+    if (fullExport.events !== EVENTS) throw new Error(`export returned ${fullExport.events} events`);
+    const flagExport = await benchExport(server.url, '&flagKey=flag-0042');
+    await server.stop();
+    server = undefined;
+
+    log('hash-chain cost');
+    const chain = await benchChainCost(databaseUrl);
+    log(`chain: ${JSON.stringify(chain)}`);
+
+    const met = {
+      queryP99: query.latencyMs.p99 <= TARGET.queryP99Ms,
+      exportThroughput: fullExport.eventsPerSecond >= TARGET.exportEventsPerSecond,
+    };
+    const result = {
+      scenario: `${EVENTS} audit events on PostgreSQL (valid hash chain), flagline serve as its own process`,
+      events: EVENTS,
+      loadSeconds,
+      verify: { ...verification, seconds: verifySeconds, eventsPerSecond: Math.round(EVENTS / verifySeconds) },
+      filteredQuery: {
+        request: 'GET /api/admin/audit?flagKey=…&from=…&to=… (first page, limit 50; windows of 7–90 days), sequential',
+        ...query,
+      },
+      export: { full: fullExport, oneFlag: flagExport },
+      hashChainCost: chain,
+      target: TARGET,
+      met,
+      meetsTarget: met.queryP99 && met.exportThroughput,
+      loadAverage: { before: loadBefore, after: load() },
+    };
+    const path = writeResult('audit', result);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${path}\n`);
+  } finally {
+    await server?.stop();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
