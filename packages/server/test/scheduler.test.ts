@@ -2,8 +2,8 @@ import type { AuditPage, Schedule } from '@flagline/core';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ApplyOptions, runDuePass } from '../src/schedules/apply';
 import { type BackgroundJobs, startBackgroundJobs } from '../src/background/jobs';
+import { type ApplyOptions, runDuePass } from '../src/schedules/apply';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
 
@@ -228,6 +228,49 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
     expect(failed?.errorMessage).toContain('no state in environment "vanished"');
   });
 
+  it('applies a batch together: per flag in due order, versions +1 each, one event per schedule, bad ones failed alone', async () => {
+    const [a, b] = [await newFlag(), await newFlag()];
+    const a1 = await dueSchedule(a, { rolloutPercentage: 10 });
+    const b1 = await dueSchedule(b, { enabled: true });
+    const a2 = await dueSchedule(a, { rolloutPercentage: 20, enabled: true });
+    const bad = await dueSchedule(b, { rolloutPercentage: 30 });
+    const a3 = await dueSchedule(a, { rolloutPercentage: 30 });
+    await t.deps.database.db.execute(
+      sql`update flag_schedules set updates = '{"rolloutPercentage": 500}'::jsonb where id = ${bad.id}`,
+    );
+    expect(await run()).toMatchObject({ processed: 5, applied: 4, failed: 1, retried: 0 });
+    const flagA = await t.request<{ enabled: boolean; rolloutPercentage: number; version: number }>(
+      'GET',
+      `/api/admin/flags/${a}`,
+    );
+    expect(flagA.body).toMatchObject({ enabled: true, rolloutPercentage: 30, version: 4 });
+    const flagB = await t.request<{ enabled: boolean; version: number }>('GET', `/api/admin/flags/${b}`);
+    expect(flagB.body).toMatchObject({ enabled: true, version: 2 });
+    const events = await t.request<AuditPage>('GET', `/api/admin/audit?flagKey=${a}&type=flag_schedule.applied`);
+    expect(events.body.items.map((item) => [item.scheduleId, item.before?.version, item.after?.version])).toEqual([
+      [a3.id, 3, 4],
+      [a2.id, 2, 3],
+      [a1.id, 1, 2],
+    ]);
+    expect((await getSchedule(b, b1.id)).status).toBe('applied');
+    expect((await getSchedule(b, bad.id)).status).toBe('failed');
+  });
+
+  it('when applying a batch together fails, applies one at a time: a transient fault costs no schedule an attempt', async () => {
+    const [a, b] = [await newFlag(), await newFlag()];
+    const first = await dueSchedule(a, { enabled: true });
+    const second = await dueSchedule(b, { enabled: true });
+    await injectFault(1); // the batch's statement hits it; the one-at-a-time attempts then succeed
+    expect(await run()).toMatchObject({ processed: 2, applied: 2, retried: 0 });
+    expect(await faultAttempts()).toBe(3);
+    for (const [key, schedule] of [
+      [a, first],
+      [b, second],
+    ] as const) {
+      expect(await getSchedule(key, schedule.id)).toMatchObject({ status: 'applied', retryCount: 0 });
+    }
+  });
+
   describe('running as a worker', () => {
     let jobs: BackgroundJobs | undefined;
     afterEach(async () => {
@@ -257,10 +300,13 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
       const lateness = Date.parse(schedule.appliedAt ?? '') - Date.parse(schedule.scheduledAt);
       expect(lateness).toBeGreaterThanOrEqual(0);
       expect(lateness).toBeLessThan(1000);
-      const evaluated = await t.request<Record<string, boolean>>('GET', '/api/config/flags?userId=u1', {
-        token: t.tokens.client,
-      });
-      expect(evaluated.body[key]).toBe(true);
+      // The worker refreshes the snapshot right after its commit, so a poll can see `applied` a moment before.
+      const evaluate = async () =>
+        (await t.request<Record<string, boolean>>('GET', '/api/config/flags?userId=u1', { token: t.tokens.client }))
+          .body[key];
+      const refreshBy = Date.now() + 1000;
+      while ((await evaluate()) !== true && Date.now() < refreshBy) await new Promise((r) => setTimeout(r, 20));
+      expect(await evaluate()).toBe(true);
     });
   });
 });

@@ -30,29 +30,40 @@ export class AuditRecorder {
   ) {}
 
   async record(input: AuditInput): Promise<AuditEvent> {
+    const [event] = await this.recordMany([input]);
+    if (!event) throw new Error('audit insert returned no row');
+    return event;
+  }
+
+  /**
+   * Several events, chained in the order given, with one lock, one insert and one outbox statement for all of them
+   * (the scheduler records a whole batch of applied schedules this way).
+   */
+  async recordMany(inputs: AuditInput[]): Promise<AuditEvent[]> {
+    if (inputs.length === 0) return [];
     await this.tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_ID})`);
     const [last] = await this.tx
       .select({ hash: auditEvents.hash })
       .from(auditEvents)
       .orderBy(desc(auditEvents.id))
       .limit(1);
-    const prevHash = last?.hash ?? null;
+    let prevHash = last?.hash ?? null;
     const occurredAt = new Date();
-    const content: HashedContent = {
-      type: input.type,
-      occurredAt: occurredAt.toISOString(),
-      actor: { type: this.actor.type, id: this.actor.id, email: this.actor.email },
-      environment: input.environment ?? null,
-      flagKey: input.flagKey ?? null,
-      scheduleId: input.scheduleId ?? null,
-      requestId: this.requestId,
-      data: input.data,
-      before: input.before ?? null,
-      after: input.after ?? null,
-    };
-    const [row] = await this.tx
-      .insert(auditEvents)
-      .values({
+    const values = inputs.map((input) => {
+      const content: HashedContent = {
+        type: input.type,
+        occurredAt: occurredAt.toISOString(),
+        actor: { type: this.actor.type, id: this.actor.id, email: this.actor.email },
+        environment: input.environment ?? null,
+        flagKey: input.flagKey ?? null,
+        scheduleId: input.scheduleId ?? null,
+        requestId: this.requestId,
+        data: input.data,
+        before: input.before ?? null,
+        after: input.after ?? null,
+      };
+      const hash = chainHash(prevHash, content);
+      const value = {
         occurredAt,
         type: input.type,
         actorType: this.actor.type,
@@ -66,17 +77,28 @@ export class AuditRecorder {
         before: content.before as Record<string, unknown> | null,
         after: content.after as Record<string, unknown> | null,
         prevHash,
-        hash: chainHash(prevHash, content),
-      })
-      .returning();
-    if (!row) throw new Error('audit insert returned no row');
-    // The webhook outbox, in the event's own transaction: a delivery exists exactly when the event committed.
+        hash,
+      };
+      prevHash = hash;
+      return value;
+    });
+    const rows = (await this.tx.insert(auditEvents).values(values).returning()).sort((a, b) =>
+      a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
+    // The chain is verified in id order: the ids must follow the order the hashes were chained in.
+    if (rows.length !== values.length || rows.some((row, i) => row.hash !== values[i]?.hash)) {
+      throw new Error('audit events were not stored in chain order');
+    }
+    // The webhook outbox, in the events' own transaction: a delivery exists exactly when its event committed.
+    const inserted = JSON.stringify(rows.map((row) => ({ id: row.id.toString(), type: row.type })));
     await this.tx.execute(sql`
       insert into webhook_deliveries (webhook_id, event_id)
-      select id, ${row.id} from webhooks
-      where deleted_at is null and (event_types is null or ${input.type} = any(event_types))`);
-    const event = toAuditEvent(row);
-    this.recorded.push(event);
-    return event;
+      select w.id, e.id
+      from jsonb_to_recordset(${inserted}::jsonb) as e(id bigint, type text)
+      join webhooks w on w.deleted_at is null and (w.event_types is null or e.type = any(w.event_types))
+      order by e.id, w.id`);
+    const events = rows.map(toAuditEvent);
+    this.recorded.push(...events);
+    return events;
   }
 }
