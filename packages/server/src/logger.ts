@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 
-export function createLogger(level: Config['logLevel']): Logger {
-  return pino({ level, base: { service: 'flagline' } });
+/** Structured JSON logs; commands whose stdout is their result (run-due) log to stderr instead. */
+export function createLogger(level: Config['logLevel'], options: { toStderr?: boolean } = {}): Logger {
+  return pino({ level, base: { service: 'flagline' } }, options.toStderr ? pino.destination(2) : undefined);
 }

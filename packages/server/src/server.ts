@@ -16,7 +16,7 @@ export interface RunningServer {
 
 const SYSTEM = { type: 'system' as const, id: 'flagline', email: null };
 /** Any fixed number: it names the lock serialising the first-start admin token across instances. */
-const BOOTSTRAP_LOCK_ID = 4747_0002;
+const BOOTSTRAP_LOCK_ID = 4747_0004;
 
 /**
  * First start with no admin credential at all: make an admin token and print it once, so the operator can get in.

@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { type AppDeps, resolveEnvironment } from '../http/deps';
 import { AppError } from '../http/errors';
+import { matchesEtag } from '../http/etag';
 import { sseConnections } from '../http/metrics';
 import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
 import type { ChangeHub } from './change-hub';
@@ -41,13 +42,6 @@ const streamRoute = createRoute({
     ...notFoundError,
   },
 });
-
-/** ETags in If-None-Match, which may list several and mark them weak. */
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
-}
 
 export function clientRoutes(deps: AppDeps, hub: ChangeHub, heartbeatMs: number) {
   const environmentSnapshot = (environment: string) => {

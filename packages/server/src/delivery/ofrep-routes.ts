@@ -9,6 +9,7 @@ import {
 import { createRoute, z } from '@hono/zod-openapi';
 import { type AppDeps, resolveEnvironment } from '../http/deps';
 import { AppError } from '../http/errors';
+import { matchesEtag } from '../http/etag';
 import { evaluations } from '../http/metrics';
 import { bearerSecurity, commonErrors, createRouter, jsonBody, jsonContent } from '../http/router';
 import type { SnapshotFlag } from './snapshot';
@@ -82,8 +83,7 @@ export function ofrepRoutes(deps: AppDeps) {
       // The result depends on the ruleset and on the context: the tag covers both.
       const etag = `"${snapshot.rulesetBody().etag.slice(1, -1)}-${Buffer.from(targetingKey ?? '').toString('base64url')}"`;
       c.header('etag', etag);
-      const ifNoneMatch = c.req.header('if-none-match');
-      if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+      if (matchesEtag(c.req.header('if-none-match'), etag)) {
         return c.body(null, 304);
       }
       evaluations.inc({ endpoint: 'ofrep' }, snapshot.flags.size);

@@ -10,7 +10,7 @@ import { runDuePass } from './apply';
  * Throws when the pass could not run, so the trigger records a failed invocation.
  */
 export async function runDueOnce(config: Config = loadConfig()): Promise<RunDueSummary> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { toStderr: true });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await runMigrations(database, config.databaseUrl);
