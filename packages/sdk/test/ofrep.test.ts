@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFlag, startTestServer, type TestServer } from './helpers/flagline';
 
 /**
- * The official @openfeature/ofrep-provider, unmodified, pointed at Flagline's OFREP routes: any OpenFeature SDK that
+ * The official @openfeature/ofrep-provider, unmodified, pointed at Flagline's OFREP routes; every OpenFeature SDK that
  * speaks OFREP can evaluate Flagline flags without a Flagline-specific provider.
  */
 
