@@ -1,7 +1,7 @@
-import { and, eq, min, sql } from 'drizzle-orm';
+import { eq, min, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { Alarm } from '../background/alarm';
-import type { Database, Unlisten } from '../db/client';
+import { WakeableLoop } from '../background/wakeable-loop';
+import type { Database } from '../db/client';
 import { flagSchedules } from '../db/schema';
 import type { UnitOfWorkDeps } from '../db/unit-of-work';
 import { type ApplyOptions, runDuePass } from './apply';
@@ -16,62 +16,23 @@ export interface SchedulerOptions extends ApplyOptions {
  * cancelled (NOTIFY), and never longer than pollMs, as a safety net. Claims are SKIP LOCKED, so any number of these
  * may run against one PostgreSQL.
  */
-export class Scheduler {
-  private stopped = true;
-  private readonly alarm = new Alarm();
-  private unlisten: Unlisten | undefined;
-  private running: Promise<void> | undefined;
-  private failures = 0;
-
+export class Scheduler extends WakeableLoop {
   constructor(
-    private readonly database: Database,
+    database: Database,
     private readonly deps: UnitOfWorkDeps,
     private readonly options: SchedulerOptions,
-    private readonly logger: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    this.stopped = false;
-    this.unlisten = await this.database.listen(SCHEDULES_CHANNEL, () => this.wake());
-    this.running = this.loop();
+    logger: Logger,
+  ) {
+    super(database, logger, SCHEDULES_CHANNEL, options.pollMs);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake();
-    await this.unlisten?.();
-    await this.running;
-  }
-
-  wake(): void {
-    this.alarm.wake();
-  }
-
-  private async loop(): Promise<void> {
-    while (!this.stopped) {
-      let delay: number;
-      try {
-        const summary = await runDuePass(this.deps, this.options);
-        if (summary.processed > 0) this.logger.info({ summary }, 'scheduler applied due schedules');
-        this.failures = 0;
-        delay = await this.msUntilNextDue();
-      } catch (error) {
-        // The database is down or refusing: back off (up to the poll interval) and try again; never exit.
-        this.failures++;
-        delay = Math.min(this.options.pollMs, 100 * 2 ** Math.min(this.failures, 10));
-        this.logger.error({ err: error, retryInMs: delay }, 'scheduler pass failed');
-      }
-      if (!this.stopped) await this.alarm.sleep(delay);
-    }
-  }
-
-  private async msUntilNextDue(): Promise<number> {
+  protected async pass(): Promise<number | undefined> {
+    const summary = await runDuePass(this.deps, this.options);
+    if (summary.processed > 0) this.logger.info({ summary }, 'scheduler applied due schedules');
     const [row] = await this.deps.db
       .select({ ms: sql<string | null>`extract(epoch from (${min(dueAt)} - now())) * 1000` })
       .from(flagSchedules)
-      .where(and(eq(flagSchedules.status, 'pending')));
-    if (row?.ms === null || row?.ms === undefined) return this.options.pollMs;
-    // +1 ms: wake just after the due instant, not a hair before it.
-    return Math.max(0, Math.min(this.options.pollMs, Math.ceil(Number(row.ms)) + 1));
+      .where(eq(flagSchedules.status, 'pending'));
+    return row?.ms === null || row?.ms === undefined ? undefined : Number(row.ms);
   }
 }

@@ -2,9 +2,9 @@ import { createHmac } from 'node:crypto';
 import { and, asc, eq, inArray, lte, min, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { toAuditEvent } from '../audit/view';
-import { Alarm } from '../background/alarm';
+import { WakeableLoop } from '../background/wakeable-loop';
 import type { Config } from '../config';
-import type { Database, Unlisten } from '../db/client';
+import type { Database } from '../db/client';
 import { auditEvents, webhookDeliveries, webhooks } from '../db/schema';
 import { CHANGES_CHANNEL } from '../db/unit-of-work';
 
@@ -30,33 +30,22 @@ interface Claimed {
  * in a short transaction, sent outside it, then marked delivered or rescheduled with exponential backoff. Delivery is
  * at least once; receivers deduplicate with X-Flagline-Event-Id.
  */
-export class WebhookDispatcher {
-  private stopped = true;
-  private readonly alarm = new Alarm();
-  private unlisten: Unlisten | undefined;
-  private running: Promise<void> | undefined;
-
+export class WebhookDispatcher extends WakeableLoop {
   constructor(
-    private readonly database: Database,
+    database: Database,
     private readonly options: Config['webhooks'],
-    private readonly logger: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    this.stopped = false;
-    this.unlisten = await this.database.listen(CHANGES_CHANNEL, () => this.wake());
-    this.running = this.loop();
+    logger: Logger,
+  ) {
+    super(database, logger, CHANGES_CHANNEL, POLL_MS);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake();
-    await this.unlisten?.();
-    await this.running;
-  }
-
-  wake(): void {
-    this.alarm.wake();
+  protected async pass(): Promise<number | undefined> {
+    await this.runOnce();
+    const [row] = await this.database.db
+      .select({ ms: sql<string | null>`extract(epoch from (${min(webhookDeliveries.nextAttemptAt)} - now())) * 1000` })
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.status, 'pending'));
+    return row?.ms === null || row?.ms === undefined ? undefined : Number(row.ms);
   }
 
   /** Sends everything due now; returns how many deliveries were attempted. */
@@ -68,20 +57,7 @@ export class WebhookDispatcher {
       for (let i = 0; i < claimed.length; i += CONCURRENCY) {
         await Promise.all(claimed.slice(i, i + CONCURRENCY).map((delivery) => this.send(delivery)));
       }
-      if (claimed.length < BATCH_SIZE || this.stopped) return attempted;
-    }
-  }
-
-  private async loop(): Promise<void> {
-    while (!this.stopped) {
-      let delay = POLL_MS;
-      try {
-        await this.runOnce();
-        delay = await this.msUntilNextDue();
-      } catch (error) {
-        this.logger.error({ err: error }, 'webhook delivery pass failed');
-      }
-      if (!this.stopped) await this.alarm.sleep(delay);
+      if (claimed.length < BATCH_SIZE || this.isStopped) return attempted;
     }
   }
 
@@ -176,14 +152,5 @@ export class WebhookDispatcher {
       { webhookId: target.id, eventId: event.id.toString(), attempt: delivery.attempts, error: failure, exhausted },
       'webhook delivery failed',
     );
-  }
-
-  private async msUntilNextDue(): Promise<number> {
-    const [row] = await this.database.db
-      .select({ ms: sql<string | null>`extract(epoch from (${min(webhookDeliveries.nextAttemptAt)} - now())) * 1000` })
-      .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.status, 'pending'));
-    if (row?.ms === null || row?.ms === undefined) return POLL_MS;
-    return Math.max(0, Math.min(POLL_MS, Math.ceil(Number(row.ms)) + 1));
   }
 }
