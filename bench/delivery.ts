@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
-import { GrowthBookClient, type UserContext } from '@growthbook/growthbook';
-import { type EvaluationContext, OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
-import pg from 'pg';
-import { Unleash, type Context as UnleashContext } from 'unleash-client';
+import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
+import { Unleash } from 'unleash-client';
 import { FlaglineClient } from '../packages/sdk/src/client';
 import { FlaglineProvider } from '../packages/sdk/src/provider';
-import { type ServerProcess, startFlagline, writeResult } from './lib';
+import { growthbookWithRollout, localAgreement, measureLibraries, unleashRolloutFeature } from './inprocess';
+import { createDatabase, round, type ServerProcess, sleep, startFlagline, summarise, writeResult } from './lib';
 
 const ADMIN_TOKEN = 'bench-delivery-admin-token-0123456789';
 const CHANGES = 200;
@@ -23,97 +21,6 @@ const TARGET = {
   propagationP99Ms: 100,
   evaluation: 'FlaglineProvider.resolveBoolean faster than unleash-client isEnabled and GrowthBook isOn',
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] as number;
-}
-
-const round = (value: number, digits = 1) => Number(value.toFixed(digits));
-
-function summarise(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    p50: round(percentile(sorted, 50)),
-    p90: round(percentile(sorted, 90)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted.at(-1) ?? Number.NaN),
-    mean: round(sorted.reduce((sum, value) => sum + value, 0) / sorted.length),
-  };
-}
-
-/** A fresh database on the PostgreSQL server at `adminUrl`; drop() removes it. */
-async function createDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `flagline_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
-
-/** One way of evaluating a flag for a user; run(n) does n evaluations and returns how many were on. */
-type Candidate = { name: string; run: (iterations: number) => number | Promise<number>; iterations: number };
-
-/**
- * ns per evaluation for each candidate: interleaved rounds (so a burst of load from elsewhere hits them all), each
- * timed by the wall clock and by this process's CPU time (steadier on a shared machine); median and best of rounds.
- */
-async function measureAll(candidates: Candidate[]) {
-  const wall = new Map<string, number[]>(candidates.map((c) => [c.name, []]));
-  const cpu = new Map<string, number[]>(candidates.map((c) => [c.name, []]));
-  const onShare = new Map<string, number>();
-  for (const candidate of candidates) await candidate.run(Math.min(50_000, candidate.iterations)); // warm-up (JIT)
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const candidate of candidates) {
-      const cpuStart = process.cpuUsage();
-      const started = process.hrtime.bigint();
-      const on = await candidate.run(candidate.iterations);
-      const elapsed = Number(process.hrtime.bigint() - started);
-      const cpuUsed = process.cpuUsage(cpuStart);
-      wall.get(candidate.name)?.push(elapsed / candidate.iterations);
-      cpu.get(candidate.name)?.push(((cpuUsed.user + cpuUsed.system) * 1000) / candidate.iterations);
-      onShare.set(candidate.name, on / candidate.iterations);
-    }
-  }
-  const stats = (values: number[] = []) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return { median: round(percentile(sorted, 50)), best: round(sorted[0] ?? Number.NaN) };
-  };
-  return Object.fromEntries(
-    candidates.map((candidate) => {
-      const wallStats = stats(wall.get(candidate.name));
-      return [
-        candidate.name,
-        {
-          wallNsPerOp: wallStats,
-          cpuNsPerOp: stats(cpu.get(candidate.name)),
-          opsPerSecondMedian: Math.round(1e9 / wallStats.median),
-          shareOn: round(onShare.get(candidate.name) ?? Number.NaN, 3),
-        },
-      ];
-    }),
-  );
-}
 
 /**
  * Delivery on PostgreSQL with two `flagline serve` processes: how long a change made through instance A takes to
@@ -193,104 +100,30 @@ export async function benchDelivery(): Promise<void> {
 
     // 2. In-process evaluation: the same 100 flags at 50 % and the same 10 000 users for every library.
     const users = Array.from({ length: USERS }, (_, i) => `user-${i}`);
-    const contexts: EvaluationContext[] = users.map((targetingKey) => ({ targetingKey }));
-    const unleashContexts: UnleashContext[] = users.map((userId) => ({ userId }));
-    const growthbookContexts: UserContext[] = users.map((id) => ({ attributes: { id } }));
-
     unleash = new Unleash({
       appName: 'flagline-bench',
       url: 'http://127.0.0.1:9/api/', // never contacted: no refresh, no metrics, bootstrap data only
       refreshInterval: 0,
       disableMetrics: true,
       skipInstanceCountWarning: true,
-      bootstrap: {
-        data: evalKeys.map((name) => ({
-          name,
-          enabled: true,
-          strategies: [
-            {
-              name: 'flexibleRollout',
-              parameters: { rollout: '50', stickiness: 'userId', groupId: name },
-              constraints: [],
-            },
-          ],
-        })),
-      },
+      bootstrap: { data: evalKeys.map((name) => unleashRolloutFeature(name, 50)) },
     });
     unleash.on('error', () => {});
     if (!unleash.isSynchronized()) await Promise.race([once(unleash, 'ready'), sleep(5_000)]);
-
-    const growthbook = new GrowthBookClient().initSync({
-      payload: {
-        features: Object.fromEntries(
-          evalKeys.map((key) => [
-            key,
-            { defaultValue: false, rules: [{ force: true, coverage: 0.5, hashAttribute: 'id' }] },
-          ]),
-        ),
-      },
-    });
+    const growthbook = growthbookWithRollout(evalKeys, 0.5);
 
     // Sanity: every library has the flags, and Flagline's bucketing is Unleash's (design §4), so they agree.
-    let agree = 0;
-    for (let i = 0; i < USERS; i++) {
-      const key = evalKeys[i % EVAL_FLAGS] as string;
-      if (
-        provider.resolveBoolean(key, false, contexts[i] as EvaluationContext).value ===
-        unleash.isEnabled(key, unleashContexts[i])
-      )
-        agree++;
-    }
+    const agreement = localAgreement(
+      provider,
+      unleash,
+      users.map((user, i) => [evalKeys[i % EVAL_FLAGS] as string, user] as const),
+    );
 
-    const pick = <T>(list: T[], i: number) => list[i % list.length] as T;
-    const evaluation = await measureAll([
-      {
-        name: 'FlaglineProvider.resolveBoolean',
-        iterations: ITERATIONS,
-        run: (n) => {
-          let on = 0;
-          for (let i = 0; i < n; i++) {
-            if (provider.resolveBoolean(pick(evalKeys, i), false, pick(contexts, i)).value) on++;
-          }
-          return on;
-        },
-      },
-      {
-        name: 'unleash-client isEnabled',
-        iterations: ITERATIONS,
-        run: (n) => {
-          let on = 0;
-          const instance = unleash as Unleash;
-          for (let i = 0; i < n; i++) if (instance.isEnabled(pick(evalKeys, i), pick(unleashContexts, i))) on++;
-          return on;
-        },
-      },
-      {
-        name: 'GrowthBookClient isOn',
-        iterations: ITERATIONS,
-        run: (n) => {
-          let on = 0;
-          for (let i = 0; i < n; i++) if (growthbook.isOn(pick(evalKeys, i), pick(growthbookContexts, i))) on++;
-          return on;
-        },
-      },
-      {
-        name: 'OpenFeature client.getBooleanValue (FlaglineProvider)',
-        iterations: CLIENT_ITERATIONS,
-        run: async (n) => {
-          let on = 0;
-          for (let i = 0; i < n; i++)
-            if (await client.getBooleanValue(pick(evalKeys, i), false, pick(contexts, i))) on++;
-          return on;
-        },
-      },
-    ]);
+    const evaluation = await measureLibraries({ provider, unleash, growthbook, openFeature: client }, evalKeys, users, {
+      iterations: { sync: ITERATIONS, openFeature: CLIENT_ITERATIONS },
+      rounds: ROUNDS,
+    });
 
-    type Measured = { wallNsPerOp: { median: number }; cpuNsPerOp: { median: number } };
-    const measured = (name: string) => evaluation[name] as Measured;
-    const faster = (other: string) =>
-      measured('FlaglineProvider.resolveBoolean').wallNsPerOp.median < measured(other).wallNsPerOp.median &&
-      measured('FlaglineProvider.resolveBoolean').cpuNsPerOp.median < measured(other).cpuNsPerOp.median;
     const summary = {
       scenario: `PostgreSQL, two flagline serve processes (A, B) + this process's FlaglineProvider on B; ${CHANGES} sequential PATCHes through A (${CHANGE_FLAGS} flags, ${GAP_MS} ms gaps); evaluation: ${EVAL_FLAGS} flags at 50 %, ${USERS} users, ${ROUNDS} interleaved rounds`,
       loadAverage: { before: loadBefore.map((v) => round(v, 2)), after: loadavg().map((v) => round(v, 2)) },
@@ -303,14 +136,14 @@ export async function benchDelivery(): Promise<void> {
         lost,
         note: "fromPatchResponse: from A's answer to the PATCH (after the commit; an event that arrived before it counts as 0). fromChangeTimestamp: from the flag's updatedAt, stamped in A's transaction before the commit (an upper bound of commit → event, ms resolution). fromPatchRequest: from sending the PATCH.",
       },
-      evaluation,
-      unleashAgreement: round(agree / USERS, 4),
+      evaluation: evaluation.results,
+      unleashAgreement: agreement.share,
       target: TARGET,
       met: {
         propagationP99FromPatchResponse: lost === 0 && propagation.p99 <= TARGET.propagationP99Ms,
         propagationP99FromChangeTimestamp: lost === 0 && propagationFromChange.p99 <= TARGET.propagationP99Ms,
-        fasterThanUnleash: faster('unleash-client isEnabled'),
-        fasterThanGrowthBook: faster('GrowthBookClient isOn'),
+        fasterThanUnleash: evaluation.fasterThanUnleash,
+        fasterThanGrowthBook: evaluation.fasterThanGrowthBook,
       },
     };
     const path = writeResult('delivery', summary);

@@ -1,6 +1,7 @@
 import { benchAudit } from './audit';
 import { benchDelivery } from './delivery';
 import { benchEvaluate } from './evaluate';
+import { benchPeers } from './peers';
 import { benchSchedules } from './schedules';
 
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -8,6 +9,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   schedules: benchSchedules,
   delivery: benchDelivery,
   audit: benchAudit,
+  peers: benchPeers,
 };
 
 const requested = process.argv.slice(2);
