@@ -73,7 +73,7 @@ async function worker(config: Config, logger: Logger): Promise<void> {
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    onListenError: (error) => logger.warn({ err: error }, 'database connection error'),
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection error'),
   });
   await runMigrations(database, config.databaseUrl);
   const jobs = await startBackgroundJobs({ database, config, logger });

@@ -11,7 +11,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<AppD
   const database: Database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
-    onListenError: (error) => logger.warn({ err: error }, 'database connection error'),
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection error'),
   });
   try {
     await runMigrations(database, config.databaseUrl);

@@ -28,7 +28,7 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Postgres pool size per process. */
   poolSize?: number;
-  onListenError?: (error: Error) => void;
+  onConnectionError?: (error: Error) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -69,8 +69,12 @@ async function openPglite(dataDir: string): Promise<Database> {
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-  // An idle client that loses its connection must not crash the process; the pool replaces it.
-  pool.on('error', (error) => options.onListenError?.(error));
+  // A client that loses its connection must not crash the process (pg emits 'error' with no listener attached while a
+  // client is checked out between queries, e.g. inside a transaction when the server restarts). Its next query fails,
+  // the transaction rolls back, and the pool discards it on release.
+  const onConnectionError = (error: Error) => options.onConnectionError?.(error);
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => client.on('error', onConnectionError));
   const probe = await pool.connect();
   probe.release();
   const db = drizzleNodePg(pool, { schema }) as unknown as Db;
@@ -79,7 +83,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     kind: 'postgres',
     db,
     async listen(channel, onNotify) {
-      const listener = new PostgresListener(url, channel, onNotify, options.onListenError);
+      const listener = new PostgresListener(url, channel, onNotify, options.onConnectionError);
       await listener.start();
       listeners.add(listener);
       return async () => {
