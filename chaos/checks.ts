@@ -1,0 +1,257 @@
+import pg from 'pg';
+import { runFlagline } from '../packages/server/test/helpers/processes';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** What one scenario checked, printed as it goes. */
+export class ScenarioReport {
+  readonly checks: Check[] = [];
+  readonly figures: Record<string, unknown> = {};
+  private readonly started = performance.now();
+
+  constructor(readonly name: string) {
+    process.stdout.write(`\n── ${name} ──\n`);
+  }
+
+  step(message: string): void {
+    process.stdout.write(`  · ${message}\n`);
+  }
+
+  check(name: string, ok: boolean, detail: string): void {
+    this.checks.push({ name, ok, detail });
+    process.stdout.write(`  ${ok ? '✓' : '✗'} ${name} — ${detail}\n`);
+  }
+
+  get passed(): boolean {
+    return this.checks.length > 0 && this.checks.every((check) => check.ok);
+  }
+
+  get seconds(): number {
+    return Math.round((performance.now() - this.started) / 100) / 10;
+  }
+}
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {}); // the server going away mid-check surfaces as the query's rejection
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+interface StateRow {
+  key: string;
+  enabled: boolean;
+  rollout_percentage: number;
+  version: number;
+}
+
+interface VersionEvent {
+  flag_key: string;
+  id: string;
+  type: string;
+  version: number | null;
+  enabled: boolean | null;
+  rollout: number | null;
+}
+
+/**
+ * Every change to a flag's state bumps its version by one and writes one audit event carrying the new version
+ * (flag.updated or flag_schedule.applied). So for each flag the events' versions must be exactly 2…current, each
+ * once — a gap is a change without its event, a repeat is a change applied twice — and the newest event must show
+ * the state the flag is in.
+ */
+export async function checkFlagLedger(
+  url: string,
+  environment: string,
+): Promise<{ flags: number; changes: number; problems: string[] }> {
+  return withClient(url, async (client) => {
+    const states = (
+      await client.query<StateRow>(
+        `select f.key, s.enabled, s.rollout_percentage, s.version
+         from flag_states s join flags f on f.id = s.flag_id where s.environment = $1`,
+        [environment],
+      )
+    ).rows;
+    const events = (
+      await client.query<VersionEvent>(
+        `select flag_key, id::text, type, (after->>'version')::int as version, (after->>'enabled')::boolean as enabled,
+                (after->>'rolloutPercentage')::int as rollout
+         from audit_events
+         where environment = $1 and type in ('flag.updated', 'flag_schedule.applied')
+         order by id`,
+        [environment],
+      )
+    ).rows;
+    const byFlag = new Map<string, VersionEvent[]>();
+    for (const event of events) {
+      const list = byFlag.get(event.flag_key) ?? [];
+      list.push(event);
+      byFlag.set(event.flag_key, list);
+    }
+    const problems: string[] = [];
+    for (const state of states) {
+      const list = byFlag.get(state.key) ?? [];
+      const versions = list.map((event) => event.version ?? -1).sort((a, b) => a - b);
+      const expected = Array.from({ length: state.version - 1 }, (_, i) => i + 2);
+      if (versions.join() !== expected.join()) {
+        const seen = new Set<number>();
+        const repeated = versions.filter((v) => seen.has(v) || !seen.add(v));
+        const missing = expected.filter((v) => !versions.includes(v));
+        problems.push(
+          `${state.key}: version ${state.version} but events for [${summariseList(versions)}] (missing ${summariseList(missing)}, repeated ${summariseList(repeated)})`,
+        );
+        continue;
+      }
+      const newest = list.reduce<VersionEvent | undefined>(
+        (best, event) => (best && (best.version ?? 0) > (event.version ?? 0) ? best : event),
+        undefined,
+      );
+      if (newest && (newest.enabled !== state.enabled || newest.rollout !== state.rollout_percentage)) {
+        problems.push(
+          `${state.key}: state is ${state.enabled}/${state.rollout_percentage}% but its newest event says ${newest.enabled}/${newest.rollout}%`,
+        );
+      }
+    }
+    return { flags: states.length, changes: events.length, problems };
+  });
+}
+
+function summariseList(values: number[]): string {
+  if (values.length === 0) return 'none';
+  return values.length > 8 ? `${values.slice(0, 8).join(', ')}, … (${values.length})` : values.join(', ');
+}
+
+export interface ScheduleOutcome {
+  id: string;
+  status: string;
+  created: number;
+  applied: number;
+  cancelled: number;
+  failed: number;
+  retrying: number;
+}
+
+/** Each schedule's status next to the audit events recorded for it. */
+export async function scheduleOutcomes(url: string): Promise<ScheduleOutcome[]> {
+  return withClient(url, async (client) => {
+    const rows = await client.query<ScheduleOutcome>(
+      `select s.id::text, s.status,
+              count(e.id) filter (where e.type = 'flag_schedule.created')::int as created,
+              count(e.id) filter (where e.type = 'flag_schedule.applied')::int as applied,
+              count(e.id) filter (where e.type = 'flag_schedule.cancelled')::int as cancelled,
+              count(e.id) filter (where e.type = 'flag_schedule.failed')::int as failed,
+              count(e.id) filter (where e.type = 'flag_schedule.retrying')::int as retrying
+       from flag_schedules s left join audit_events e on e.schedule_id = s.id::text
+       group by s.id, s.status`,
+    );
+    return rows.rows;
+  });
+}
+
+/** A schedule's final status must have exactly its one event, and no event of another final status. */
+export function outcomeProblems(outcome: ScheduleOutcome): string | undefined {
+  const expected: Record<string, [number, number, number]> = {
+    applied: [1, 0, 0],
+    cancelled: [0, 1, 0],
+    failed: [0, 0, 1],
+  };
+  const want = expected[outcome.status];
+  if (!want) return `${outcome.id} is still ${outcome.status}`;
+  const got = [outcome.applied, outcome.cancelled, outcome.failed];
+  if (outcome.created !== 1 || got.join() !== want.join()) {
+    return `${outcome.id} is ${outcome.status} with created/applied/cancelled/failed events ${outcome.created}/${got.join('/')}`;
+  }
+  return undefined;
+}
+
+/** `flagline audit verify`, the operator's own command. */
+export async function verifyChain(url: string): Promise<{ ok: boolean; checked: number; detail: string }> {
+  const result = await runFlagline(['audit', 'verify'], { DATABASE_URL: url, LOG_LEVEL: 'warn' });
+  const line = result.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    const parsed = JSON.parse(line) as { ok: boolean; checked: number };
+    return { ok: parsed.ok && result.code === 0, checked: parsed.checked, detail: line };
+  } catch {
+    return { ok: false, checked: 0, detail: `exit ${result.code}: ${result.stdout}${result.stderr}`.slice(0, 2_000) };
+  }
+}
+
+/** Waits until nothing pending is due any more (all applied, failed or cancelled), or the deadline. */
+export async function waitForDrain(url: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = await withClient(url, async (client) => {
+      const result = await client.query<{ n: number }>(
+        `select count(*)::int as n from flag_schedules where status = 'pending'`,
+      );
+      return result.rows[0]?.n ?? 0;
+    }).catch(() => Number.NaN);
+    if (pending === 0 || Date.now() > deadline) return pending;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+interface RulesetView {
+  version: number;
+  flags: Array<{ key: string; enabled: boolean; rolloutPercentage: number }>;
+}
+
+/**
+ * Whether the instance at `apiUrl` serves what the database holds: its ruleset is at the database's config version
+ * and every flag's state matches. Polls until it does or `timeoutMs` passes; returns how long it took, or the mismatch.
+ */
+export async function servesDatabaseState(
+  apiUrl: string,
+  token: string,
+  databaseUrl: string,
+  environment: string,
+  timeoutMs: number,
+): Promise<{ ok: boolean; afterMs: number; detail: string }> {
+  const started = performance.now();
+  let detail = '';
+  for (;;) {
+    try {
+      const [database, ruleset] = await Promise.all([
+        withClient(databaseUrl, async (client) => {
+          const version = await client.query<{ version: string }>('select version::text from config_state');
+          const states = await client.query<StateRow>(
+            `select f.key, s.enabled, s.rollout_percentage, s.version
+             from flag_states s join flags f on f.id = s.flag_id where s.environment = $1`,
+            [environment],
+          );
+          return { version: Number(version.rows[0]?.version ?? -1), states: states.rows };
+        }),
+        fetch(`${apiUrl}/api/client/flags?environment=${environment}`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(5_000),
+        }).then(async (response) => {
+          if (!response.ok) throw new Error(`ruleset answered ${response.status}`);
+          return (await response.json()) as RulesetView;
+        }),
+      ]);
+      const served = new Map(ruleset.flags.map((flag) => [flag.key, flag]));
+      const wrong = database.states.filter((state) => {
+        const flag = served.get(state.key);
+        return !flag || flag.enabled !== state.enabled || flag.rolloutPercentage !== state.rollout_percentage;
+      });
+      if (ruleset.version === database.version && wrong.length === 0) {
+        return { ok: true, afterMs: Math.round(performance.now() - started), detail: `version ${ruleset.version}` };
+      }
+      detail = `serves version ${ruleset.version}, database at ${database.version}; ${wrong.length} flags differ`;
+    } catch (error) {
+      detail = String(error);
+    }
+    if (performance.now() - started > timeoutMs) {
+      return { ok: false, afterMs: Math.round(performance.now() - started), detail };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,94 @@
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { machine, root, writeResult } from '../bench/lib';
+import { killAllFlaglines } from '../packages/server/test/helpers/processes';
+import type { ScenarioReport } from './checks';
+import { PrivateCluster } from './cluster';
+
+type Scenario = (cluster: PrivateCluster) => Promise<ScenarioReport>;
+const scenarios: Record<string, () => Promise<Scenario>> = {
+  'pg-restart': async () => (await import('./scenarios/pg-restart')).pgRestartScenario,
+  'kill-storm': async () => (await import('./scenarios/kill-storm')).killStormScenario,
+  'evaluation-soak': async () => (await import('./scenarios/evaluation-soak')).evaluationSoakScenario,
+  'cancel-race': async () => (await import('./scenarios/cancel-race')).cancelRaceScenario,
+};
+
+const requested = process.argv.slice(2);
+const names = requested.length > 0 ? requested : Object.keys(scenarios);
+for (const name of names) {
+  if (!scenarios[name]) {
+    process.stderr.write(`Unknown scenario "${name}". Available: ${Object.keys(scenarios).join(', ')}\n`);
+    process.exit(2);
+  }
+}
+
+const started = performance.now();
+const loadBefore = loadavg();
+const reports: ScenarioReport[] = [];
+const errors: string[] = [];
+const cluster = await PrivateCluster.create();
+try {
+  for (const name of names) {
+    try {
+      const scenario = await (scenarios[name] as () => Promise<Scenario>)();
+      reports.push(await scenario(cluster));
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      errors.push(`${name}: ${message}`);
+      process.stdout.write(`  ✗ ${name} could not finish: ${message}\n`);
+      await killAllFlaglines();
+    }
+  }
+} finally {
+  await killAllFlaglines();
+  await cluster.destroy();
+}
+
+const seconds = Math.round((performance.now() - started) / 1000);
+const passed = errors.length === 0 && reports.every((report) => report.passed);
+const summary = {
+  passed,
+  wallSeconds: seconds,
+  loadAverage: {
+    before: loadBefore.map((v) => Number(v.toFixed(2))),
+    after: loadavg().map((v) => Number(v.toFixed(2))),
+  },
+  scenarios: reports.map((report) => ({
+    name: report.name,
+    passed: report.passed,
+    seconds: report.seconds,
+    checks: report.checks,
+    figures: report.figures,
+  })),
+  errors,
+};
+const jsonPath = writeResult('chaos', summary);
+
+// The markdown summary is only rewritten by a full run, so a single scenario tried by hand doesn't replace it.
+if (requested.length === 0) {
+  const m = machine();
+  const lines = [
+    '# Chaos: Flagline under failure',
+    '',
+    `Recorded ${new Date().toISOString()} by \`npm run chaos\` in ${seconds} s · ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB · Node ${m.node} · load average ${summary.loadAverage.before[0]} before, ${summary.loadAverage.after[0]} after.`,
+    '',
+    `**${passed ? 'Every check passed.' : 'Some checks FAILED.'}** Each scenario runs real \`flagline\` processes against a private PostgreSQL server the harness starts (so it can crash and restart it without touching anything else); loopback only.`,
+    '',
+  ];
+  for (const report of reports) {
+    lines.push(`## ${report.name} (${report.seconds} s)`, '', '| | Check | Measured |', '|---|---|---|');
+    for (const check of report.checks) {
+      lines.push(
+        `| ${check.ok ? '✓' : '✗'} | ${check.name} | ${check.detail.replaceAll('|', '\\|').replaceAll('\n', ' ')} |`,
+      );
+    }
+    lines.push('', '```json', JSON.stringify(report.figures, null, 2), '```', '');
+  }
+  for (const error of errors) lines.push(`## Could not finish`, '', '```', error, '```', '');
+  lines.push(`Raw results: \`${jsonPath.slice(root.length + 1)}\`.`, '');
+  writeFileSync(join(root, 'bench/results/chaos.md'), lines.join('\n'));
+}
+
+process.stdout.write(`\n${passed ? 'all scenarios passed' : 'FAILED'} in ${seconds} s; results in ${jsonPath}\n`);
+process.exit(passed ? 0 : 1);

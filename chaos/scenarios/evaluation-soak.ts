@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { ADMIN_TOKEN, adminClient, createFlags, ENVIRONMENT, flagKeys, inParallel, percentile, sleep } from '../admin';
+import { ScenarioReport } from '../checks';
+import type { PrivateCluster } from '../cluster';
+import { Fleet } from '../fleet';
+
+const SOAK_S = 60;
+const WARM_UP_S = 10;
+const CONNECTIONS = 50;
+const FLAGS = 100;
+const MAX_GROWTH = 0.1;
+
+/** Resident memory of a process, from the kernel (what the machine pays, heap or not). */
+function residentBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+async function heapUsedBytes(apiUrl: string): Promise<number> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const match = /^flagline_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+/**
+ * 60 s of evaluation traffic at 50 connections — every-flag evaluation, OFREP single and bulk — against one API
+ * instance on PostgreSQL, while an admin changes a flag every second (so snapshots are rebuilt under load). Every
+ * request must succeed, and the process must not grow: resident memory at the end within 10 % of after the warm-up.
+ */
+export async function evaluationSoakScenario(cluster: PrivateCluster): Promise<ScenarioReport> {
+  const report = new ScenarioReport('60 s evaluation soak at 50 connections');
+  const url = await cluster.createDatabase('chaos_soak');
+  const fleet = new Fleet({ DATABASE_URL: url, FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' });
+  try {
+    const api = await fleet.addServe('api');
+    const apiUrl = api.url as string;
+    const admin = adminClient(apiUrl);
+    const keys = flagKeys('soak', FLAGS);
+    await createFlags(admin, keys);
+    await inParallel(5, keys, async (key, i) => {
+      await admin.updateFlag(key, { enabled: i % 10 !== 0, rolloutPercentage: 50 });
+      if (i % 5 === 0) await admin.setOverride(key, { userId: `user-${i}`, overrideType: 'include' });
+    });
+    const { secret } = await admin.createToken({ name: 'soak', role: 'client', environment: ENVIRONMENT });
+    report.step(`one API instance, ${FLAGS} flags at 50 %, 20 overrides; a flag changes every second during the soak`);
+
+    let n = 0;
+    const load = (seconds: number) =>
+      autocannon({
+        url: apiUrl,
+        connections: CONNECTIONS,
+        duration: seconds,
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        requests: [
+          { method: 'GET', setupRequest: (r) => ({ ...r, path: `/api/config/flags?userId=user-${n++ % 10_000}` }) },
+          {
+            method: 'POST',
+            setupRequest: (r) => ({
+              ...r,
+              path: `/ofrep/v1/evaluate/flags/${keys[n % FLAGS]}`,
+              body: JSON.stringify({ context: { targetingKey: `user-${n++ % 10_000}` } }),
+            }),
+          },
+          {
+            method: 'POST',
+            setupRequest: (r) => ({
+              ...r,
+              path: '/ofrep/v1/evaluate/flags',
+              body: JSON.stringify({ context: { targetingKey: `user-${n++ % 10_000}` } }),
+            }),
+          },
+        ],
+      });
+
+    await load(WARM_UP_S);
+    const pid = api.process.pid;
+    const samples: Array<{ at: number; rss: number; heap: number }> = [];
+    let changes = 0;
+    let changeErrors = 0;
+    const started = Date.now();
+    let running = true;
+    const sampler = (async () => {
+      while (running) {
+        samples.push({ at: Date.now() - started, rss: residentBytes(pid), heap: await heapUsedBytes(apiUrl) });
+        await sleep(1_000);
+      }
+    })();
+    const changer = (async () => {
+      while (running) {
+        try {
+          await admin.updateFlag(keys[changes % FLAGS] as string, { rolloutPercentage: 40 + (changes % 20) });
+          changes++;
+        } catch {
+          changeErrors++;
+        }
+        await sleep(1_000);
+      }
+    })();
+    const result = await load(SOAK_S);
+    running = false;
+    await Promise.all([sampler, changer]);
+
+    const window = Math.min(10, Math.floor(samples.length / 3));
+    const rssStart = percentile(
+      samples.slice(0, window).map((s) => s.rss),
+      50,
+    );
+    const rssEnd = percentile(
+      samples.slice(-window).map((s) => s.rss),
+      50,
+    );
+    const heapStart = percentile(
+      samples.slice(0, window).map((s) => s.heap),
+      50,
+    );
+    const heapEnd = percentile(
+      samples.slice(-window).map((s) => s.heap),
+      50,
+    );
+    const growth = (rssEnd - rssStart) / rssStart;
+    report.figures.requestsPerSecond = Math.round(result.requests.average);
+    report.figures.latencyMs = { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max };
+    report.figures.memoryMiB = {
+      rss: { first10s: mib(rssStart), last10s: mib(rssEnd), max: mib(Math.max(...samples.map((s) => s.rss))) },
+      heapUsed: { first10s: mib(heapStart), last10s: mib(heapEnd) },
+      samples: samples.length,
+      everyTenSeconds: samples
+        .filter((_, i) => i % 10 === 0)
+        .map((sample) => ({ atS: Math.round(sample.at / 1000), rss: mib(sample.rss), heapUsed: mib(sample.heap) })),
+    };
+    report.figures.flagChanges = changes;
+
+    report.check(
+      'zero errors',
+      result.errors === 0 && result.non2xx === 0 && result.timeouts === 0 && changeErrors === 0,
+      `${result.requests.total} requests (${Math.round(result.requests.average)}/s, p99 ${result.latency.p99} ms): ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts; ${changes} flag changes, ${changeErrors} failed`,
+    );
+    report.check(
+      'memory growth under 10 %',
+      growth < MAX_GROWTH,
+      `resident ${mib(rssStart)} MiB in the first 10 s → ${mib(rssEnd)} MiB in the last 10 s (${(growth * 100).toFixed(1)} %); heap used ${mib(heapStart)} → ${mib(heapEnd)} MiB`,
+    );
+    const crashes = fleet.crashes();
+    report.check(
+      'the instance stayed up',
+      crashes.length === 0,
+      crashes.length === 0 ? 'no exit' : String(crashes[0]?.code),
+    );
+    return report;
+  } finally {
+    await fleet.stop();
+  }
+}

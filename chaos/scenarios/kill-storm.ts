@@ -1,0 +1,183 @@
+import type { FlagView, Schedule } from '@flagline/core';
+import { ADMIN_TOKEN, adminClient, classify, createFlags, ENVIRONMENT, flagKeys, sleep } from '../admin';
+import {
+  checkFlagLedger,
+  outcomeProblems,
+  ScenarioReport,
+  scheduleOutcomes,
+  servesDatabaseState,
+  verifyChain,
+  waitForDrain,
+  withClient,
+} from '../checks';
+import type { PrivateCluster } from '../cluster';
+import { Fleet } from '../fleet';
+
+const STORM_MS = 60_000;
+const FLAGS = 30;
+const ADMINS = 6;
+const KILL_GAP_MS: [number, number] = [1_000, 3_000];
+
+const between = (low: number, high: number) => low + Math.random() * (high - low);
+const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)] as T;
+
+interface Tally {
+  acknowledged: number;
+  rejected: number;
+  unknown: number;
+}
+
+/**
+ * Two API instances and two workers, each SIGKILLed at random (every 1–3 s one of them) for 60 s and started again
+ * by a supervisor, while six admins change flags and schedule changes through whichever instance answers. A request
+ * that got an answer must be on record exactly as answered; one that got none may or may not have happened, but
+ * whatever happened must be whole: every version bump with its audit event, no schedule applied twice or left behind.
+ */
+export async function killStormScenario(cluster: PrivateCluster): Promise<ScenarioReport> {
+  const report = new ScenarioReport('SIGKILL of API instances and workers for 60 s while admins work');
+  const url = await cluster.createDatabase('chaos_kill_storm');
+  const fleet = new Fleet({ DATABASE_URL: url, FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN });
+  try {
+    const first = await fleet.addServe('api-1');
+    await Promise.all([fleet.addServe('api-2'), fleet.addWorker('worker-1'), fleet.addWorker('worker-2')]);
+    const urls = fleet.servers().map((member) => member.url as string);
+    const keys = flagKeys('storm', FLAGS);
+    await createFlags(adminClient(first.url as string), keys);
+    report.step(`2 API instances + 2 workers, supervised (restarted 300 ms after they die); ${FLAGS} flags`);
+
+    fleet.supervise(true);
+    const until = Date.now() + STORM_MS;
+    const patches: FlagView[] = [];
+    const schedules: Schedule[] = [];
+    const tally = {
+      patch: { acknowledged: 0, rejected: 0, unknown: 0 },
+      schedule: { acknowledged: 0, rejected: 0, unknown: 0 },
+    };
+    const rejections: string[] = [];
+    const count = (t: Tally, error: unknown) => {
+      const kind = classify(error);
+      t[kind]++;
+      if (kind === 'rejected' && rejections.length < 5) rejections.push(String(error));
+    };
+
+    const admin = async () => {
+      while (Date.now() < until) {
+        const client = adminClient(pick(urls), 5_000);
+        const key = pick(keys);
+        if (Math.random() < 0.7) {
+          try {
+            patches.push(
+              await client.updateFlag(key, {
+                enabled: Math.random() < 0.5,
+                rolloutPercentage: Math.floor(Math.random() * 101),
+              }),
+            );
+            tally.patch.acknowledged++;
+          } catch (error) {
+            count(tally.patch, error);
+            await sleep(50);
+          }
+        } else {
+          try {
+            const scheduledAt = new Date(Date.now() + between(500, 5_000)).toISOString();
+            const updates = { enabled: Math.random() < 0.5, rolloutPercentage: Math.floor(Math.random() * 101) };
+            schedules.push(await client.createSchedule(key, { scheduledAt, updates }));
+            tally.schedule.acknowledged++;
+          } catch (error) {
+            count(tally.schedule, error);
+            await sleep(50);
+          }
+        }
+      }
+    };
+    const killer = async () => {
+      const kills: string[] = [];
+      while (Date.now() < until) {
+        await sleep(between(...KILL_GAP_MS));
+        if (Date.now() >= until) break;
+        const victim = pick(fleet.members);
+        if (fleet.kill(victim)) kills.push(victim.name);
+      }
+      return kills;
+    };
+    const [kills] = await Promise.all([killer(), ...Array.from({ length: ADMINS }, admin)]);
+    report.step(
+      `${kills.length} SIGKILLs (${fleet.members.map((m) => `${m.name} ×${m.kills}`).join(', ')}); PATCH acknowledged ${tally.patch.acknowledged}, no answer ${tally.patch.unknown}, rejected ${tally.patch.rejected}; schedules acknowledged ${tally.schedule.acknowledged}, no answer ${tally.schedule.unknown}, rejected ${tally.schedule.rejected}`,
+    );
+
+    await fleet.waitAllHealthy();
+    fleet.supervise(false);
+    const pending = await waitForDrain(url, 60_000);
+    report.figures.kills = Object.fromEntries(fleet.members.map((m) => [m.name, m.kills]));
+    report.figures.requests = tally;
+
+    // 1. Every answered change is on record as answered.
+    const recorded = await withClient(url, async (client) => {
+      const rows = await client.query<{ key: string; version: number; enabled: boolean; rollout: number }>(
+        `select flag_key as key, (after->>'version')::int as version, (after->>'enabled')::boolean as enabled,
+                (after->>'rolloutPercentage')::int as rollout
+         from audit_events where type = 'flag.updated' and environment = $1`,
+        [ENVIRONMENT],
+      );
+      return new Map(rows.rows.map((row) => [`${row.key}@${row.version}`, row]));
+    });
+    const lostPatches = patches.filter((view) => {
+      const event = recorded.get(`${view.key}@${view.version}`);
+      return !event || event.enabled !== view.enabled || event.rollout !== view.rolloutPercentage;
+    });
+    report.check(
+      'no acknowledged change lost',
+      lostPatches.length === 0 && patches.length > 0,
+      `${patches.length - lostPatches.length}/${patches.length} acknowledged PATCHes have their flag.updated event with the answered version and values`,
+    );
+
+    const outcomes = await scheduleOutcomes(url);
+    const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+    const missingSchedules = schedules.filter((schedule) => byId.get(schedule.id)?.created !== 1);
+    report.check(
+      'no acknowledged schedule lost',
+      missingSchedules.length === 0 && schedules.length > 0,
+      `${schedules.length - missingSchedules.length}/${schedules.length} acknowledged schedules exist with their created event`,
+    );
+
+    const problems = outcomes.map(outcomeProblems).filter((p): p is string => p !== undefined);
+    const applied = outcomes.filter((o) => o.status === 'applied').length;
+    report.check(
+      'every schedule applied exactly once, none left behind',
+      pending === 0 && problems.length === 0 && applied === outcomes.length,
+      `${applied}/${outcomes.length} applied (${outcomes.length - schedules.length} more than acknowledged: created by requests that got no answer), each with one applied event; ${pending} pending${problems.length ? `; ${problems.slice(0, 3).join('; ')}` : ''}`,
+    );
+
+    const ledger = await checkFlagLedger(url, ENVIRONMENT);
+    report.check(
+      'no change without its audit event, none applied twice',
+      ledger.problems.length === 0,
+      `${ledger.changes} version bumps over ${ledger.flags} flags, each with exactly one event${ledger.problems.length ? `; ${ledger.problems.slice(0, 3).join('; ')}` : ''}`,
+    );
+
+    const chain = await verifyChain(url);
+    report.check('the audit hash chain verifies', chain.ok, chain.detail);
+
+    const crashes = fleet.crashes();
+    report.check(
+      'no process died except by our SIGKILLs',
+      crashes.length === 0,
+      crashes.length === 0
+        ? `${fleet.members.reduce((n, m) => n + m.restarts, 0)} restarts, all after a SIGKILL`
+        : crashes.map((c) => `${c.name} exited ${c.code ?? c.signal}: ${c.stderr.slice(-300)}`).join(' | '),
+    );
+
+    const served = await Promise.all(
+      urls.map((apiUrl) => servesDatabaseState(apiUrl, ADMIN_TOKEN, url, ENVIRONMENT, 15_000)),
+    );
+    report.check(
+      "both API instances serve the database's state afterwards",
+      served.every((s) => s.ok),
+      served.map((s, i) => `api-${i + 1}: ${s.detail}`).join('; '),
+    );
+    if (rejections.length) report.figures.rejections = rejections;
+    return report;
+  } finally {
+    await fleet.stop();
+  }
+}
