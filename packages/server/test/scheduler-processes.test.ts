@@ -38,7 +38,8 @@ afterAll(async () => {
 async function prepare(flagCount: number, label: string): Promise<Setup> {
   const created = await createPostgresDatabase();
   const database = await openDatabase({ databaseUrl: created.url, poolSize: 3 });
-  const pool = new pg.Pool({ connectionString: created.url, max: 2 });
+  // Named, so a test that cuts the database's connections can spare the test's own.
+  const pool = new pg.Pool({ connectionString: created.url, max: 2, application_name: 'flagline-test' });
   cleanups.push(async () => {
     await pool.end();
     await database.close();
@@ -306,6 +307,48 @@ describe.each(postgresBackends())('scheduler processes on PostgreSQL (%s)', () =
       expect(rows[0]?.n).toBe(0);
     } finally {
       await Promise.all(all.map((w) => w.stop('SIGKILL', 5_000)));
+    }
+  }, 150_000);
+
+  it('connections cut by the server mid-drain (as when PostgreSQL restarts): workers and serve stay up, nothing lost or doubled', async () => {
+    const setup = await prepare(FLAGS, 'cut');
+    const planned = plan(setup.flags, 20, Date.now() + 500, 2_000);
+    await insertSchedules(setup.pool, planned);
+    // Everything on the database but the test's own pool is terminated (FATAL 57P01, what a restart sends),
+    // including connections checked out inside a transaction.
+    const start = () => startWorker(setup.url, { SCHEDULER_BATCH_SIZE: '10' });
+    const workers = [start(), start()];
+    const server = await startServe({ DATABASE_URL: setup.url, FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN });
+    try {
+      const started = Date.now();
+      while ((await countByStatus(setup.pool)).applied === undefined) {
+        if (Date.now() - started > 90_000) throw new Error(`no schedule applied in 90 s:\n${describeWorkers(workers)}`);
+        await sleep(50);
+      }
+      let terminated = 0;
+      for (let round = 0; round < 8; round++) {
+        const { rows } = await setup.pool.query<{ n: number }>(
+          `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+           where datname = current_database() and application_name <> 'flagline-test' and pid <> pg_backend_pid()`,
+        );
+        terminated += rows[0]?.n ?? 0;
+        await sleep(200);
+      }
+      expect(terminated, 'no connection was cut').toBeGreaterThan(8);
+      await waitUntilDrained(setup, () => workers, 90_000);
+      expect(
+        [...workers, server.flagline].filter((p) => p.hasExited()).map((p) => p.pid),
+        `processes exited:\n${describeWorkers(workers)}\nserve: ${tail(server.flagline.stderr())}`,
+      ).toEqual([]);
+      await expectAppliedExactlyOnceInOrder(setup, planned);
+      const patched = await fetch(`${server.url}/api/admin/flags/${setup.flags[0]?.key}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ description: 'still taking changes' }),
+      });
+      expect(patched.status).toBe(200);
+    } finally {
+      await Promise.all([...workers, server.flagline].map((p) => p.stop('SIGKILL', 5_000)));
     }
   }, 150_000);
 
