@@ -1,6 +1,6 @@
 import {
-  type EvaluationReason,
   evaluate,
+  type OfrepBulkResponse,
   ofrepBulkResponseSchema,
   ofrepFailureSchema,
   ofrepRequestSchema,
@@ -12,7 +12,7 @@ import { AppError } from '../http/errors';
 import { matchesEtag } from '../http/etag';
 import { evaluations } from '../http/metrics';
 import { bearerSecurity, commonErrors, createRouter, jsonBody, jsonContent } from '../http/router';
-import type { SnapshotFlag } from './snapshot';
+import { ofrepReason, type SnapshotFlag } from './snapshot';
 
 const tags = ['OpenFeature (OFREP)'];
 
@@ -43,9 +43,6 @@ const bulkRoute = createRoute({
     ...commonErrors,
   },
 });
-
-/** Our reasons are OpenFeature's, except that a missing flag is an error code there, not a reason. */
-const ofrepReason = (reason: EvaluationReason): string => (reason === 'FLAG_NOT_FOUND' ? 'ERROR' : reason);
 
 function evaluation(flag: SnapshotFlag, targetingKey: string | undefined) {
   const result = evaluate(flag, targetingKey);
@@ -80,13 +77,16 @@ export function ofrepRoutes(deps: AppDeps) {
       const body = c.req.valid('json') ?? {};
       const targetingKey = body.context?.targetingKey;
       const snapshot = environmentSnapshot(resolveEnvironment(c, undefined));
-      // The result depends on the ruleset and on the context: the tag covers both.
-      const etag = `"${snapshot.rulesetBody().etag.slice(1, -1)}-${Buffer.from(targetingKey ?? '').toString('base64url')}"`;
+      const etag = snapshot.ofrepEtag(targetingKey);
       c.header('etag', etag);
       if (matchesEtag(c.req.header('if-none-match'), etag)) {
         return c.body(null, 304);
       }
       evaluations.inc({ endpoint: 'ofrep' }, snapshot.flags.size);
-      return c.json({ flags: [...snapshot.flags.values()].map((flag) => evaluation(flag, targetingKey)) }, 200);
+      c.header('content-type', 'application/json');
+      // Already-serialised JSON; the cast keeps the route's typed response contract.
+      return c.body(snapshot.ofrepBulkJson(targetingKey), 200) as unknown as ReturnType<
+        typeof c.json<OfrepBulkResponse, 200>
+      >;
     });
 }

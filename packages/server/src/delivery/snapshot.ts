@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type EvaluableFlag, evaluate, type OverrideType, type RulesetFlag, toRulesetFlag } from '@flagline/core';
+import {
+  type EvaluableFlag,
+  type EvaluationReason,
+  evaluate,
+  type OverrideType,
+  type RulesetFlag,
+  toRulesetFlag,
+} from '@flagline/core';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Db, Unlisten } from '../db/client';
@@ -10,6 +17,9 @@ export interface SnapshotFlag extends EvaluableFlag {
   readonly description: string;
 }
 
+/** Our reasons are OpenFeature's, except that a missing flag is an error code there, not a reason. */
+export const ofrepReason = (reason: EvaluationReason): string => (reason === 'FLAG_NOT_FOUND' ? 'ERROR' : reason);
+
 export class EnvironmentSnapshot {
   private readonly list: SnapshotFlag[];
   /** `"flagKey":` for each flag, encoded once per snapshot rather than once per request. */
@@ -17,6 +27,9 @@ export class EnvironmentSnapshot {
 
   private rulesetFlags: Map<string, { flag: RulesetFlag; json: string }> | undefined;
   private ruleset: { json: string; etag: string } | undefined;
+  /** What surrounds each flag's result in the OFREP bulk body: `{"key":…,"value":` and `,"metadata":{…}}`. */
+  private ofrepFragments: { prefixes: string[]; suffixes: string[] } | undefined;
+  private ofrepEtagPrefix: string | undefined;
 
   constructor(
     readonly key: string,
@@ -48,6 +61,33 @@ export class EnvironmentSnapshot {
       this.ruleset = { json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"` };
     }
     return this.ruleset;
+  }
+
+  /**
+   * The body of OFREP bulk evaluation for one context: the bytes JSON.stringify gives for
+   * `{ flags: [{ key, value, reason, variant, metadata: { rolloutPercentage } }] }`, built without those objects.
+   */
+  ofrepBulkJson(targetingKey: string | undefined): string {
+    this.ofrepFragments ??= {
+      prefixes: this.list.map((flag) => `{"key":${JSON.stringify(flag.key)},"value":`),
+      suffixes: this.list.map(
+        (flag) => `,"metadata":${JSON.stringify({ rolloutPercentage: flag.rolloutPercentage })}}`,
+      ),
+    };
+    const { prefixes, suffixes } = this.ofrepFragments;
+    let json = '{"flags":[';
+    for (let i = 0; i < this.list.length; i++) {
+      const { value, reason } = evaluate(this.list[i], targetingKey);
+      // Reasons are upper-case identifiers: nothing in them needs escaping.
+      json += `${i === 0 ? '' : ','}${prefixes[i]}${value},"reason":"${ofrepReason(reason)}","variant":"${value ? 'on' : 'off'}"${suffixes[i]}`;
+    }
+    return `${json}]}`;
+  }
+
+  /** The OFREP bulk entity tag: the result depends on the ruleset and on the context, so the tag covers both. */
+  ofrepEtag(targetingKey: string | undefined): string {
+    this.ofrepEtagPrefix ??= `${this.rulesetBody().etag.slice(0, -1)}-`;
+    return `${this.ofrepEtagPrefix}${Buffer.from(targetingKey ?? '').toString('base64url')}"`;
   }
 
   /** `{ flagKey: boolean }` for one user. */
