@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { runFlagline } from '../packages/server/test/helpers/processes';
+import { ENVIRONMENT } from './admin';
 
 export interface Check {
   name: string;
@@ -254,4 +255,27 @@ export async function servesDatabaseState(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The first few problems, for a check's detail. */
+export const firstFew = (problems: string[]) => (problems.length ? `; ${problems.slice(0, 3).join('; ')}` : '');
+
+/**
+ * The checks every scenario ends with: each version bump has exactly one audit event (checkFlagLedger), optionally
+ * exactly `expectedChanges` of them, and `flagline audit verify` accepts the hash chain.
+ */
+export async function checkHistory(report: ScenarioReport, url: string, expectedChanges?: number): Promise<void> {
+  const ledger = await checkFlagLedger(url, ENVIRONMENT);
+  report.check(
+    'no change without its audit event, none applied twice',
+    ledger.problems.length === 0 && (expectedChanges === undefined || ledger.changes === expectedChanges),
+    `${ledger.changes} version bumps over ${ledger.flags} flags, each with exactly one event${expectedChanges === undefined ? '' : ` (expected ${expectedChanges})`}${firstFew(ledger.problems)}`,
+  );
+  const chain = await verifyChain(url);
+  report.check('the audit hash chain verifies', chain.ok, chain.detail);
+}
+
+/** Schedules whose status and audit events disagree (see outcomeProblems). */
+export function outcomeDisagreements(outcomes: ScheduleOutcome[]): string[] {
+  return outcomes.map(outcomeProblems).filter((problem): problem is string => problem !== undefined);
 }

@@ -1,11 +1,11 @@
 import { ADMIN_TOKEN, adminClient, createFlags, ENVIRONMENT, flagKeys, inParallel, sleep } from '../admin';
 import {
-  checkFlagLedger,
-  outcomeProblems,
+  checkHistory,
+  firstFew,
+  outcomeDisagreements,
   ScenarioReport,
   scheduleOutcomes,
   servesDatabaseState,
-  verifyChain,
   waitForDrain,
   withClient,
 } from '../checks';
@@ -116,14 +116,14 @@ export async function pgRestartScenario(cluster: PrivateCluster): Promise<Scenar
     report.figures.drainAfterLastRestartMs = Math.round(performance.now() - drainStarted);
 
     const outcomes = await scheduleOutcomes(url);
-    const problems = outcomes.map(outcomeProblems).filter((p): p is string => p !== undefined);
+    const problems = outcomeDisagreements(outcomes);
     const appliedOnce = outcomes.filter((o) => o.status === 'applied' && o.applied === 1).length;
     const retried = outcomes.reduce((sum, o) => sum + o.retrying, 0);
     report.figures.retryingEvents = retried;
     report.check(
       'every schedule applied exactly once',
       pending === 0 && outcomes.length === SCHEDULES && appliedOnce === SCHEDULES && problems.length === 0,
-      `${appliedOnce}/${SCHEDULES} applied with exactly one applied event, ${pending} still pending, ${retried} retry events${problems.length ? `; ${problems.slice(0, 3).join('; ')}` : ''}`,
+      `${appliedOnce}/${SCHEDULES} applied with exactly one applied event, ${pending} still pending, ${retried} retry events${firstFew(problems)}`,
     );
 
     const lastDue = new Map<string, { enabled: boolean; rolloutPercentage: number }>();
@@ -145,15 +145,7 @@ export async function pgRestartScenario(cluster: PrivateCluster): Promise<Scenar
       `${FLAGS - wrongFinal.length}/${FLAGS} flags`,
     );
 
-    const ledger = await checkFlagLedger(url, ENVIRONMENT);
-    report.check(
-      'versions and audit events agree (no change without its event, none twice)',
-      ledger.problems.length === 0 && ledger.changes === SCHEDULES,
-      `${ledger.changes} change events over ${ledger.flags} flags${ledger.problems.length ? `; ${ledger.problems.slice(0, 3).join('; ')}` : ''}`,
-    );
-
-    const chain = await verifyChain(url);
-    report.check('the audit hash chain verifies', chain.ok, chain.detail);
+    await checkHistory(report, url, SCHEDULES);
 
     const crashes = fleet.crashes();
     report.check(
