@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -55,9 +55,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const jobs = config.scheduler.enabled ? await startBackgroundJobs(runtime, runtime.snapshot) : undefined;
     const app = createApp(runtime);
     const honoListener = getRequestListener(app.fetch);
-    const fastPath = createEvaluateFastPath(runtime.authenticator, runtime.snapshot);
+    const general = (request: IncomingMessage, response: ServerResponse) => void honoListener(request, response);
+    const fastPath = createEvaluateFastPath(runtime.authenticator, runtime.snapshot, general);
     const server = createServer((request, response) => {
-      if (!fastPath(request, response)) void honoListener(request, response);
+      if (!fastPath(request, response)) general(request, response);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

@@ -1,4 +1,11 @@
-import { createServer, request as httpRequest, type OutgoingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,7 +110,11 @@ describe.each(testBackends())('the evaluation fast path answers exactly as the H
     await t.request('POST', '/api/admin/flags/fast-3/users', { body: { userId: 'user-7', overrideType: 'exclude' } });
     await t.request('POST', '/api/admin/flags/fast-1/users', { body: { userId: 'user-7', overrideType: 'include' } });
     const honoListener = getRequestListener(t.app.fetch);
-    const fastPath = createEvaluateFastPath(t.deps.authenticator, t.deps.snapshot);
+    const general = (request: IncomingMessage, response: ServerResponse) => {
+      fallbacks++;
+      void honoListener(request, response);
+    };
+    const fastPath = createEvaluateFastPath(t.deps.authenticator, t.deps.snapshot, general);
     const listen = async (server: Server) => {
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -112,9 +123,7 @@ describe.each(testBackends())('the evaluation fast path answers exactly as the H
     reference = await listen(createServer(honoListener));
     served = await listen(
       createServer((request, response) => {
-        if (fastPath(request, response)) return;
-        fallbacks++;
-        void honoListener(request, response);
+        if (!fastPath(request, response)) general(request, response);
       }),
     );
     // The route verifies a token first; from then on the fast path may answer for it.

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { Server } from 'node:net';
 import { environmentKeySchema, ofrepRequestSchema } from '@flagline/core';
 import type { Authenticator } from '../auth/authenticator';
 import type { Principal } from '../http/context';
@@ -19,9 +18,6 @@ const EXPOSE_HEADERS = 'ETag,X-Request-Id';
 const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
 /** An OFREP body is one context; a larger one goes the general way, which also enforces the 64 KiB limit. */
 const MAX_FAST_BODY_BYTES = 8 * 1024;
-
-/** Requests whose body the fast path read and then handed back to the Hono listener: not to be taken twice. */
-const handedBack = new WeakSet<IncomingMessage>();
 
 type Query = { userId: string | undefined; environment: string | undefined };
 
@@ -125,7 +121,8 @@ function reply(
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (etag !== undefined) headers.etag = etag;
   headers['x-request-id'] = requestIdOf(request);
-  if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
+  // Spelled as @hono/node-server writes it for a string body, so the raw bytes match the route's.
+  if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
   response.writeHead(status, headers);
   response.end(body);
   httpDuration.observe(
@@ -136,15 +133,6 @@ function reply(
 }
 
 /**
- * The server that called this listener: a request whose body turns out not to be plainly well-formed is emitted to it
- * again, and then goes to the Hono route. Node sets `socket.server` on every accepted connection.
- */
-function serverOf(request: IncomingMessage): Server | undefined {
-  const server: unknown = Reflect.get(request.socket, 'server');
-  return server instanceof Server ? server : undefined;
-}
-
-/**
  * The evaluation endpoints every application calls — GET /api/config/flags, GET /api/client/flags and OFREP bulk
  * POST /ofrep/v1/evaluate/flags — answered straight from the snapshot for a token this instance already knows and
  * well-formed input, without building a Fetch Request/Response and running the middleware chain (measured: that
@@ -152,7 +140,12 @@ function serverOf(request: IncomingMessage): Server | undefined {
  * goes through the Hono route, which stays the reference behaviour and the documented contract; the answers here
  * carry the same bytes and headers (evaluate-fast-path.test.ts holds them to that) and the same metrics.
  */
-export function createEvaluateFastPath(authenticator: Authenticator, snapshot: SnapshotStore) {
+export function createEvaluateFastPath(
+  authenticator: Authenticator,
+  snapshot: SnapshotStore,
+  /** The general listener (Hono), for a request taken on its headers whose body then turns out not to be plain. */
+  handBack: (request: IncomingMessage, response: ServerResponse) => void,
+) {
   return (request: IncomingMessage, response: ServerResponse): boolean => {
     const url = request.url;
     if (url === undefined || !snapshot.ready) return false;
@@ -207,7 +200,6 @@ export function createEvaluateFastPath(authenticator: Authenticator, snapshot: S
    * the body; a body that is not a small, valid OFREP request is handed back to the server for the Hono route.
    */
   function ofrepBulk(request: IncomingMessage, response: ServerResponse): boolean {
-    if (handedBack.has(request)) return false;
     const { headers } = request;
     const contentType = headers['content-type'];
     const length = headers['content-length'];
@@ -223,8 +215,7 @@ export function createEvaluateFastPath(authenticator: Authenticator, snapshot: S
       return false;
     }
     const principal = knownPrincipal(request, authenticator);
-    const server = serverOf(request);
-    if (!principal || !server || !environmentFor(principal, undefined)) return false;
+    if (!principal || !environmentFor(principal, undefined)) return false;
 
     const started = performance.now();
     const chunks: Buffer[] = [];
@@ -237,10 +228,9 @@ export function createEvaluateFastPath(authenticator: Authenticator, snapshot: S
       // The snapshot may have changed while the body arrived; the route would read the current one.
       const environment = environmentFor(principal, undefined);
       if (targetingKey === false || !environment) {
-        handedBack.add(request);
         // @hono/node-server takes an already-read body from `rawBody` (as on Cloud Functions).
         Object.assign(request, { rawBody: received });
-        server.emit('request', request, response);
+        handBack(request, response);
         return;
       }
       const etag = environment.ofrepEtag(targetingKey);
