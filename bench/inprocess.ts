@@ -1,5 +1,5 @@
 import { GrowthBookClient, type UserContext } from '@growthbook/growthbook';
-import type { Client, EvaluationContext } from '@openfeature/server-sdk';
+import { type Client, type EvaluationContext, OpenFeature, type Provider } from '@openfeature/server-sdk';
 import type { Unleash, Context as UnleashContext } from 'unleash-client';
 import type { FlaglineProvider } from '../packages/sdk/src/provider';
 import { percentile, round } from './lib';
@@ -11,6 +11,17 @@ export const FLAGLINE_CANDIDATE = 'FlaglineProvider.resolveBoolean';
 export const UNLEASH_CANDIDATE = 'unleash-client isEnabled';
 export const GROWTHBOOK_CANDIDATE = 'GrowthBookClient isOn';
 export const OPENFEATURE_CANDIDATE = 'OpenFeature client.getBooleanValue (FlaglineProvider)';
+export const OPENFEATURE_BASELINE = 'OpenFeature client.getBooleanValue (a provider returning a constant)';
+
+/** A provider that does no work: what is left of a call through the OpenFeature client is the SDK's own cost. */
+const constantProvider: Provider = {
+  metadata: { name: 'constant' },
+  runsOn: 'server',
+  resolveBooleanEvaluation: async () => ({ value: true }),
+  resolveStringEvaluation: async (_key, fallback) => ({ value: fallback }),
+  resolveNumberEvaluation: async (_key, fallback) => ({ value: fallback }),
+  resolveObjectEvaluation: async (_key, fallback) => ({ value: fallback }),
+};
 
 export interface Measured {
   wallNsPerOp: { median: number; best: number };
@@ -106,7 +117,13 @@ const pick = <T>(list: T[], i: number) => list[i % list.length] as T;
  * The libraries evaluating the same flags for the same users, each in its own context shape. Each loop is written
  * out: one shared loop calling a per-library closure would make that call megamorphic and add its cost to every row.
  */
-function libraryCandidates(libraries: Libraries, keys: string[], users: string[], iterations: Iterations): Candidate[] {
+function libraryCandidates(
+  libraries: Libraries,
+  baseline: Client,
+  keys: string[],
+  users: string[],
+  iterations: Iterations,
+): Candidate[] {
   const { provider, unleash, growthbook, openFeature } = libraries;
   const contexts: EvaluationContext[] = users.map((targetingKey) => ({ targetingKey }));
   const unleashContexts: UnleashContext[] = users.map((userId) => ({ userId }));
@@ -149,6 +166,15 @@ function libraryCandidates(libraries: Libraries, keys: string[], users: string[]
         return on;
       },
     },
+    {
+      name: OPENFEATURE_BASELINE,
+      iterations: iterations.openFeature,
+      run: async (n) => {
+        let on = 0;
+        for (let i = 0; i < n; i++) if (await baseline.getBooleanValue(pick(keys, i), false, pick(contexts, i))) on++;
+        return on;
+      },
+    },
   ];
 }
 
@@ -168,7 +194,12 @@ export async function measureLibraries(
   users: string[],
   options: { iterations: Iterations; rounds: number },
 ) {
-  const results = await measureAll(libraryCandidates(libraries, keys, users, options.iterations), options.rounds);
+  await OpenFeature.setProviderAndWait('sdk-baseline', constantProvider);
+  const baseline = OpenFeature.getClient('sdk-baseline');
+  const results = await measureAll(
+    libraryCandidates(libraries, baseline, keys, users, options.iterations),
+    options.rounds,
+  );
   const flaglineNs = results[FLAGLINE_CANDIDATE]?.wallNsPerOp.median ?? Number.NaN;
   return {
     results,

@@ -13,6 +13,7 @@ const WARM_UP_S = 30;
 const CONNECTIONS = 50;
 const FLAGS = 100;
 const MAX_GROWTH = 0.1;
+const HEAP_LIMIT_MB = 256;
 
 /** Resident memory of a process, from the kernel (what the machine pays, heap or not). */
 function residentBytes(pid: number): number {
@@ -30,7 +31,7 @@ async function heapUsedBytes(apiUrl: string): Promise<number> {
  * The live heap: V8 collects garbage fully before it writes a heap snapshot (asked for with SIGUSR2), so the sum of
  * the snapshot's object sizes is what is still referenced — the number a leak grows, whatever the collector's timing.
  */
-async function liveHeapBytes(pid: number, directory: string): Promise<number> {
+export async function liveHeapBytes(pid: number, directory: string): Promise<number> {
   const before = new Set(readdirSync(directory));
   process.kill(pid, 'SIGUSR2');
   const deadline = Date.now() + 60_000;
@@ -72,7 +73,10 @@ export async function evaluationSoakScenario(cluster: PrivateCluster): Promise<S
     DATABASE_URL: url,
     FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN,
     LOG_LEVEL: 'warn',
-    NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshots}`,
+    // The heap limit the README recommends for production. Without one, on a machine with this much memory V8 lets
+    // garbage pile up to hundreds of MiB before collecting it (measured: RSS 270 → 515 MiB in 60 s while the live heap
+    // stayed flat), which says nothing about leaks; the live-heap check below is independent of the limit.
+    NODE_OPTIONS: `--max-old-space-size=${HEAP_LIMIT_MB} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshots}`,
   });
   try {
     const api = await fleet.addServe('api');
@@ -85,7 +89,9 @@ export async function evaluationSoakScenario(cluster: PrivateCluster): Promise<S
       if (i % 5 === 0) await admin.setOverride(key, { userId: `user-${i}`, overrideType: 'include' });
     });
     const { secret } = await admin.createToken({ name: 'soak', role: 'client', environment: ENVIRONMENT });
-    report.step(`one API instance, ${FLAGS} flags at 50 %, 20 overrides; a flag changes every second during the soak`);
+    report.step(
+      `one API instance, ${FLAGS} flags at 50 %, 20 overrides; a flag changes every second throughout; heap limit ${HEAP_LIMIT_MB} MiB`,
+    );
 
     let n = 0;
     const load = (seconds: number) =>
@@ -115,22 +121,12 @@ export async function evaluationSoakScenario(cluster: PrivateCluster): Promise<S
         ],
       });
 
-    await load(WARM_UP_S);
-    const pid = api.process.pid;
-    const liveBefore = await liveHeapBytes(pid, snapshots);
-    const samples: Array<{ at: number; rss: number; heap: number }> = [];
+    // Flags change throughout, warm-up included, so the heap before the soak already holds everything it needs for that.
     let changes = 0;
     let changeErrors = 0;
-    const started = Date.now();
-    let running = true;
-    const sampler = (async () => {
-      while (running) {
-        samples.push({ at: Date.now() - started, rss: residentBytes(pid), heap: await heapUsedBytes(apiUrl) });
-        await sleep(1_000);
-      }
-    })();
+    let changing = true;
     const changer = (async () => {
-      while (running) {
+      while (changing) {
         try {
           await admin.updateFlag(keys[changes % FLAGS] as string, { rolloutPercentage: 40 + (changes % 20) });
           changes++;
@@ -140,8 +136,21 @@ export async function evaluationSoakScenario(cluster: PrivateCluster): Promise<S
         await sleep(1_000);
       }
     })();
+    await load(WARM_UP_S);
+    const pid = api.process.pid;
+    const liveBefore = await liveHeapBytes(pid, snapshots);
+    const samples: Array<{ at: number; rss: number; heap: number }> = [];
+    const started = Date.now();
+    let running = true;
+    const sampler = (async () => {
+      while (running) {
+        samples.push({ at: Date.now() - started, rss: residentBytes(pid), heap: await heapUsedBytes(apiUrl) });
+        await sleep(1_000);
+      }
+    })();
     const result = await load(SOAK_S);
     running = false;
+    changing = false;
     await Promise.all([sampler, changer]);
     const liveAfter = await liveHeapBytes(pid, snapshots);
     const liveGrowth = (liveAfter - liveBefore) / liveBefore;
