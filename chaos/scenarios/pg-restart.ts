@@ -68,6 +68,34 @@ export async function pgRestartScenario(cluster: PrivateCluster): Promise<Scenar
     report.step(
       `created ${SCHEDULES} schedules in ${createSeconds.toFixed(1)} s (${Math.round(SCHEDULES / createSeconds)}/s), due over ${WINDOW_MS / 1000} s${late ? `; ${late} moved later to stay in the future` : ''}`,
     );
+    const { secret } = await admin.createToken({ name: 'app', role: 'client', environment: ENVIRONMENT });
+    const statusOf = async (path: string, token: string) => {
+      try {
+        const response = await fetch(`${apiUrl}${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(5_000),
+        });
+        await response.arrayBuffer();
+        return String(response.status);
+      } catch (error) {
+        return `no answer (${String(error)})`;
+      }
+    };
+    await statusOf('/api/config/flags?userId=user-1', secret);
+    /** What applications and admins get from the API while PostgreSQL is down. */
+    const duringOutage = { evaluation: new Map<string, number>(), admin: new Map<string, number>() };
+    const probeWhileDown = async (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        const [evaluation, adminRead] = await Promise.all([
+          statusOf(`/api/config/flags?userId=user-${Date.now() % 1000}`, secret),
+          statusOf('/api/admin/flags', ADMIN_TOKEN),
+        ]);
+        duringOutage.evaluation.set(evaluation, (duringOutage.evaluation.get(evaluation) ?? 0) + 1);
+        duringOutage.admin.set(adminRead, (duringOutage.admin.get(adminRead) ?? 0) + 1);
+        await sleep(100);
+      }
+    };
     await Promise.all([fleet.addWorker('worker-1'), fleet.addWorker('worker-2')]);
     report.step('2 workers started: the drain begins');
 
@@ -89,7 +117,7 @@ export async function pgRestartScenario(cluster: PrivateCluster): Promise<Scenar
       const atApplied = (await appliedCount(url)) ?? 0;
       const down = performance.now();
       await cluster.stop(mode);
-      await sleep(2_000);
+      await probeWhileDown(2_000);
       await cluster.start();
       const downMs = Math.round(performance.now() - down);
       const back = performance.now();
@@ -154,6 +182,19 @@ export async function pgRestartScenario(cluster: PrivateCluster): Promise<Scenar
       crashes.length === 0
         ? 'api and both workers ran throughout'
         : crashes.map((c) => `${c.name} exited ${c.code ?? c.signal}: ${c.stderr.slice(-300)}`).join(' | '),
+    );
+
+    const statuses = (counts: Map<string, number>) =>
+      [...counts].map(([status, n]) => `${status} ×${n}`).join(', ') || 'none';
+    report.figures.duringOutage = {
+      evaluation: Object.fromEntries(duringOutage.evaluation),
+      admin: Object.fromEntries(duringOutage.admin),
+    };
+    report.check(
+      'while PostgreSQL was down, evaluation kept answering from memory and admin requests got 503',
+      [...duringOutage.evaluation.keys()].every((status) => status === '200') &&
+        [...duringOutage.admin.keys()].every((status) => status === '503'),
+      `evaluation: ${statuses(duringOutage.evaluation)}; admin reads: ${statuses(duringOutage.admin)}`,
     );
 
     const served = await servesDatabaseState(apiUrl, ADMIN_TOKEN, url, ENVIRONMENT, 15_000);

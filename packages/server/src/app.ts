@@ -18,7 +18,7 @@ import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
 import type { AppEnv, Principal } from './http/context';
 import type { AppDeps } from './http/deps';
-import { AppError, sqlState } from './http/errors';
+import { AppError, isDatabaseUnavailable } from './http/errors';
 import { httpDuration, observeSnapshot, registry } from './http/metrics';
 import { mountWebUi } from './http/web-ui';
 import { overrideRoutes } from './overrides/override-routes';
@@ -109,7 +109,7 @@ function toErrorResponse(error: Error, c: Context<AppEnv>, deps: AppDeps): Respo
             : error.status === 400
               ? new AppError('VALIDATION_FAILED', error.message || 'The request is not valid.')
               : new AppError('INTERNAL', error.message || 'Something went wrong.');
-  } else if (/^08|^57P/.test(sqlState(error) ?? '') || /ECONNREFUSED|ECONNRESET/.test(String(error))) {
+  } else if (isDatabaseUnavailable(error)) {
     deps.logger.error({ err: error, requestId: id }, 'database unavailable');
     appError = new AppError('UNAVAILABLE', 'The database is unavailable; try again shortly.');
   } else {

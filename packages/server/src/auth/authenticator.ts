@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { apiTokens } from '../db/schema';
 import type { Principal } from '../http/context';
-import { AppError } from '../http/errors';
+import { AppError, isDatabaseUnavailable } from '../http/errors';
 import { constantTimeEquals, hashTokenSecret, looksLikeApiToken } from './secrets';
 
 interface CachedToken {
@@ -47,7 +47,7 @@ function isKeySetUnavailable(error: unknown): boolean {
 
 /**
  * Turns an Authorization header into a principal. API tokens are looked up once and cached in memory (the cache is
- * cleared whenever any instance announces a change, so a revoked token stops working everywhere at once); last-use
+ * marked stale whenever any instance announces a change, so a revoked token stops working everywhere at once); last-use
  * times are written in batches, off the request path.
  */
 export class Authenticator {
@@ -78,8 +78,12 @@ export class Authenticator {
     );
   }
 
+  /**
+   * Every cached token must be looked up again before its next use. The entries stay, marked stale, as the fallback
+   * while the database is unreachable (see authenticateApiToken).
+   */
   invalidate(): void {
-    this.cache.clear();
+    for (const entry of this.cache.values()) entry.expiresAt = 0;
   }
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
@@ -114,10 +118,21 @@ export class Authenticator {
     const now = Date.now();
     let cached = this.cache.get(token);
     if (!cached || cached.expiresAt < now) {
-      const [row] = await this.db
-        .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role, environment: apiTokens.environment })
-        .from(apiTokens)
-        .where(and(eq(apiTokens.tokenHash, hashTokenSecret(token)), isNull(apiTokens.revokedAt)));
+      let row: { id: string; name: string; role: Role; environment: string | null } | undefined;
+      try {
+        [row] = await this.db
+          .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role, environment: apiTokens.environment })
+          .from(apiTokens)
+          .where(and(eq(apiTokens.tokenHash, hashTokenSecret(token)), isNull(apiTokens.revokedAt)));
+      } catch (error) {
+        // While the database is down, a token this instance verified before keeps working, so applications go on
+        // evaluating flags from memory through an outage; everything else a token can do needs the database anyway.
+        // The one gap: a token revoked moments before an outage, and not presented in between, evaluates until the
+        // database is back.
+        if (!cached?.principal || !cached.tokenId || !isDatabaseUnavailable(error)) throw error;
+        this.lastUsed.set(cached.tokenId, new Date(now));
+        return cached.principal;
+      }
       if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
       cached = {
         principal: row

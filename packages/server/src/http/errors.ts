@@ -40,3 +40,21 @@ export function sqlState(error: unknown): string | undefined {
 
 export const UNIQUE_VIOLATION = '23505';
 export const FOREIGN_KEY_VIOLATION = '23503';
+
+/** How node-postgres and Node word a connection that is gone or cannot be made (these carry no SQLSTATE). */
+const CONNECTION_LOST =
+  /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|not queryable|timeout exceeded when trying to connect/;
+
+/**
+ * The database is down, restarting or unreachable (SQLSTATE class 08 or 57P, or a lost connection), anywhere in the
+ * cause chain: a 503 the client may retry, not a 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (/^08|^57P/.test(sqlState(error) ?? '')) return true;
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    if (CONNECTION_LOST.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
+}
