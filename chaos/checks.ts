@@ -31,8 +31,16 @@ export class ScenarioReport {
     return this.checks.length > 0 && this.checks.every((check) => check.ok);
   }
 
+  private ended: number | undefined;
+
+  /** Stops the scenario's clock (seconds is read later, when the results are written). */
+  finish(): this {
+    this.ended ??= performance.now();
+    return this;
+  }
+
   get seconds(): number {
-    return Math.round((performance.now() - this.started) / 100) / 10;
+    return Math.round(((this.ended ?? performance.now()) - this.started) / 100) / 10;
   }
 }
 

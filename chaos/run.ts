@@ -32,7 +32,7 @@ try {
   for (const name of names) {
     try {
       const scenario = await (scenarios[name] as () => Promise<Scenario>)();
-      reports.push(await scenario(cluster));
+      reports.push((await scenario(cluster)).finish());
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       errors.push(`${name}: ${message}`);
