@@ -28,6 +28,17 @@ const loadBefore = loadavg();
 const reports: ScenarioReport[] = [];
 const errors: string[] = [];
 const cluster = await PrivateCluster.create();
+// Interrupted (Ctrl+C, or a CI timeout's SIGTERM): leave no flagline process or private PostgreSQL server behind.
+// The signal often comes twice (npx and tsx each pass it on): the second must not cut the clean-up short.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stdout.write(`\n${signal}: stopping the processes and the private PostgreSQL server…\n`);
+    void Promise.allSettled([killAllFlaglines(), cluster.destroy()]).then(() => process.exit(130));
+  });
+}
 try {
   for (const name of names) {
     try {
