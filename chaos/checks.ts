@@ -18,7 +18,11 @@ export class ScenarioReport {
     process.stdout.write(`\n── ${name} ──\n`);
   }
 
+  /** What happened along the way, in order (printed, and written above the checks in chaos.md). */
+  readonly steps: string[] = [];
+
   step(message: string): void {
+    this.steps.push(message);
     process.stdout.write(`  · ${message}\n`);
   }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,20 @@ for (const name of names) {
   if (!scenarios[name]) {
     process.stderr.write(`Unknown scenario "${name}". Available: ${Object.keys(scenarios).join(', ')}\n`);
     process.exit(2);
+  }
+}
+
+/** The commit measured, marked when the tree has changes. */
+function commit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages', 'chaos'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    return `\`${head}\`${dirty.trim() ? ' (with uncommitted changes)' : ''}`;
+  } catch {
+    return 'an unknown commit';
   }
 }
 
@@ -82,13 +97,14 @@ if (requested.length === 0) {
   const lines = [
     '# Chaos: Flagline under failure',
     '',
-    `Recorded ${new Date().toISOString()} by \`npm run chaos\` in ${seconds} s · ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB · Node ${m.node} · load average ${summary.loadAverage.before[0]} before, ${summary.loadAverage.after[0]} after.`,
+    `Recorded ${new Date().toISOString()} by \`npm run chaos\` at ${commit()} in ${seconds} s · ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB · Node ${m.node} · load average ${summary.loadAverage.before[0]} before, ${summary.loadAverage.after[0]} after.`,
     '',
     `**${passed ? 'Every check passed.' : 'Some checks FAILED.'}** Each scenario runs real \`flagline\` processes against a private PostgreSQL server the harness starts (so it can crash and restart it without touching anything else); loopback only.`,
     '',
   ];
   for (const report of reports) {
-    lines.push(`## ${report.name} (${report.seconds} s)`, '', '| | Check | Measured |', '|---|---|---|');
+    lines.push(`## ${report.name} (${report.seconds} s)`, '', ...report.steps.map((step) => `- ${step}`), '');
+    lines.push('| | Check | Measured |', '|---|---|---|');
     for (const check of report.checks) {
       lines.push(
         `| ${check.ok ? '✓' : '✗'} | ${check.name} | ${check.detail.replaceAll('|', '\\|').replaceAll('\n', ' ')} |`,
