@@ -107,7 +107,28 @@ async function applyOne(tx: Tx, audit: AuditRecorder, schedule: ScheduleRow): Pr
     .returning();
   if (!applied) throw new Error(`schedule ${schedule.id} vanished while being applied`);
   observeLateness(schedule, appliedAt);
-  await audit.record({
+  await audit.record(
+    appliedEvent(
+      schedule,
+      updates,
+      appliedAt,
+      { enabled: state.enabled, rolloutPercentage: state.rolloutPercentage, version: state.version },
+      { ...after, version: updatedState?.version ?? state.version + 1 },
+    ),
+  );
+}
+
+type FlagStateSnapshot = { enabled: boolean; rolloutPercentage: number; version: number };
+
+/** The flag_schedule.applied event, one shape whether the schedule was applied alone or in a batch. */
+function appliedEvent(
+  schedule: ScheduleRow,
+  updates: ScheduleUpdates,
+  appliedAt: Date,
+  before: FlagStateSnapshot,
+  after: FlagStateSnapshot,
+): AuditInput {
+  return {
     type: 'flag_schedule.applied',
     environment: schedule.environment,
     flagKey: schedule.flagKey,
@@ -117,11 +138,11 @@ async function applyOne(tx: Tx, audit: AuditRecorder, schedule: ScheduleRow): Pr
       flagKey: schedule.flagKey,
       updates,
       appliedAt: appliedAt.toISOString(),
-      flagState: after,
+      flagState: { enabled: after.enabled, rolloutPercentage: after.rolloutPercentage },
     },
-    before: { enabled: state.enabled, rolloutPercentage: state.rolloutPercentage, version: state.version },
-    after: { ...after, version: updatedState?.version ?? state.version + 1 },
-  });
+    before,
+    after,
+  };
 }
 
 async function recordFailure(
@@ -245,21 +266,7 @@ async function applyTogether(
       rolloutPercentage: updates.rolloutPercentage ?? state.rolloutPercentage,
     };
     const version = state.version + 1;
-    events.push({
-      type: 'flag_schedule.applied',
-      environment: schedule.environment,
-      flagKey: schedule.flagKey,
-      scheduleId: schedule.id,
-      data: {
-        scheduleId: schedule.id,
-        flagKey: schedule.flagKey,
-        updates,
-        appliedAt: appliedAt.toISOString(),
-        flagState: after,
-      },
-      before: { ...state },
-      after: { ...after, version },
-    });
+    events.push(appliedEvent(schedule, updates, appliedAt, { ...state }, { ...after, version }));
     states.set(stateKey, { ...after, version });
     changed.add(stateKey);
     applied.push(schedule);
