@@ -7,10 +7,10 @@ import type { Logger } from 'pino';
 import { countAuditEvents, verifyAuditChain } from './audit/audit-service';
 import { exportChunks } from './audit/export';
 import { startBackgroundJobs } from './background/jobs';
-import { type Config, ConfigError, loadConfig } from './config';
+import { type Config, loadConfig } from './config';
 import { openDatabase } from './db/client';
-import { DataDirLockedError } from './db/lock';
 import { runMigrations } from './db/migrate';
+import { describeFatal } from './fatal';
 import { AppError } from './http/errors';
 import { createLogger } from './logger';
 import { progressBar } from './progress';
@@ -41,7 +41,11 @@ async function withDatabase<T>(
   logger: Logger,
   work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
 ) {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+  });
   try {
     await runMigrations(database, config.databaseUrl);
     return await work(database);
@@ -73,6 +77,7 @@ async function worker(config: Config, logger: Logger): Promise<void> {
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
     onConnectionError: (error) => logger.warn({ err: error }, 'database connection error'),
   });
   await runMigrations(database, config.databaseUrl);
@@ -192,6 +197,9 @@ async function audit(config: Config, logger: Logger, args: string[]): Promise<vo
   });
 }
 
+/** Set once the configuration is read: failures print their stack only at debug level. */
+let debugLogging = false;
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...args] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
@@ -199,6 +207,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  debugLogging = config.logLevel === 'debug' || config.logLevel === 'trace';
   const logger = createLogger(config.logLevel);
   switch (command) {
     case 'serve':
@@ -226,10 +235,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof AppError) {
-    process.stderr.write(`flagline: ${error.message}\n`);
-  } else {
-    process.stderr.write(`flagline: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  }
+  process.stderr.write(describeFatal(error, debugLogging));
   process.exit(1);
 });

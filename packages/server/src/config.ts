@@ -21,6 +21,8 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   FLAGLINE_DATA_DIR: z.string().min(1).default('./.flagline'),
+  DATABASE_CONNECT_TIMEOUT_MS: integer(0, 3_600_000).default(5_000),
+  SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FLAGLINE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   AUTH_JWKS_URL: z.url().optional(),
@@ -56,6 +58,10 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Embedded database directory, or `memory:` for a throwaway in-memory database. */
   dataDir: string;
+  /** How long start-up keeps retrying a PostgreSQL that cannot be reached (refused, timed out, starting up). */
+  databaseConnectTimeoutMs: number;
+  /** On SIGTERM/SIGINT, how long requests already running may take to finish before connections are closed. */
+  shutdownGraceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   adminToken: string | undefined;
   auth: {
@@ -97,6 +103,21 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Start-up failed for a reason the operator can fix: it names the variable to look at and says why, in one line
+ * (`VARIABLE: cause`); the underlying error is kept as `cause` for debug logging.
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+  constructor(
+    readonly variable: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${variable}: ${reason}`, options);
+  }
+}
+
 /** Reads and validates the environment once; nothing else in Flagline reads process.env. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
@@ -111,6 +132,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: value.HOST,
     databaseUrl: value.DATABASE_URL,
     dataDir: value.FLAGLINE_DATA_DIR,
+    databaseConnectTimeoutMs: value.DATABASE_CONNECT_TIMEOUT_MS,
+    shutdownGraceMs: value.SHUTDOWN_GRACE_MS,
     logLevel: value.LOG_LEVEL,
     adminToken: value.FLAGLINE_ADMIN_TOKEN,
     auth: {

@@ -11,6 +11,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<AppD
   const database: Database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
     onConnectionError: (error) => logger.warn({ err: error }, 'database connection error'),
   });
   try {

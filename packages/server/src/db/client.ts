@@ -4,7 +4,10 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
-import { acquireDataDirLock } from './lock';
+import { StartupError } from '../config';
+import { describeFileError, OwnerOnlyNodeFS, prepareDataDir } from './data-dir';
+import { acquireDataDirLock, type DataDirLock } from './lock';
+import { connectionProblem } from './problems';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -29,24 +32,45 @@ export interface DatabaseOptions {
   /** Postgres pool size per process. */
   poolSize?: number;
   onConnectionError?: (error: Error) => void;
+  /** How long to keep retrying a PostgreSQL that cannot be reached before giving up (default 5 s). */
+  connectTimeoutMs?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
-  return openPglite(options.dataDir ?? './.flagline');
+  return openPglite(options.dataDir ?? './.flagline', options);
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
-  const inMemory = dataDir === 'memory:';
-  const release = inMemory ? () => {} : acquireDataDirLock(dataDir);
-  let client: PGlite;
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
+
+async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Database> {
+  if (dataDir === 'memory:') return pgliteDatabase(new PGlite(), { release: async () => {} });
+  const directory = prepareDataDir(dataDir);
+  let client: PGlite | undefined;
+  const lock = await acquireDataDirLock(directory, (error) => {
+    // Another process took the lock (ours looked stale) or it was deleted: stop writing rather than share the files.
+    options.onConnectionError?.(
+      new Error(`lost the lock on ${directory}; closing the embedded database`, { cause: error }),
+    );
+    if (client && !client.closed) void client.close().catch(() => {});
+  }).catch((error: unknown) => {
+    throw error instanceof StartupError ? error : describeFileError(directory, error);
+  });
   try {
-    client = inMemory ? new PGlite() : new PGlite(dataDir);
+    client = new PGlite({ fs: new OwnerOnlyNodeFS(directory) });
     await client.waitReady;
   } catch (error) {
-    release();
-    throw error;
+    await lock.release();
+    throw new StartupError(
+      'FLAGLINE_DATA_DIR',
+      `the embedded database at ${directory} could not be opened (damaged or not writable?): ${firstLine(error)}`,
+      { cause: error },
+    );
   }
+  return pgliteDatabase(client, lock);
+}
+
+function pgliteDatabase(client: PGlite, lock: DataDirLock): Database {
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     kind: 'pglite',
@@ -61,13 +85,14 @@ async function openPglite(dataDir: string): Promise<Database> {
       try {
         if (!client.closed) await client.close();
       } finally {
-        release();
+        await lock.release();
       }
     },
   };
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  await waitForPostgres(url, options.connectTimeoutMs ?? 5_000);
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // A client that loses its connection must not crash the process (pg emits 'error' with no listener attached while a
   // client is checked out between queries, e.g. inside a transaction when the server restarts). Its next query fails,
@@ -75,8 +100,6 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   const onConnectionError = (error: Error) => options.onConnectionError?.(error);
   pool.on('error', onConnectionError);
   pool.on('connect', (client) => client.on('error', onConnectionError));
-  const probe = await pool.connect();
-  probe.release();
   const db = drizzleNodePg(pool, { schema }) as unknown as Db;
   const listeners = new Set<PostgresListener>();
   return {
@@ -96,6 +119,41 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       await pool.end();
     },
   };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Start-up against a PostgreSQL that is not up yet (a container starting alongside, a failover) retries with backoff
+ * until `timeoutMs`; a problem retrying cannot fix (unknown role, wrong password, no such database) fails at once.
+ */
+async function waitForPostgres(url: string, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    const remaining = timeoutMs - (Date.now() - started);
+    const client = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: Math.max(1_000, Math.min(remaining, 5_000)),
+    });
+    client.on('error', () => {}); // a failure surfaces as connect()'s or query()'s rejection
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return;
+    } catch (error) {
+      const problem = connectionProblem(url, error);
+      const elapsed = Date.now() - started;
+      if (!problem.retry || elapsed >= timeoutMs) {
+        const waited = problem.retry
+          ? `; gave up after ${(elapsed / 1000).toFixed(1)} s of retries (DATABASE_CONNECT_TIMEOUT_MS=${timeoutMs})`
+          : '';
+        throw new StartupError('DATABASE_URL', `${problem.reason}${waited}.`, { cause: error });
+      }
+      await sleep(Math.min(250 * 2 ** attempt, 2_000, Math.max(0, timeoutMs - elapsed)));
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
 }
 
 /** A dedicated connection for LISTEN, reconnecting with backoff; the snapshot's version poll covers the gap. */

@@ -11,7 +11,11 @@ import { runDuePass } from './apply';
  */
 export async function runDueOnce(config: Config = loadConfig()): Promise<RunDueSummary> {
   const logger = createLogger(config.logLevel, { toStderr: true });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+  });
   try {
     await runMigrations(database, config.databaseUrl);
     return await runDuePass({ db: database.db, logger }, config.scheduler);

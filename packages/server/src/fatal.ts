@@ -1,0 +1,21 @@
+import { ConfigError, StartupError } from './config';
+import { AppError } from './http/errors';
+
+const firstLine = (text: string) => text.split('\n')[0] ?? text;
+
+/**
+ * What the CLI prints when a command fails: one line naming the variable and the cause for problems the operator can
+ * fix, the first line of the message otherwise. Stacks (with their causes) only at debug level.
+ */
+export function describeFatal(error: unknown, debug: boolean): string {
+  const known = error instanceof ConfigError || error instanceof StartupError || error instanceof AppError;
+  const message = error instanceof Error ? error.message : String(error);
+  let text = `flagline: ${known ? message : firstLine(message)}\n`;
+  if (debug) {
+    for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+      text += `${depth === 0 ? '' : 'caused by: '}${current.stack ?? current.message}\n`;
+      current = current.cause;
+    }
+  }
+  return text;
+}
