@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,7 +18,9 @@ import {
 } from './helpers/processes';
 
 const ADMIN_TOKEN = 'process-test-admin-token-0123456789';
+/** The lock is a directory whose mtime its holder refreshes; the owner file only names the holder for messages. */
 const LOCK_FILE = 'flagline.lock';
+const OWNER_FILE = 'flagline.owner';
 /** A generated API token: `fl_` and 32 random bytes in base64url. */
 const TOKEN_PATTERN = /fl_[A-Za-z0-9_-]{43}/g;
 
@@ -87,7 +89,8 @@ describe('embedded database: one process per data dir', () => {
     'a second serve or migrate on a data dir in use exits 1 with a clear message; the first keeps serving',
     async () => {
       const first = await startServe(env);
-      expect(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).toBe(String(first.flagline.pid));
+      expect(statSync(join(dataDir, LOCK_FILE)).isDirectory()).toBe(true);
+      expect(readFileSync(join(dataDir, OWNER_FILE), 'utf8')).toContain(`pid ${first.flagline.pid} `);
       expect((await api(first.url, 'POST', '/api/admin/flags', ADMIN_TOKEN, { key: 'before-second' })).status).toBe(
         201,
       );
@@ -100,14 +103,16 @@ describe('embedded database: one process per data dir', () => {
       seconds.forEach((second, index) => {
         const label = `flagline ${commands[index]?.join(' ')}`;
         expect(second.code, label).toBe(1);
-        expect(second.stderr, label).toContain(`The embedded database at ${resolve(dataDir)} is in use`);
+        expect(second.stderr, label).toContain(
+          `FLAGLINE_DATA_DIR: the embedded database at ${resolve(dataDir)} is in use`,
+        );
         expect(second.stderr, label).toContain(`pid ${first.flagline.pid}`);
         expect(second.stderr, label).toContain('DATABASE_URL');
         expect(second.stderr, label).not.toMatch(/\n\s+at /);
       });
 
       expect(first.flagline.hasExited()).toBe(false);
-      expect(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).toBe(String(first.flagline.pid));
+      expect(readFileSync(join(dataDir, OWNER_FILE), 'utf8')).toContain(`pid ${first.flagline.pid} `);
       expect((await api(first.url, 'GET', '/readyz', null)).status).toBe(200);
       expect((await api(first.url, 'POST', '/api/admin/flags', ADMIN_TOKEN, { key: 'after-second' })).status).toBe(201);
 
@@ -123,7 +128,7 @@ describe('embedded database: one process per data dir', () => {
   );
 
   it(
-    'a lock file naming a process that no longer runs is taken over',
+    "an older version's lock file (a pid file) naming a process that no longer runs is taken over",
     async () => {
       writeFileSync(join(dataDir, LOCK_FILE), String(deadPid()));
       const migrate = await runFlagline(['migrate'], env);
@@ -143,12 +148,12 @@ describe('embedded database: one process per data dir', () => {
         201,
       );
       await crashing.flagline.stop('SIGKILL');
-      expect(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).toBe(String(crashing.flagline.pid));
+      expect(statSync(join(dataDir, LOCK_FILE)).isDirectory()).toBe(true);
 
       const restarted = await startServe(env);
       const flag = await api<FlagView>(restarted.url, 'GET', '/api/admin/flags/survives-crash', ADMIN_TOKEN);
       expect(flag.status).toBe(200);
-      expect(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).toBe(String(restarted.flagline.pid));
+      expect(readFileSync(join(dataDir, OWNER_FILE), 'utf8')).toContain(`pid ${restarted.flagline.pid} `);
       expect(await restarted.flagline.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     },
     3 * PROCESS_TIMEOUT_MS,

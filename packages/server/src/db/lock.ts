@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -36,12 +36,17 @@ function ownerOf(directory: string): string {
   }
 }
 
-function isRunning(pid: number): boolean {
+/** Whether `pid` is a running Flagline; where /proc exists its command line tells, so a reused pid does not count. */
+function isFlaglineRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('flagline');
+  } catch {
+    return true; // no /proc (macOS): a live pid is all there is to go on
   }
 }
 
@@ -58,7 +63,7 @@ function removeLegacyLockFile(directory: string, lockPath: string): void {
   }
   if (!isFile) return;
   const pid = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isFlaglineRunning(pid)) {
     throw new DataDirLockedError(
       'FLAGLINE_DATA_DIR',
       `the embedded database at ${directory} may be in use by an older Flagline (pid ${pid}, per its lock file ${lockPath}); stop it first.`,
@@ -94,6 +99,7 @@ export async function acquireDataDirLock(
         update: LOCK_REFRESH_MS,
         onCompromised,
       });
+      chmodSync(lockPath, 0o700); // mkdir honoured the umask; the data dir's entries are the owner's only
       writeFileSync(join(directory, OWNER_NAME), `pid ${process.pid} on ${hostname()}\n`, { mode: 0o600 });
       let released = false;
       return {
