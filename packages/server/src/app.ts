@@ -18,7 +18,7 @@ import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
 import type { AppEnv, Principal } from './http/context';
 import type { AppDeps } from './http/deps';
-import { AppError, isDatabaseUnavailable } from './http/errors';
+import { AppError, isDatabaseUnavailable, isOutOfResources, RETRY_AFTER_SECONDS } from './http/errors';
 import { httpDuration, observeSnapshot, registry } from './http/metrics';
 import { mountWebUi } from './http/web-ui';
 import { overrideRoutes } from './overrides/override-routes';
@@ -111,11 +111,17 @@ function toErrorResponse(error: Error, c: Context<AppEnv>, deps: AppDeps): Respo
               : new AppError('INTERNAL', error.message || 'Something went wrong.');
   } else if (isDatabaseUnavailable(error)) {
     deps.logger.error({ err: error, requestId: id }, 'database unavailable');
-    appError = new AppError('UNAVAILABLE', 'The database is unavailable; try again shortly.');
+    appError = isOutOfResources(error)
+      ? new AppError(
+          'UNAVAILABLE',
+          'The database is out of resources (disk space, memory or connections); try again later.',
+        )
+      : new AppError('UNAVAILABLE', 'The database is unavailable; try again shortly.');
   } else {
     deps.logger.error({ err: error, requestId: id, path: c.req.path }, 'unhandled error');
     appError = new AppError('INTERNAL', 'Something went wrong; the error has been logged with this request id.');
   }
+  if (appError.code === 'UNAVAILABLE') c.header('Retry-After', String(RETRY_AFTER_SECONDS));
   return c.json(appError.toBody(id), appError.status as ContentfulStatusCode);
 }
 

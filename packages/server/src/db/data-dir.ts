@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, statfsSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, statfsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
@@ -80,17 +80,17 @@ export function prepareDataDir(dataDir: string): string {
 
 function checkAndCreate(directory: string): void {
   refuseKernelFilesystem(directory);
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // A recursive mkdir reports ENOENT for a parent it may not write (read-only, no permission): ask the parent.
+    accessSync(nearestExisting(directory), constants.W_OK);
+    throw error;
+  }
   if (!lstatSync(directory).isDirectory()) {
     throw new StartupError(VARIABLE, `${directory} is a file, not a directory.`);
   }
   const entries = readdirSync(directory).filter((entry) => !IGNORED_ENTRIES.has(entry));
-  if (entries.includes('postmaster.pid')) {
-    throw new StartupError(
-      VARIABLE,
-      `${directory} is a PostgreSQL server's data directory (it has postmaster.pid); to use that server, set DATABASE_URL instead.`,
-    );
-  }
   if (entries.length > 0 && !entries.includes('PG_VERSION')) {
     const sample = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', …' : '');
     throw new StartupError(

@@ -45,12 +45,18 @@ export const FOREIGN_KEY_VIOLATION = '23503';
 const CONNECTION_LOST =
   /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|not queryable|timeout exceeded when trying to connect/;
 
+/** Insufficient resources: disk full (53100), out of memory (53200), too many connections (53300), … */
+export const isOutOfResources = (error: unknown) => /^53/.test(sqlState(error) ?? '');
+
+/** Seconds a client is told to wait (Retry-After) before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /**
- * The database is down, restarting or unreachable (SQLSTATE class 08 or 57P, or a lost connection), anywhere in the
- * cause chain: a 503 the client may retry, not a 500.
+ * The database is down, restarting, unreachable (SQLSTATE class 08 or 57P, or a lost connection) or out of resources
+ * (class 53: disk full, memory, connections), anywhere in the cause chain: a 503 the client may retry, not a 500.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (/^08|^57P/.test(sqlState(error) ?? '')) return true;
+  if (/^08|^53|^57P/.test(sqlState(error) ?? '')) return true;
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
     if (CONNECTION_LOST.test(current.message)) return true;
