@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -47,6 +47,42 @@ function printBootstrapBanner(secret: string): void {
   );
 }
 
+const isEventStream = (request: IncomingMessage) =>
+  (request.headers.accept ?? '').includes('text/event-stream') || /\/stream(\?|$)/.test(request.url ?? '');
+
+/**
+ * The requests being answered, so that shutdown lets them finish (up to a grace period) instead of cutting them off.
+ * Event streams never finish by themselves: shutdown ends them at once, and their clients reconnect elsewhere.
+ */
+class InFlightRequests {
+  private readonly active = new Map<ServerResponse, IncomingMessage>();
+  private stopping = false;
+
+  track(request: IncomingMessage, response: ServerResponse): void {
+    // Arrived on a kept-alive connection during shutdown: answer it, then close that connection.
+    if (this.stopping) response.setHeader('connection', 'close');
+    this.active.set(response, request);
+    response.once('close', () => this.active.delete(response));
+  }
+
+  /** Call after server.close(): waits for running requests for up to `graceMs`, closing connections as they go idle. */
+  async drain(server: Server, graceMs: number, logger: Logger): Promise<void> {
+    this.stopping = true;
+    for (const [response, request] of this.active) {
+      if (isEventStream(request)) response.destroy();
+      else if (!response.headersSent) response.setHeader('connection', 'close');
+    }
+    const deadline = Date.now() + graceMs;
+    while (this.active.size > 0 && Date.now() < deadline) {
+      server.closeIdleConnections();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    if (this.active.size > 0) {
+      logger.warn({ requests: this.active.size, graceMs }, 'shutdown grace period over: closing unfinished requests');
+    }
+  }
+}
+
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = await startRuntime(config, logger);
   try {
@@ -57,7 +93,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const honoListener = getRequestListener(app.fetch);
     const general = (request: IncomingMessage, response: ServerResponse) => void honoListener(request, response);
     const fastPath = createEvaluateFastPath(runtime.authenticator, runtime.snapshot, general);
+    const inFlight = new InFlightRequests();
     const server = createServer((request, response) => {
+      inFlight.track(request, response);
       if (!fastPath(request, response)) general(request, response);
     });
     await new Promise<void>((resolve, reject) => {
@@ -80,11 +118,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return {
       url,
       async close() {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await jobs?.stop();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.all([inFlight.drain(server, config.shutdownGraceMs, logger), jobs?.stop()]);
+        server.closeAllConnections();
+        await closed;
         await runtime.stop();
       },
     };

@@ -26,16 +26,30 @@ interface Failure {
   elapsedMs: number;
 }
 
-/** Runs `flagline serve`, which must fail: exit 1 within the bound, one line on stderr, no stack trace. */
-async function failingServe(env: Record<string, string>): Promise<Failure> {
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
-  const result = await runFlagline(['serve'], { PORT: String(await freePort()), ...env }, 60_000);
-  const elapsedMs = Math.round(performance.now() - started);
+  const result = await work();
+  return [result, Math.round(performance.now() - started)];
+}
+
+/**
+ * Runs `flagline serve`, which must fail: exit 1 within the bound, one line on stderr, no stack trace. The bound is
+ * on what serve does after the CLI has booted: `flagline help`, timed just before under the same machine load, is the
+ * boot (Node and the TypeScript loader), which on two shared cores alone has taken several seconds.
+ */
+async function failingServe(env: Record<string, string>): Promise<Failure> {
+  const [help, bootMs] = await timed(() => runFlagline(['help'], {}, 60_000));
+  expect(help.code).toBe(0);
+  const [result, elapsedMs] = await timed(async () =>
+    runFlagline(['serve'], { PORT: String(await freePort()), ...env }, 60_000),
+  );
   expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 1 });
   const lines = result.stderr.trimEnd().split('\n');
   expect(lines, result.stderr).toHaveLength(1);
   expect(result.stderr).not.toMatch(/\n\s+at /);
-  expect(elapsedMs, result.stderr).toBeLessThan(EXIT_WITHIN_MS);
+  expect(elapsedMs - bootMs, `${elapsedMs} ms in all, ${bootMs} ms to boot; ${result.stderr}`).toBeLessThan(
+    EXIT_WITHIN_MS,
+  );
   return { line: lines[0] ?? '', elapsedMs };
 }
 
