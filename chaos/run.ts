@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { machine, root, writeResult } from '../bench/lib';
@@ -13,6 +13,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   'kill-storm': async () => (await import('./scenarios/kill-storm')).killStormScenario,
   'evaluation-soak': async () => (await import('./scenarios/evaluation-soak')).evaluationSoakScenario,
   'cancel-race': async () => (await import('./scenarios/cancel-race')).cancelRaceScenario,
+  'disk-full': async () => (await import('./scenarios/disk-full')).diskFullScenario,
 };
 
 const requested = process.argv.slice(2);
@@ -91,7 +92,41 @@ const summary = {
 };
 const jsonPath = writeResult('chaos', summary);
 
-// The markdown summary is only rewritten by a full run, so a single scenario tried by hand doesn't replace it.
+/** One scenario's section of chaos.md: its steps, checks and figures. */
+function section(report: ScenarioReport, note?: string): string[] {
+  const lines = [`## ${report.name} (${report.seconds} s)`, ''];
+  if (note) lines.push(note, '');
+  lines.push(...report.steps.map((step) => `- ${step}`), '', '| | Check | Measured |', '|---|---|---|');
+  for (const check of report.checks) {
+    lines.push(
+      `| ${check.ok ? '✓' : '✗'} | ${check.name} | ${check.detail.replaceAll('|', '\\|').replaceAll('\n', ' ')} |`,
+    );
+  }
+  lines.push('', '```json', JSON.stringify(report.figures, null, 2), '```', '');
+  return lines;
+}
+
+const markdownPath = join(root, 'bench/results/chaos.md');
+// A full run rewrites the markdown summary; a run of chosen scenarios (`npm run chaos -- disk-full`) replaces only
+// their sections (adding them if new), each saying when and at which commit it was measured.
+if (requested.length > 0 && existsSync(markdownPath)) {
+  let markdown = readFileSync(markdownPath, 'utf8');
+  for (const report of reports) {
+    const note = `Measured on its own by \`npm run chaos -- ${names.join(' ')}\` at ${commit()}, ${new Date().toISOString()}: ${report.passed ? 'every check passed' : 'some checks FAILED'}.`;
+    const text = section(report, note).join('\n');
+    const start = markdown.indexOf(`## ${report.name} (`);
+    if (start === -1) {
+      const raw = markdown.lastIndexOf('Raw results:');
+      markdown = raw === -1 ? `${markdown}\n${text}\n` : `${markdown.slice(0, raw)}${text}\n${markdown.slice(raw)}`;
+    } else {
+      const next = markdown.indexOf('\n## ', start + 1);
+      const raw = markdown.indexOf('\nRaw results:', start + 1);
+      const end = [next, raw].filter((i) => i !== -1).reduce((a, b) => Math.min(a, b), markdown.length);
+      markdown = `${markdown.slice(0, start)}${text}${markdown.slice(end)}`;
+    }
+  }
+  writeFileSync(markdownPath, markdown);
+}
 if (requested.length === 0) {
   const m = machine();
   const lines = [
@@ -102,19 +137,10 @@ if (requested.length === 0) {
     `**${passed ? 'Every check passed.' : 'Some checks FAILED.'}** Each scenario runs real \`flagline\` processes against a private PostgreSQL server the harness starts (so it can crash and restart it without touching anything else); loopback only.`,
     '',
   ];
-  for (const report of reports) {
-    lines.push(`## ${report.name} (${report.seconds} s)`, '', ...report.steps.map((step) => `- ${step}`), '');
-    lines.push('| | Check | Measured |', '|---|---|---|');
-    for (const check of report.checks) {
-      lines.push(
-        `| ${check.ok ? '✓' : '✗'} | ${check.name} | ${check.detail.replaceAll('|', '\\|').replaceAll('\n', ' ')} |`,
-      );
-    }
-    lines.push('', '```json', JSON.stringify(report.figures, null, 2), '```', '');
-  }
+  for (const report of reports) lines.push(...section(report));
   for (const error of errors) lines.push(`## Could not finish`, '', '```', error, '```', '');
   lines.push(`Raw results: \`${jsonPath.slice(root.length + 1)}\`.`, '');
-  writeFileSync(join(root, 'bench/results/chaos.md'), lines.join('\n'));
+  writeFileSync(markdownPath, lines.join('\n'));
 }
 
 process.stdout.write(`\n${passed ? 'all scenarios passed' : 'FAILED'} in ${seconds} s; results in ${jsonPath}\n`);
