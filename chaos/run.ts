@@ -112,7 +112,7 @@ const markdownPath = join(root, 'bench/results/chaos.md');
 if (requested.length > 0 && existsSync(markdownPath)) {
   let markdown = readFileSync(markdownPath, 'utf8');
   for (const report of reports) {
-    const note = `Measured on its own by \`npm run chaos -- ${names.join(' ')}\` at ${commit()}, ${new Date().toISOString()}: ${report.passed ? 'every check passed' : 'some checks FAILED'}.`;
+    const note = `Measured on its own by \`npm run chaos -- ${names.join(' ')}\` at ${commit()}, ${new Date().toISOString()}: ${report.passed ? 'every check passed' : 'some checks FAILED'}; raw results \`${jsonPath.slice(root.length + 1)}\`.`;
     const text = section(report, note).join('\n');
     const start = markdown.indexOf(`## ${report.name} (`);
     if (start === -1) {

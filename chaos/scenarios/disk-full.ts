@@ -129,14 +129,14 @@ export async function diskFullScenario(cluster: PrivateCluster): Promise<Scenari
     const writer = async (index: number) => {
       while (!stop) {
         const n = counter++;
-        const at = phase;
         const creating = n % 2 === 0;
         const key = creating ? `disk-new-${index}-${n}` : (updatable[n % FLAGS_TO_UPDATE] as string);
         const rolloutPercentage = n % 101;
         const result = creating
           ? await call('POST', '/api/admin/flags', { key, description: 'x'.repeat(500) })
           : await call('PATCH', `/api/admin/flags/${key}`, { rolloutPercentage });
-        outcomes.push({ phase: at, status: result.status, retryAfter: result.retryAfter });
+        // Counted in the phase the answer came in: a request sent just before the disk filled answers from a full one.
+        outcomes.push({ phase, status: result.status, retryAfter: result.retryAfter });
         if (result.status === 201) created.push(key);
         if (result.status === 200) {
           const view = JSON.parse(result.text) as { version: number; rolloutPercentage: number };
