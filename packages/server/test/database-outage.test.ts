@@ -1,7 +1,8 @@
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, postgresBackends } from './helpers/database';
 import { killAllFlaglines, type StartedServer, startServe } from './helpers/processes';
+import { pipeToTarget } from './helpers/relay';
 
 const ADMIN_TOKEN = 'database-outage-admin-token-0123456789';
 
@@ -30,18 +31,7 @@ class Relay {
   }
 
   async up(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = createConnection(this.target);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
+    this.server = createServer((client) => pipeToTarget(client, this.target, this.sockets));
     await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
   }
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { openDatabase } from '../src/db/client';
 import { runMigrations } from '../src/db/migrate';
 import { createPostgresDatabase, postgresBackends } from './helpers/database';
 import { freePort, killAllFlaglines, PROCESS_TIMEOUT_MS, runFlagline, startServe } from './helpers/processes';
+import { pipeToTarget } from './helpers/relay';
 
 /** The bound: a start-up that cannot succeed says so and exits within 10 s. */
 const EXIT_WITHIN_MS = 10_000;
@@ -182,16 +183,7 @@ class LateRelay {
         client.destroy();
         return;
       }
-      const upstream = createConnection(this.target);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
+      pipeToTarget(client, this.target, this.sockets);
     });
   }
 
