@@ -7,7 +7,7 @@ import pg from 'pg';
 import { StartupError } from '../config';
 import { describeFileError, OwnerOnlyNodeFS, prepareDataDir } from './data-dir';
 import { acquireDataDirLock, type DataDirLock } from './lock';
-import { connectionProblem } from './problems';
+import { connectionProblem, rootMessage } from './problems';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -41,8 +41,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return openPglite(options.dataDir ?? './.flagline', options);
 }
 
-const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
-
 async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Database> {
   if (dataDir === 'memory:') return pgliteDatabase(new PGlite(), { release: async () => {} });
   const directory = prepareDataDir(dataDir);
@@ -63,7 +61,7 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
     await lock.release();
     throw new StartupError(
       'FLAGLINE_DATA_DIR',
-      `the embedded database at ${directory} could not be opened (damaged or not writable?): ${firstLine(error)}`,
+      `the embedded database at ${directory} could not be opened (damaged or not writable?): ${rootMessage(error)}`,
       { cause: error },
     );
   }
