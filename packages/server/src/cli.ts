@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { userInfo } from 'node:os';
+import { constants as osConstants, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createTokenBodySchema, exportAuditQuerySchema } from '@flagline/core';
 import type { Logger } from 'pino';
@@ -61,16 +61,32 @@ function cliActor() {
 
 async function serve(config: Config, logger: Logger): Promise<void> {
   const server = await startServer(config, logger);
+  onShutdownSignal(logger, 'shutting down', () => server.close());
+}
+
+/**
+ * The first SIGINT/SIGTERM stops gracefully (in-flight webhook sends are cut off, so receivers cannot hold it up);
+ * a second one, from an operator who will not wait, exits at once.
+ */
+function onShutdownSignal(logger: Logger, message: string, stop: () => Promise<void>): void {
   let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(128 + (osConstants.signals[signal] ?? 0));
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await server.close();
-    process.exit(0);
+    logger.info({ signal }, message);
+    void stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
 }
 
 async function worker(config: Config, logger: Logger): Promise<void> {
@@ -83,17 +99,10 @@ async function worker(config: Config, logger: Logger): Promise<void> {
   await runMigrations(database, config.databaseUrl);
   const jobs = await startBackgroundJobs({ database, config, logger });
   logger.info({ database: database.kind }, 'Flagline worker running (scheduler, webhook delivery)');
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'worker shutting down');
+  onShutdownSignal(logger, 'worker shutting down', async () => {
     await jobs.stop();
     await database.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
 async function token(config: Config, logger: Logger, args: string[]): Promise<void> {

@@ -1,17 +1,30 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const integer = (min: number, max: number) =>
   z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
-const list = z
+const commaSeparated = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+const list = commaSeparated.pipe(z.array(z.string()).min(1, 'must name at least one group'));
+
+/** A DNS name as it appears in a URL's host (no port, no scheme); letters, digits, hyphens, dots, an optional `_`. */
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
+/** One WEBHOOK_ALLOWED_TARGETS entry: an IP address, a CIDR range, or a host name, checked so a typo fails at start. */
+const allowedTarget = z
   .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  )
-  .pipe(z.array(z.string()).min(1, 'must name at least one group'));
+  .transform((entry) => entry.replace(/^\[(.*)\]$/, '$1').toLowerCase())
+  .refine(
+    (entry) => isIP(entry) !== 0 || ipaddr.isValidCIDR(entry) || (HOSTNAME.test(entry) && !/^[\d.]+$/.test(entry)),
+    { error: (issue) => `"${String(issue.input)}" is neither an IP address, a CIDR range nor a host name` },
+  );
 
 const envSchema = z.object({
   PORT: integer(0, 65535).default(4747),
@@ -49,6 +62,8 @@ const envSchema = z.object({
   WEBHOOK_MAX_BACKOFF_MS: integer(10, 86_400_000).default(300_000),
   WEBHOOK_MAX_ATTEMPTS: integer(1, 100).default(20),
   WEBHOOK_TIMEOUT_MS: integer(100, 120_000).default(10_000),
+  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: integer(1, 100).default(4),
+  WEBHOOK_ALLOWED_TARGETS: commaSeparated.pipe(z.array(allowedTarget)).default([]),
 });
 
 export interface Config {
@@ -95,7 +110,15 @@ export interface Config {
     retryBaseMs: number;
     maxBackoffMs: number;
     maxAttempts: number;
+    /** The longest one delivery may take, connecting included; a receiver that hangs is cut off then. */
     timeoutMs: number;
+    /** Sends to one endpoint at once (per process): a slow endpoint fills its own slots, never another's. */
+    maxInFlightPerEndpoint: number;
+    /**
+     * Targets delivered to although they are loopback, private, link-local or otherwise not public: IP addresses and
+     * CIDR ranges (matched against the address actually connected to) and host names (trusted whatever they resolve to).
+     */
+    allowedTargets: string[];
   };
 }
 
@@ -162,6 +185,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBackoffMs: value.WEBHOOK_MAX_BACKOFF_MS,
       maxAttempts: value.WEBHOOK_MAX_ATTEMPTS,
       timeoutMs: value.WEBHOOK_TIMEOUT_MS,
+      maxInFlightPerEndpoint: value.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
+      allowedTargets: value.WEBHOOK_ALLOWED_TARGETS,
     },
   };
 }

@@ -197,6 +197,8 @@ export const webhookDeliveries = pgTable(
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     lastError: text('last_error'),
     lastStatusCode: integer('last_status_code'),
+    /** Set when a dispatcher claims the delivery; only the holder of this token may record the result. */
+    leaseToken: uuid('lease_token'),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
     createdAt: createdAt(),
   },

@@ -1,5 +1,7 @@
-import { createHmac } from 'node:crypto';
-import { and, asc, eq, inArray, lte, min, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { and, asc, eq, inArray, lte, min, notInArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { toAuditEvent } from '../audit/view';
 import { WakeableLoop } from '../background/wakeable-loop';
@@ -7,150 +9,324 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { auditEvents, webhookDeliveries, webhooks } from '../db/schema';
 import { CHANGES_CHANNEL } from '../db/unit-of-work';
+import { describeFailure, failureCode, ShutdownError } from './delivery-failure';
+import { legacySignature, standardSignature } from './signing';
+import { TargetNotAllowedError, TargetPolicy } from './target-policy';
+import { maskUrl } from './url-masking';
 
-/** How long a claimed delivery is ours; if this process dies mid-send, another picks it up after the lease. */
-const LEASE_MS = 60_000;
-const BATCH_SIZE = 50;
-const CONCURRENCY = 8;
+/** Rows looked at per claim; what is claimed is only what may start at once (see claim). */
+const CLAIM_BATCH = 100;
 const POLL_MS = 5_000;
-
-export function signature(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
+/** How far a lease outlives the longest send (the timeout): room for the two queries around it. */
+const LEASE_MARGIN_MS = 30_000;
+/** At stop, how long in-flight sends get to record that they were cut off (and release their leases). */
+const RELEASE_WAIT_MS = 2_000;
 
 interface Claimed {
   id: bigint;
   attempts: number;
   eventId: bigint;
   webhookId: string;
+  leaseToken: string;
 }
 
+type Outcome =
+  | { kind: 'delivered'; statusCode: number }
+  | { kind: 'failed'; statusCode: number | null; error: string; code?: string | undefined }
+  | { kind: 'interrupted' }
+  | { kind: 'dropped'; error: string };
+
 /**
- * Sends the webhook outbox. Deliveries are claimed with SKIP LOCKED and leased (next_attempt_at moves past the lease)
- * in a short transaction, sent outside it, then marked delivered or rescheduled with exponential backoff. Delivery is
- * at least once; receivers deduplicate with X-Flagline-Event-Id.
+ * Sends the webhook outbox. Each delivery is claimed (SKIP LOCKED) with a lease — a token and an expiry, held in
+ * next_attempt_at — only when it can be sent at once, and is sent on its own: no batch waits for its slowest member.
+ * Each endpoint has at most maxInFlightPerEndpoint sends in flight per process, so a receiver that hangs fills its
+ * own slots and delays only itself. The lease outlives the send (timeout + margin), and only the lease holder writes
+ * the result (the update is conditional on the token), so a delivery whose lease ran out and was claimed again is
+ * recorded once. `attempts` counts sends. Delivery is at least once; receivers deduplicate with `webhook-id`.
  */
 export class WebhookDispatcher extends WakeableLoop {
+  private readonly policy: TargetPolicy;
+  private readonly inFlight = new Map<string, number>();
+  private readonly sends = new Set<Promise<void>>();
+  private shutdown = new AbortController();
+  private claiming: Promise<unknown> = Promise.resolve();
+  private readonly agents = {
+    'http:': new http.Agent({ keepAlive: true }),
+    'https:': new https.Agent({ keepAlive: true }),
+  };
+
   constructor(
     database: Database,
     private readonly options: Config['webhooks'],
     logger: Logger,
   ) {
     super(database, logger, CHANGES_CHANNEL, POLL_MS);
+    this.policy = new TargetPolicy(options.allowedTargets);
+  }
+
+  override async start(): Promise<void> {
+    this.shutdown = new AbortController();
+    await super.start();
+  }
+
+  /**
+   * Cuts every in-flight send off at once (whatever the receivers do), lets each record that and release its lease
+   * for at most RELEASE_WAIT_MS, and stops claiming.
+   */
+  override async stop(): Promise<void> {
+    this.shutdown.abort(new ShutdownError('webhook dispatcher stopping'));
+    await super.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.sends]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, RELEASE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    for (const agent of Object.values(this.agents)) agent.destroy();
   }
 
   protected async pass(): Promise<number | undefined> {
-    await this.runOnce();
+    await this.startDue();
+    const saturated = this.saturatedEndpoints();
     const [row] = await this.database.db
       .select({ ms: sql<string | null>`extract(epoch from (${min(webhookDeliveries.nextAttemptAt)} - now())) * 1000` })
       .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.status, 'pending'));
+      .where(
+        and(
+          eq(webhookDeliveries.status, 'pending'),
+          saturated.length > 0 ? notInArray(webhookDeliveries.webhookId, saturated) : undefined,
+        ),
+      );
+    // Endpoints at their limit are not counted: a send finishing wakes the loop for them.
     return row?.ms === null || row?.ms === undefined ? undefined : Number(row.ms);
   }
 
-  /** Sends everything due now; returns how many deliveries were attempted. */
+  /** Sends everything due now and waits for those sends; returns how many were started (one-shot use and tests). */
   async runOnce(): Promise<number> {
-    let attempted = 0;
-    for (;;) {
-      const claimed = await this.claim();
-      attempted += claimed.length;
-      for (let i = 0; i < claimed.length; i += CONCURRENCY) {
-        await Promise.all(claimed.slice(i, i + CONCURRENCY).map((delivery) => this.send(delivery)));
-      }
-      if (claimed.length < BATCH_SIZE || this.isStopped) return attempted;
+    const started = await this.startDue();
+    await Promise.allSettled([...this.sends]);
+    return started;
+  }
+
+  /** Claims and starts every due delivery an endpoint has room for; does not wait for the sends. */
+  private async startDue(): Promise<number> {
+    let started = 0;
+    while (!this.shutdown.signal.aborted) {
+      const claimed = await this.serialised(() => this.claim());
+      for (const delivery of claimed) this.begin(delivery);
+      started += claimed.length;
+      if (claimed.length === 0) break;
     }
+    return started;
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.claiming.then(work);
+    this.claiming = next.catch(() => {});
+    return next;
+  }
+
+  private saturatedEndpoints(): string[] {
+    return [...this.inFlight]
+      .filter(([, count]) => count >= this.options.maxInFlightPerEndpoint)
+      .map(([webhookId]) => webhookId);
   }
 
   private async claim(): Promise<Claimed[]> {
+    const leaseMs = this.options.timeoutMs + LEASE_MARGIN_MS;
     return this.database.db.transaction(async (tx) => {
+      const saturated = this.saturatedEndpoints();
       const due = await tx
-        .select({ id: webhookDeliveries.id })
+        .select({ id: webhookDeliveries.id, webhookId: webhookDeliveries.webhookId })
         .from(webhookDeliveries)
-        .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, sql`now()`)))
+        .where(
+          and(
+            eq(webhookDeliveries.status, 'pending'),
+            lte(webhookDeliveries.nextAttemptAt, sql`now()`),
+            saturated.length > 0 ? notInArray(webhookDeliveries.webhookId, saturated) : undefined,
+          ),
+        )
         .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.id))
-        .limit(BATCH_SIZE)
+        .limit(CLAIM_BATCH)
         .for('update', { skipLocked: true });
-      if (due.length === 0) return [];
+      // Only what starts now is leased; the rest stays unclaimed (the lock ends with this transaction) for later, or
+      // for another process.
+      const room = new Map(this.inFlight);
+      const chosen: bigint[] = [];
+      for (const row of due) {
+        const used = room.get(row.webhookId) ?? 0;
+        if (used >= this.options.maxInFlightPerEndpoint) continue;
+        room.set(row.webhookId, used + 1);
+        chosen.push(row.id);
+      }
+      if (chosen.length === 0) return [];
       return tx
         .update(webhookDeliveries)
         .set({
-          attempts: sql`${webhookDeliveries.attempts} + 1`,
-          nextAttemptAt: sql`now() + ${`${LEASE_MS} milliseconds`}::interval`,
+          leaseToken: randomUUID(),
+          nextAttemptAt: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
         })
-        .where(
-          inArray(
-            webhookDeliveries.id,
-            due.map((row) => row.id),
-          ),
-        )
+        .where(inArray(webhookDeliveries.id, chosen))
         .returning({
           id: webhookDeliveries.id,
           attempts: webhookDeliveries.attempts,
           eventId: webhookDeliveries.eventId,
           webhookId: webhookDeliveries.webhookId,
+          leaseToken: sql<string>`${webhookDeliveries.leaseToken}::text`,
         });
     });
   }
 
-  private async send(delivery: Claimed): Promise<void> {
+  private begin(delivery: Claimed): void {
+    this.inFlight.set(delivery.webhookId, (this.inFlight.get(delivery.webhookId) ?? 0) + 1);
+    const send: Promise<void> = this.deliver(delivery)
+      .catch((error: unknown) =>
+        this.logger.error({ err: error, deliveryId: delivery.id.toString() }, 'webhook delivery could not be recorded'),
+      )
+      .finally(() => {
+        const left = (this.inFlight.get(delivery.webhookId) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(delivery.webhookId, left);
+        else this.inFlight.delete(delivery.webhookId);
+        this.sends.delete(send);
+        // Its endpoint has room again: look for more of its due deliveries.
+        if (!this.isStopped) this.wake();
+      });
+    this.sends.add(send);
+  }
+
+  private async deliver(delivery: Claimed): Promise<void> {
     const db = this.database.db;
     const [target] = await db.select().from(webhooks).where(eq(webhooks.id, delivery.webhookId));
     const [event] = await db.select().from(auditEvents).where(eq(auditEvents.id, delivery.eventId));
     if (!target || target.deletedAt || !event) {
-      await db
-        .update(webhookDeliveries)
-        .set({ status: 'failed', lastError: event ? 'webhook deleted' : 'event not found' })
-        .where(eq(webhookDeliveries.id, delivery.id));
+      await this.record(delivery, { kind: 'dropped', error: event ? 'webhook deleted' : 'event not found' });
       return;
     }
     const body = JSON.stringify(toAuditEvent(event));
+    const id = event.id.toString();
     const timestamp = String(Math.floor(Date.now() / 1000));
-    let statusCode: number | null = null;
-    let failure: string | null = null;
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'Flagline-Webhooks/1',
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': standardSignature(target.secret, id, timestamp, body),
+      'x-flagline-event-id': id,
+      'x-flagline-event-type': event.type,
+      'x-flagline-timestamp': timestamp,
+      'x-flagline-signature': legacySignature(target.secret, timestamp, body),
+    };
+    let outcome: Outcome;
     try {
-      const response = await fetch(target.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Flagline-Webhooks/1',
-          'x-flagline-event-id': event.id.toString(),
-          'x-flagline-event-type': event.type,
-          'x-flagline-timestamp': timestamp,
-          'x-flagline-signature': signature(target.secret, timestamp, body),
-        },
-        body,
-      });
-      statusCode = response.status;
-      await response.body?.cancel();
-      if (response.status < 200 || response.status >= 300) failure = `HTTP ${response.status}`;
+      const statusCode = await this.post(new URL(target.url), headers, body);
+      outcome =
+        statusCode >= 200 && statusCode < 300
+          ? { kind: 'delivered', statusCode }
+          : { kind: 'failed', statusCode, error: `HTTP ${statusCode}` };
     } catch (error) {
-      failure =
-        error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      outcome = this.shutdown.signal.aborted
+        ? { kind: 'interrupted' }
+        : { kind: 'failed', statusCode: null, error: describeFailure(error), code: failureCode(error) };
     }
-    if (failure === null) {
-      await db
-        .update(webhookDeliveries)
-        .set({ status: 'delivered', deliveredAt: new Date(), lastStatusCode: statusCode, lastError: null })
-        .where(eq(webhookDeliveries.id, delivery.id));
-      return;
+    await this.record(delivery, outcome);
+    if (outcome.kind === 'failed') {
+      this.logger.warn(
+        {
+          webhookId: target.id,
+          url: maskUrl(target.url),
+          eventId: id,
+          attempt: delivery.attempts + 1,
+          error: outcome.error,
+          code: outcome.code,
+        },
+        'webhook delivery failed',
+      );
     }
-    const exhausted = delivery.attempts >= this.options.maxAttempts;
-    const backoff = Math.min(this.options.maxBackoffMs, this.options.retryBaseMs * 2 ** (delivery.attempts - 1));
-    const jitter = Math.floor(Math.random() * Math.min(1000, backoff / 2));
-    await db
-      .update(webhookDeliveries)
-      .set({
-        status: exhausted ? 'failed' : 'pending',
-        lastStatusCode: statusCode,
-        lastError: failure,
-        nextAttemptAt: new Date(Date.now() + backoff + jitter),
-      })
-      .where(eq(webhookDeliveries.id, delivery.id));
-    this.logger.warn(
-      { webhookId: target.id, eventId: event.id.toString(), attempt: delivery.attempts, error: failure, exhausted },
-      'webhook delivery failed',
+  }
+
+  /**
+   * POSTs and resolves with the status code once the response headers arrive (the body is not waited for). Cut off
+   * by the timeout or by stop(). Redirects are not followed. The connection goes only where the policy allows: IP
+   * literals are judged here, names by the policy's lookup when the socket connects.
+   */
+  private post(url: URL, headers: Record<string, string>, body: string): Promise<number> {
+    const refusal = this.policy.refusalOfUrl(url);
+    if (refusal) return Promise.reject(new TargetNotAllowedError(`${url.hostname} is a ${refusal} address`));
+    const trusted = this.policy.trustsHost(url.hostname);
+    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.options.timeoutMs)]);
+    const client = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const request = client.request(
+        url,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          agent: url.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'],
+          signal,
+          ...(trusted ? {} : { lookup: this.policy.lookup }),
+        },
+        (response) => {
+          // Drained in the background; the timeout still bounds it.
+          response.on('error', () => {});
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', (error) => reject(signal.aborted ? (signal.reason ?? error) : error));
+      request.end(body);
+    });
+  }
+
+  /** Writes the outcome if this process still holds the lease; a send cut off by stop() is due again at once. */
+  private async record(delivery: Claimed, outcome: Outcome): Promise<void> {
+    const held = and(
+      eq(webhookDeliveries.id, delivery.id),
+      eq(webhookDeliveries.status, 'pending'),
+      sql`${webhookDeliveries.leaseToken} = ${delivery.leaseToken}::uuid`,
     );
+    const attempts = delivery.attempts + 1;
+    let update: Partial<typeof webhookDeliveries.$inferInsert>;
+    if (outcome.kind === 'dropped') {
+      update = { status: 'failed', lastError: outcome.error };
+    } else if (outcome.kind === 'delivered') {
+      update = {
+        status: 'delivered',
+        attempts,
+        deliveredAt: new Date(),
+        lastStatusCode: outcome.statusCode,
+        lastError: null,
+      };
+    } else if (outcome.kind === 'interrupted') {
+      update = {
+        attempts,
+        lastStatusCode: null,
+        lastError: describeFailure(new ShutdownError()),
+        nextAttemptAt: new Date(),
+      };
+    } else {
+      const exhausted = attempts >= this.options.maxAttempts;
+      const backoff = Math.min(this.options.maxBackoffMs, this.options.retryBaseMs * 2 ** (attempts - 1));
+      const jitter = Math.floor(Math.random() * Math.min(1000, backoff / 2));
+      update = {
+        status: exhausted ? 'failed' : 'pending',
+        attempts,
+        lastStatusCode: outcome.statusCode,
+        lastError: outcome.error,
+        nextAttemptAt: new Date(Date.now() + backoff + jitter),
+      };
+    }
+    const written = await this.database.db
+      .update(webhookDeliveries)
+      .set({ ...update, leaseToken: null })
+      .where(held)
+      .returning({ id: webhookDeliveries.id });
+    if (written.length === 0) {
+      this.logger.warn(
+        { deliveryId: delivery.id.toString(), outcome: outcome.kind },
+        'webhook delivery lease was lost (another process claimed it again); its result was not recorded',
+      );
+    }
   }
 }

@@ -8,6 +8,7 @@ import {
 import { createRoute, z } from '@hono/zod-openapi';
 import { type AppDeps, changeContext, unitOfWork } from '../http/deps';
 import { bearerSecurity, commonErrors, createRouter, jsonBody, jsonContent, notFoundError } from '../http/router';
+import { TargetPolicy } from './target-policy';
 import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks } from './webhook-service';
 
 const tags = ['Webhooks'];
@@ -19,7 +20,7 @@ const createWebhookRoute = createRoute({
   tags,
   summary: 'Stream audit events to a URL',
   description:
-    'Each event is POSTed as JSON after its change commits, signed with X-Flagline-Signature: sha256=HMAC(secret, "<X-Flagline-Timestamp>.<body>"); X-Flagline-Event-Id lets receivers deduplicate retries.',
+    'Each event is POSTed as JSON after its change commits, signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">, keyed with the base64 bytes after `whsec_`), so off-the-shelf verifiers work; webhook-id lets receivers deduplicate retries. The older X-Flagline-Signature (sha256=hex HMAC(secret, "<X-Flagline-Timestamp>.<body>")) is sent alongside for one more version. Loopback, private, link-local and other non-public targets are refused unless WEBHOOK_ALLOWED_TARGETS allows them; URLs are shown with credentials and query values masked.',
   security: bearerSecurity,
   request: { body: jsonBody(createWebhookBodySchema) },
   responses: { 201: jsonContent(createdWebhookSchema, 'Created; keep the secret now.'), ...commonErrors },
@@ -74,9 +75,10 @@ const deleteRoute = createRoute({
 export function webhookRoutes(deps: AppDeps) {
   const uow = unitOfWork(deps);
   const db = deps.database.db;
+  const policy = new TargetPolicy(deps.config.webhooks.allowedTargets);
   return createRouter()
     .openapi(createWebhookRoute, async (c) =>
-      c.json(await createWebhook(uow, changeContext(c), c.req.valid('json')), 201),
+      c.json(await createWebhook(uow, changeContext(c), c.req.valid('json'), policy), 201),
     )
     .openapi(listRoute, async (c) => c.json({ items: await listWebhooks(db) }, 200))
     .openapi(getRoute, async (c) => c.json(await getWebhook(db, c.req.valid('param').id), 200))

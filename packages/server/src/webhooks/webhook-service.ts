@@ -4,7 +4,11 @@ import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../db/client';
 import { webhookDeliveries, webhooks } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
-import { notFound } from '../http/errors';
+import { AppError, notFound } from '../http/errors';
+import { shownError } from './delivery-failure';
+import { generatedSecretFrom } from './signing';
+import type { TargetPolicy } from './target-policy';
+import { maskUrl } from './url-masking';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,7 +37,7 @@ async function deliveryStats(executor: Executor, ids: string[]): Promise<Map<str
       delivered: row.delivered,
       failed: row.failed,
       lastDeliveredAt: row.lastDeliveredAt ? new Date(row.lastDeliveredAt).toISOString() : null,
-      lastError: row.lastError,
+      lastError: shownError(row.lastError),
     });
   }
   return stats;
@@ -44,7 +48,7 @@ const noDeliveries = { pending: 0, delivered: 0, failed: 0, lastDeliveredAt: nul
 function toWebhook(row: WebhookRow, deliveries: Webhook['deliveries'] = noDeliveries): Webhook {
   return {
     id: row.id,
-    url: row.url,
+    url: maskUrl(row.url),
     description: row.description,
     eventTypes: (row.eventTypes as AuditEventType[] | null) ?? null,
     createdBy: row.createdBy,
@@ -77,14 +81,26 @@ export async function getWebhook(db: Db, id: string): Promise<Webhook> {
   return toWebhook(row, (await deliveryStats(db, [row.id])).get(row.id));
 }
 
-/** Registers a webhook; its secret (given or generated) is returned this once and never again. */
+/**
+ * Registers a webhook; its secret (given or generated) is returned this once and never again. A URL whose host is
+ * itself a refused address (an IP literal, localhost) is refused here; a name is judged again at every connection.
+ */
 export async function createWebhook(
   deps: UnitOfWorkDeps,
   context: ChangeContext,
   body: CreateWebhookBody,
+  policy: TargetPolicy,
 ): Promise<CreatedWebhook> {
+  const refusal = policy.refusalOfUrl(new URL(body.url));
+  if (refusal) {
+    const reason = `targets a ${refusal} address, which webhooks may not reach; allow it with WEBHOOK_ALLOWED_TARGETS`;
+    throw new AppError('VALIDATION_FAILED', `Invalid body: url: ${reason}.`, {
+      location: 'body',
+      fields: { url: reason },
+    });
+  }
   return runChange(deps, context, async (tx, audit) => {
-    const secret = body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
+    const secret = body.secret ?? generatedSecretFrom(randomBytes(24));
     const [row] = await tx
       .insert(webhooks)
       .values({
@@ -96,11 +112,13 @@ export async function createWebhook(
       })
       .returning();
     if (!row) throw new Error('webhook insert returned no row');
+    // The audit trail is read by viewers and kept for ever: it gets the masked URL.
+    const url = maskUrl(row.url);
     await audit.record({
       type: 'webhook.created',
-      data: { webhookId: row.id, url: row.url, eventTypes: row.eventTypes ?? null },
+      data: { webhookId: row.id, url, eventTypes: row.eventTypes ?? null },
       before: null,
-      after: { id: row.id, url: row.url, eventTypes: row.eventTypes ?? null, description: row.description },
+      after: { id: row.id, url, eventTypes: row.eventTypes ?? null, description: row.description },
     });
     return { ...toWebhook(row), secret };
   });
@@ -115,10 +133,11 @@ export async function deleteWebhook(deps: UnitOfWorkDeps, context: ChangeContext
       .update(webhookDeliveries)
       .set({ status: 'failed', lastError: 'webhook deleted' })
       .where(and(eq(webhookDeliveries.webhookId, row.id), eq(webhookDeliveries.status, 'pending')));
+    const url = maskUrl(row.url);
     await audit.record({
       type: 'webhook.deleted',
-      data: { webhookId: row.id, url: row.url },
-      before: { id: row.id, url: row.url, eventTypes: row.eventTypes ?? null },
+      data: { webhookId: row.id, url },
+      before: { id: row.id, url, eventTypes: row.eventTypes ?? null },
       after: null,
     });
   });
@@ -139,7 +158,7 @@ export async function listDeliveries(db: Db, id: string, limit: number): Promise
     attempts: delivery.attempts,
     nextAttemptAt: delivery.status === 'pending' ? delivery.nextAttemptAt.toISOString() : null,
     lastStatusCode: delivery.lastStatusCode,
-    lastError: delivery.lastError,
+    lastError: shownError(delivery.lastError),
     deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
     createdAt: delivery.createdAt.toISOString(),
   }));
