@@ -1,5 +1,4 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import {
   type AuditEvent,
   type AuditVerification,
@@ -21,70 +20,33 @@ import { unitOfWork } from '../src/http/deps';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
 import { auditEvents, auditMark, auditSince, expectError, expectStatus, tokenIdOf } from './helpers/http';
+import { type ReceivedRequest, type Receiver, startReceiver, waitFor } from './helpers/webhook-receiver';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const OUTAGE_MS = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-interface ReceivedRequest {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  /** What the receiver answered. */
-  status: number;
-  at: number;
-}
-
-interface Receiver {
-  url: string;
+interface OutageReceiver extends Receiver {
   upAt: number;
-  requests: ReceivedRequest[];
   /** Accepted (200) requests on `path`, one per X-Flagline-Event-Id (receivers deduplicate retries). */
   accepted(path: string): Map<string, ReceivedRequest>;
-  close(): Promise<void>;
 }
 
 /** A webhook receiver on 127.0.0.1 that answers 503 for the first `downForMs`, then 200. */
-async function startReceiver(downForMs: number): Promise<Receiver> {
-  const requests: ReceivedRequest[] = [];
+async function startOutageReceiver(downForMs: number): Promise<OutageReceiver> {
   const upAt = Date.now() + downForMs;
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const status = Date.now() < upAt ? 503 : 200;
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name] = value;
-      requests.push({
-        path: request.url ?? '',
-        headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-        status,
-        at: Date.now(),
-      });
-      response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'down for maintenance');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no receiver address');
+  const receiver = await startReceiver(() => (Date.now() < upAt ? 503 : 200));
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    ...receiver,
     upAt,
-    requests,
     accepted(path) {
       const byEvent = new Map<string, ReceivedRequest>();
-      for (const request of requests) {
+      for (const request of receiver.requests) {
         const id = request.headers['x-flagline-event-id'];
         if (request.path === path && request.status === 200 && id && !byEvent.has(id)) byEvent.set(id, request);
       }
       return byEvent;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }
 
@@ -96,20 +58,6 @@ function signatureValid(secret: string, request: ReceivedRequest): boolean {
   );
   const given = Buffer.from(request.headers['x-flagline-signature'] ?? '');
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 function deferred(): { promise: Promise<void>; resolve(): void } {
@@ -253,7 +201,7 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
   describe('delivery', () => {
     const SECRET_ALL = 'receiver-secret-for-every-event';
     const SECRET_FLAGS = 'receiver-secret-for-flag-lifecycle';
-    let receiver: Receiver;
+    let receiver: OutageReceiver;
     let jobs: BackgroundJobs;
 
     beforeAll(async () => {
@@ -269,7 +217,7 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
 
     it('a receiver that is down for the first 10 s gets every event afterwards, each signed, none lost', async () => {
       const mark = await auditMark(t);
-      receiver = await startReceiver(OUTAGE_MS);
+      receiver = await startOutageReceiver(OUTAGE_MS);
       const all = expectStatus(await create({ url: `${receiver.url}/all`, secret: SECRET_ALL }), 201);
       const lifecycle = expectStatus(
         await create({

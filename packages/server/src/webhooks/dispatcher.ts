@@ -59,9 +59,10 @@ export class WebhookDispatcher extends WakeableLoop {
     database: Database,
     private readonly options: Config['webhooks'],
     logger: Logger,
+    policy?: TargetPolicy,
   ) {
     super(database, logger, CHANGES_CHANNEL, POLL_MS);
-    this.policy = new TargetPolicy(options.allowedTargets);
+    this.policy = policy ?? new TargetPolicy(options.allowedTargets);
   }
 
   override async start(): Promise<void> {
@@ -255,27 +256,39 @@ export class WebhookDispatcher extends WakeableLoop {
     const refusal = this.policy.refusalOfUrl(url);
     if (refusal) return Promise.reject(new TargetNotAllowedError(`${url.hostname} is a ${refusal} address`));
     const trusted = this.policy.trustsHost(url.hostname);
-    const signal = AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.options.timeoutMs)]);
+    // One controller per send, cut by its own timer or by stop(). (Not AbortSignal.any with AbortSignal.timeout:
+    // on Node 20 such a combined signal can be garbage-collected while the request waits, and then never fires.)
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('webhook timeout', 'TimeoutError')),
+      this.options.timeoutMs,
+    );
+    const onShutdown = () => controller.abort(this.shutdown.signal.reason);
+    if (this.shutdown.signal.aborted) onShutdown();
+    else this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     const client = url.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const request = client.request(
         url,
         {
           method: 'POST',
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
           agent: url.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'],
-          signal,
+          signal: controller.signal,
           ...(trusted ? {} : { lookup: this.policy.lookup }),
         },
         (response) => {
-          // Drained in the background; the timeout still bounds it.
+          // The body is discarded, never waited for.
           response.on('error', () => {});
-          response.resume();
+          response.destroy();
           resolve(response.statusCode ?? 0);
         },
       );
-      request.on('error', (error) => reject(signal.aborted ? (signal.reason ?? error) : error));
+      request.on('error', (error) => reject(controller.signal.aborted ? (controller.signal.reason ?? error) : error));
       request.end(body);
+    }).finally(() => {
+      clearTimeout(timer);
+      this.shutdown.signal.removeEventListener('abort', onShutdown);
     });
   }
 

@@ -1,4 +1,4 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { promises as dns, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
@@ -9,6 +9,11 @@ export class TargetNotAllowedError extends Error {
 }
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** Name resolution as the system does it (getaddrinfo: /etc/hosts, then DNS); replaceable to test rebinding. */
+export type Resolve = (hostname: string, options: LookupOptions) => Promise<LookupAddress[]>;
+
+const systemResolve: Resolve = (hostname, options) => dns.lookup(hostname, { ...options, all: true });
 
 /**
  * Which addresses webhooks may reach. By default only public unicast addresses: loopback, private (RFC 1918, fc00::/7),
@@ -21,7 +26,10 @@ export class TargetPolicy {
   private readonly ranges: Range[] = [];
 
   /** `allowed`: entries validated by config.ts (IP addresses, CIDR ranges, host names). */
-  constructor(allowed: readonly string[]) {
+  constructor(
+    allowed: readonly string[],
+    private readonly resolve: Resolve = systemResolve,
+  ) {
     for (const entry of allowed) {
       if (isIP(entry) !== 0) {
         const address = ipaddr.process(entry);
@@ -69,22 +77,23 @@ export class TargetPolicy {
    * caller checks them with refusalOfUrl.
    */
   readonly lookup: LookupFunction = (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-      if (error) {
-        callback(error, '', 0);
-        return;
-      }
-      const refused = addresses.find((entry) => this.refusalOfAddress(entry.address) !== undefined);
-      if (refused) {
-        const reason = this.refusalOfAddress(refused.address);
-        callback(new TargetNotAllowedError(`${hostname} resolves to a ${reason} address`), '', 0);
-        return;
-      }
-      const first = addresses[0];
-      if (options.all) callback(null, addresses);
-      else if (first) callback(null, first.address, first.family);
-      else callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
-    });
+    this.resolve(hostname, options).then(
+      (addresses) => {
+        const refused = addresses.find((entry) => this.refusalOfAddress(entry.address) !== undefined);
+        const first = addresses[0];
+        if (refused) {
+          const reason = this.refusalOfAddress(refused.address);
+          callback(new TargetNotAllowedError(`${hostname} resolves to a ${reason} address`), '', 0);
+        } else if (!first) {
+          callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+        } else if (options.all) {
+          callback(null, addresses);
+        } else {
+          callback(null, first.address, first.family);
+        }
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    );
   };
 }
 
