@@ -104,11 +104,17 @@ export class WebhookDispatcher extends WakeableLoop {
     return row?.ms === null || row?.ms === undefined ? undefined : Number(row.ms);
   }
 
-  /** Sends everything due now and waits for those sends; returns how many were started (one-shot use and tests). */
+  /**
+   * Sends everything due now and waits for those sends — an endpoint's deliveries beyond its in-flight limit as its
+   * slots free up; returns how many were sent (one-shot use and tests).
+   */
   async runOnce(): Promise<number> {
-    const started = await this.startDue();
-    await Promise.allSettled([...this.sends]);
-    return started;
+    let started = 0;
+    for (;;) {
+      started += await this.startDue();
+      if (this.sends.size === 0) return started;
+      await Promise.race(this.sends);
+    }
   }
 
   /** Claims and starts every due delivery an endpoint has room for; does not wait for the sends. */
