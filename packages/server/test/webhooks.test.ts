@@ -75,7 +75,7 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
       WEBHOOK_RETRY_BASE_MS: '200',
       WEBHOOK_MAX_BACKOFF_MS: '1000',
       WEBHOOK_MAX_ATTEMPTS: '50',
-      WEBHOOK_TIMEOUT_MS: '2000',
+      WEBHOOK_TIMEOUT_MS: '5000',
       // The test receivers listen on loopback, which webhooks may not reach by default.
       WEBHOOK_ALLOWED_TARGETS: '127.0.0.1',
     });

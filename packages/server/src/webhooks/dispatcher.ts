@@ -48,7 +48,9 @@ export class WebhookDispatcher extends WakeableLoop {
   private readonly policy: TargetPolicy;
   private readonly inFlight = new Map<string, number>();
   private readonly sends = new Set<Promise<void>>();
-  private shutdown = new AbortController();
+  /** One per send in flight; stop() aborts them all. */
+  private readonly controllers = new Set<AbortController>();
+  private stopping = false;
   private claiming: Promise<unknown> = Promise.resolve();
   private readonly agents = {
     'http:': new http.Agent({ keepAlive: true }),
@@ -66,7 +68,7 @@ export class WebhookDispatcher extends WakeableLoop {
   }
 
   override async start(): Promise<void> {
-    this.shutdown = new AbortController();
+    this.stopping = false;
     await super.start();
   }
 
@@ -75,7 +77,8 @@ export class WebhookDispatcher extends WakeableLoop {
    * for at most RELEASE_WAIT_MS, and stops claiming.
    */
   override async stop(): Promise<void> {
-    this.shutdown.abort(new ShutdownError('webhook dispatcher stopping'));
+    this.stopping = true;
+    for (const controller of this.controllers) controller.abort(new ShutdownError('webhook dispatcher stopping'));
     await super.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -120,7 +123,7 @@ export class WebhookDispatcher extends WakeableLoop {
   /** Claims and starts every due delivery an endpoint has room for; does not wait for the sends. */
   private async startDue(): Promise<number> {
     let started = 0;
-    while (!this.shutdown.signal.aborted) {
+    while (!this.stopping) {
       const claimed = await this.serialised(() => this.claim());
       for (const delivery of claimed) this.begin(delivery);
       started += claimed.length;
@@ -233,7 +236,7 @@ export class WebhookDispatcher extends WakeableLoop {
           ? { kind: 'delivered', statusCode }
           : { kind: 'failed', statusCode, error: `HTTP ${statusCode}` };
     } catch (error) {
-      outcome = this.shutdown.signal.aborted
+      outcome = this.stopping
         ? { kind: 'interrupted' }
         : { kind: 'failed', statusCode: null, error: describeFailure(error), code: failureCode(error) };
     }
@@ -269,9 +272,8 @@ export class WebhookDispatcher extends WakeableLoop {
       () => controller.abort(new DOMException('webhook timeout', 'TimeoutError')),
       this.options.timeoutMs,
     );
-    const onShutdown = () => controller.abort(this.shutdown.signal.reason);
-    if (this.shutdown.signal.aborted) onShutdown();
-    else this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    if (this.stopping) controller.abort(new ShutdownError('webhook dispatcher stopping'));
+    this.controllers.add(controller);
     const client = url.protocol === 'https:' ? https : http;
     return new Promise<number>((resolve, reject) => {
       const request = client.request(
@@ -294,7 +296,7 @@ export class WebhookDispatcher extends WakeableLoop {
       request.end(body);
     }).finally(() => {
       clearTimeout(timer);
-      this.shutdown.signal.removeEventListener('abort', onShutdown);
+      this.controllers.delete(controller);
     });
   }
 
