@@ -106,6 +106,14 @@ export class Fleet {
     return true;
   }
 
+  /** SIGTERM, as an orchestrator stops a process: resolves with its exit and how long it took (SIGKILL after timeoutMs). */
+  async terminate(member: Member, timeoutMs = 30_000): Promise<Exit & { ms: number }> {
+    this.killedByUs.add(member.process);
+    const started = performance.now();
+    const exit = await member.process.stop('SIGTERM', timeoutMs);
+    return { ...exit, ms: Math.round(performance.now() - started) };
+  }
+
   servers(): Member[] {
     return this.members.filter((member) => member.role === 'serve');
   }

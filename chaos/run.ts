@@ -14,6 +14,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   'evaluation-soak': async () => (await import('./scenarios/evaluation-soak')).evaluationSoakScenario,
   'cancel-race': async () => (await import('./scenarios/cancel-race')).cancelRaceScenario,
   'disk-full': async () => (await import('./scenarios/disk-full')).diskFullScenario,
+  'hanging-webhooks': async () => (await import('./scenarios/hanging-webhooks')).hangingWebhooksScenario,
 };
 
 const requested = process.argv.slice(2);
