@@ -66,7 +66,7 @@ export async function hangingWebhooksScenario(cluster: PrivateCluster): Promise<
       updates: { enabled: i % 3 !== 0, rolloutPercentage: (i * 7) % 101 },
     }));
     await inParallel(CREATORS, plan, async (item) => {
-      item.at = Math.max(item.at, Date.now() + 200);
+      item.at = Math.max(item.at, Date.now() + 1_500);
       await admin.createSchedule(item.key, { scheduledAt: new Date(item.at).toISOString(), updates: item.updates });
     });
     report.step(`created ${SCHEDULES} schedules due over ${WINDOW_MS / 1000} s while the workers deliver`);
