@@ -1,1 +1,2 @@
-ALTER TABLE "webhook_deliveries" ADD COLUMN "lease_token" uuid;
+ALTER TABLE "webhook_deliveries" ADD COLUMN "lease_token" uuid;--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_endpoint_due" ON "webhook_deliveries" USING btree ("webhook_id","next_attempt_at","id") WHERE "webhook_deliveries"."status" = 'pending';

@@ -206,5 +206,10 @@ export const webhookDeliveries = pgTable(
     check('webhook_deliveries_status', sql`${table.status} in ('pending', 'delivered', 'failed')`),
     index('webhook_deliveries_due').on(table.nextAttemptAt, table.id).where(sql`${table.status} = 'pending'`),
     index('webhook_deliveries_webhook').on(table.webhookId, table.id),
+    // Serves the claim: each endpoint's oldest pending deliveries, so a backlog behind one endpoint is never scanned
+    // to reach another's.
+    index('webhook_deliveries_endpoint_due')
+      .on(table.webhookId, table.nextAttemptAt, table.id)
+      .where(sql`${table.status} = 'pending'`),
   ],
 );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { and, asc, eq, inArray, lte, min, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, notInArray, type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { toAuditEvent } from '../audit/view';
 import { WakeableLoop } from '../background/wakeable-loop';
@@ -14,13 +14,16 @@ import { legacySignature, standardSignature } from './signing';
 import { TargetNotAllowedError, TargetPolicy } from './target-policy';
 import { maskUrl } from './url-masking';
 
-/** Rows looked at per claim; what is claimed is only what may start at once (see claim). */
+/** Deliveries claimed per transaction at most; only what may start at once is claimed (see claim). */
 const CLAIM_BATCH = 100;
 const POLL_MS = 5_000;
 /** How far a lease outlives the longest send (the timeout): room for the two queries around it. */
 const LEASE_MARGIN_MS = 30_000;
 /** At stop, how long in-flight sends get to record that they were cut off (and release their leases). */
 const RELEASE_WAIT_MS = 2_000;
+
+type WebhookRow = typeof webhooks.$inferSelect;
+type AuditEventRow = typeof auditEvents.$inferSelect;
 
 interface Claimed {
   id: bigint;
@@ -93,17 +96,19 @@ export class WebhookDispatcher extends WakeableLoop {
 
   protected async pass(): Promise<number | undefined> {
     await this.startDue();
-    const saturated = this.saturatedEndpoints();
-    const [row] = await this.database.db
-      .select({ ms: sql<string | null>`extract(epoch from (${min(webhookDeliveries.nextAttemptAt)} - now())) * 1000` })
+    // Endpoints at their limit are left out: a send finishing wakes the loop for them.
+    const next = this.database.db
+      .select({ at: webhookDeliveries.nextAttemptAt })
       .from(webhookDeliveries)
-      .where(
-        and(
-          eq(webhookDeliveries.status, 'pending'),
-          saturated.length > 0 ? notInArray(webhookDeliveries.webhookId, saturated) : undefined,
-        ),
-      );
-    // Endpoints at their limit are not counted: a send finishing wakes the loop for them.
+      .where(and(eq(webhookDeliveries.webhookId, webhooks.id), eq(webhookDeliveries.status, 'pending')))
+      .orderBy(asc(webhookDeliveries.nextAttemptAt))
+      .limit(1)
+      .as('next');
+    const [row] = await this.database.db
+      .select({ ms: sql<string | null>`extract(epoch from (min(${next.at}) - now())) * 1000` })
+      .from(webhooks)
+      .crossJoinLateral(next)
+      .where(this.openEndpoints());
     return row?.ms === null || row?.ms === undefined ? undefined : Number(row.ms);
   }
 
@@ -125,9 +130,29 @@ export class WebhookDispatcher extends WakeableLoop {
     let started = 0;
     while (!this.stopping) {
       const claimed = await this.serialised(() => this.claim());
-      for (const delivery of claimed) this.begin(delivery);
-      started += claimed.length;
       if (claimed.length === 0) break;
+      // What each send needs, read once for the whole claim rather than per send.
+      const db = this.database.db;
+      const targets = new Map(
+        (
+          await db
+            .select()
+            .from(webhooks)
+            .where(inArray(webhooks.id, [...new Set(claimed.map((delivery) => delivery.webhookId))]))
+        ).map((row) => [row.id, row]),
+      );
+      const events = new Map(
+        (
+          await db
+            .select()
+            .from(auditEvents)
+            .where(inArray(auditEvents.id, [...new Set(claimed.map((delivery) => delivery.eventId))]))
+        ).map((row) => [row.id, row]),
+      );
+      for (const delivery of claimed) {
+        this.begin(delivery, targets.get(delivery.webhookId), events.get(delivery.eventId));
+      }
+      started += claimed.length;
     }
     return started;
   }
@@ -138,29 +163,41 @@ export class WebhookDispatcher extends WakeableLoop {
     return next;
   }
 
-  private saturatedEndpoints(): string[] {
-    return [...this.inFlight]
+  /** Live webhooks that have room for another send in this process. */
+  private openEndpoints(): SQL | undefined {
+    const saturated = [...this.inFlight]
       .filter(([, count]) => count >= this.options.maxInFlightPerEndpoint)
       .map(([webhookId]) => webhookId);
+    return and(isNull(webhooks.deletedAt), saturated.length > 0 ? notInArray(webhooks.id, saturated) : undefined);
   }
 
+  /**
+   * Per endpoint with room, its oldest due deliveries (an index walk per endpoint: a backlog behind a hanging
+   * endpoint is never scanned past), locked SKIP LOCKED so processes claim disjoint rows.
+   */
   private async claim(): Promise<Claimed[]> {
     const leaseMs = this.options.timeoutMs + LEASE_MARGIN_MS;
     return this.database.db.transaction(async (tx) => {
-      const saturated = this.saturatedEndpoints();
-      const due = await tx
-        .select({ id: webhookDeliveries.id, webhookId: webhookDeliveries.webhookId })
+      const candidate = tx
+        .select({ id: webhookDeliveries.id })
         .from(webhookDeliveries)
         .where(
           and(
+            eq(webhookDeliveries.webhookId, webhooks.id),
             eq(webhookDeliveries.status, 'pending'),
             lte(webhookDeliveries.nextAttemptAt, sql`now()`),
-            saturated.length > 0 ? notInArray(webhookDeliveries.webhookId, saturated) : undefined,
           ),
         )
         .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.id))
-        .limit(CLAIM_BATCH)
-        .for('update', { skipLocked: true });
+        .limit(this.options.maxInFlightPerEndpoint)
+        .for('update', { skipLocked: true })
+        .as('candidate');
+      const due = await tx
+        .select({ id: candidate.id, webhookId: webhooks.id })
+        .from(webhooks)
+        .crossJoinLateral(candidate)
+        .where(this.openEndpoints())
+        .limit(CLAIM_BATCH);
       // Only what starts now is leased; the rest stays unclaimed (the lock ends with this transaction) for later, or
       // for another process.
       const room = new Map(this.inFlight);
@@ -189,9 +226,9 @@ export class WebhookDispatcher extends WakeableLoop {
     });
   }
 
-  private begin(delivery: Claimed): void {
+  private begin(delivery: Claimed, target: WebhookRow | undefined, event: AuditEventRow | undefined): void {
     this.inFlight.set(delivery.webhookId, (this.inFlight.get(delivery.webhookId) ?? 0) + 1);
-    const send: Promise<void> = this.deliver(delivery)
+    const send: Promise<void> = this.deliver(delivery, target, event)
       .catch((error: unknown) =>
         this.logger.error({ err: error, deliveryId: delivery.id.toString() }, 'webhook delivery could not be recorded'),
       )
@@ -206,10 +243,11 @@ export class WebhookDispatcher extends WakeableLoop {
     this.sends.add(send);
   }
 
-  private async deliver(delivery: Claimed): Promise<void> {
-    const db = this.database.db;
-    const [target] = await db.select().from(webhooks).where(eq(webhooks.id, delivery.webhookId));
-    const [event] = await db.select().from(auditEvents).where(eq(auditEvents.id, delivery.eventId));
+  private async deliver(
+    delivery: Claimed,
+    target: WebhookRow | undefined,
+    event: AuditEventRow | undefined,
+  ): Promise<void> {
     if (!target || target.deletedAt || !event) {
       await this.record(delivery, { kind: 'dropped', error: event ? 'webhook deleted' : 'event not found' });
       return;
