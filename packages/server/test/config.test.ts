@@ -100,6 +100,26 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(new RegExp(`\\b${name}\\b`));
   });
 
+  it('reads WEBHOOK_ALLOWED_TARGETS as hosts, addresses and CIDR ranges, and names a bad entry', () => {
+    expect(loadConfig({}).webhooks).toMatchObject({ allowedTargets: [], maxInFlightPerEndpoint: 4 });
+    const config = loadConfig({
+      WEBHOOK_ALLOWED_TARGETS: ' 127.0.0.1, 10.0.0.0/8 ,[::1], fc00::/7,Hooks.Internal,',
+      WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '2',
+    });
+    expect(config.webhooks).toMatchObject({
+      allowedTargets: ['127.0.0.1', '10.0.0.0/8', '::1', 'fc00::/7', 'hooks.internal'],
+      maxInFlightPerEndpoint: 2,
+    });
+    for (const bad of ['10.0.0.0/33', 'bad host!', '300.1.2.3', 'https://hooks.internal']) {
+      const error = configError({ WEBHOOK_ALLOWED_TARGETS: `127.0.0.1,${bad}` });
+      expect(error.message).toContain('WEBHOOK_ALLOWED_TARGETS.1');
+      expect(error.message).toContain(bad);
+    }
+    expect(configError({ WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '0' }).message).toContain(
+      'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT',
+    );
+  });
+
   it('names every bad variable at once, and only those', () => {
     const error = configError({ PORT: 'abc', LOG_LEVEL: 'loud', HOST: 'localhost' });
     expect(error.message).toContain('PORT');
