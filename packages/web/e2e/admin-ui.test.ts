@@ -103,6 +103,8 @@ beforeAll(async () => {
       FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN,
       LOG_LEVEL: 'silent',
       SCHEDULER_POLL_MS: '500',
+      // The webhook test points at a closed port on loopback, which webhooks may only reach when allowed.
+      WEBHOOK_ALLOWED_TARGETS: '127.0.0.1',
     }),
     pino({ level: 'silent' }),
   );
