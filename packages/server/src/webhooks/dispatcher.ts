@@ -129,30 +129,27 @@ export class WebhookDispatcher extends WakeableLoop {
   private async startDue(): Promise<number> {
     let started = 0;
     while (!this.stopping) {
-      const claimed = await this.serialised(() => this.claim());
-      if (claimed.length === 0) break;
-      // What each send needs, read once for the whole claim rather than per send.
-      const db = this.database.db;
-      const targets = new Map(
-        (
-          await db
-            .select()
-            .from(webhooks)
-            .where(inArray(webhooks.id, [...new Set(claimed.map((delivery) => delivery.webhookId))]))
-        ).map((row) => [row.id, row]),
-      );
-      const events = new Map(
-        (
-          await db
-            .select()
-            .from(auditEvents)
-            .where(inArray(auditEvents.id, [...new Set(claimed.map((delivery) => delivery.eventId))]))
-        ).map((row) => [row.id, row]),
-      );
-      for (const delivery of claimed) {
-        this.begin(delivery, targets.get(delivery.webhookId), events.get(delivery.eventId));
-      }
-      started += claimed.length;
+      // Claim and start as one step, so a concurrent claim (runOnce beside the loop) counts these as in flight.
+      const claimed = await this.serialised(async () => {
+        const deliveries = await this.claim();
+        if (deliveries.length === 0) return 0;
+        // What each send needs, read once for the whole claim rather than per send.
+        const db = this.database.db;
+        const webhookIds = [...new Set(deliveries.map((delivery) => delivery.webhookId))];
+        const eventIds = [...new Set(deliveries.map((delivery) => delivery.eventId))];
+        const targets = new Map(
+          (await db.select().from(webhooks).where(inArray(webhooks.id, webhookIds))).map((row) => [row.id, row]),
+        );
+        const events = new Map(
+          (await db.select().from(auditEvents).where(inArray(auditEvents.id, eventIds))).map((row) => [row.id, row]),
+        );
+        for (const delivery of deliveries) {
+          this.begin(delivery, targets.get(delivery.webhookId), events.get(delivery.eventId));
+        }
+        return deliveries.length;
+      });
+      if (claimed === 0) break;
+      started += claimed;
     }
     return started;
   }
