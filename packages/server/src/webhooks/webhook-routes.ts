@@ -16,6 +16,7 @@ const idParams = z.object({ id: z.string() });
 const createWebhookRoute = createRoute({
   method: 'post',
   path: '/webhooks',
+  operationId: 'createWebhook',
   tags,
   summary: 'Stream audit events to a URL',
   description:
@@ -28,6 +29,7 @@ const createWebhookRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/webhooks',
+  operationId: 'listWebhooks',
   tags,
   summary: 'List webhooks with their delivery status',
   security: bearerSecurity,
@@ -40,6 +42,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/webhooks/{id}',
+  operationId: 'getWebhook',
   tags,
   summary: 'One webhook with its delivery status',
   security: bearerSecurity,
@@ -50,6 +53,7 @@ const getRoute = createRoute({
 const deliveriesRoute = createRoute({
   method: 'get',
   path: '/webhooks/{id}/deliveries',
+  operationId: 'listWebhookDeliveries',
   tags,
   summary: "A webhook's recent deliveries, newest first",
   security: bearerSecurity,
@@ -64,6 +68,7 @@ const deliveriesRoute = createRoute({
 const deleteRoute = createRoute({
   method: 'delete',
   path: '/webhooks/{id}',
+  operationId: 'deleteWebhook',
   tags,
   summary: 'Delete a webhook (undelivered events are dropped)',
   security: bearerSecurity,

@@ -1,0 +1,39 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from './client';
+
+export interface DatabaseState {
+  up: boolean;
+  checkedAt: Date;
+  latencyMs: number;
+  /** Why the check failed; absent when it passed. */
+  error?: string;
+}
+
+/** A probe gives up after this long, so readiness and scrapes answer even when the database hangs. */
+export const DATABASE_CHECK_TIMEOUT_MS = 1_000;
+
+/** Runs `query`, or rejects once `timeoutMs` have passed. */
+export async function withTimeout<T>(query: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([query, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether the database answers right now: for /readyz?verbose and the flagline_database_up metric. */
+export async function checkDatabase(db: Db, timeoutMs = DATABASE_CHECK_TIMEOUT_MS): Promise<DatabaseState> {
+  const started = performance.now();
+  const checkedAt = new Date();
+  try {
+    await withTimeout(db.execute(sql`select 1`), timeoutMs, 'select 1');
+    return { up: true, checkedAt, latencyMs: performance.now() - started };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { up: false, checkedAt, latencyMs: performance.now() - started, error: message };
+  }
+}
