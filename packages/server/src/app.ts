@@ -207,12 +207,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.get('/readyz', async (c) => {
     const verbose = c.req.query('verbose') !== undefined;
     const database = verbose ? await checkDatabase(deps.database.db) : undefined;
+    if (database?.error !== undefined)
+      deps.logger.warn({ error: database.error }, 'readiness: the database check failed');
     const checks = database && {
       database: {
         kind: deps.database.kind,
         status: database.up ? 'up' : 'down',
         latencyMs: Math.round(database.latencyMs * 10) / 10,
-        ...(database.error === undefined ? {} : { error: database.error }),
+        ...(database.reason === undefined ? {} : { reason: database.reason }),
       },
       snapshot: deps.snapshot.ready
         ? {

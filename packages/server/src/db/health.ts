@@ -1,22 +1,30 @@
 import { sql } from 'drizzle-orm';
+import { isDatabaseUnavailable } from '../http/errors';
 import type { Db } from './client';
 
 export interface DatabaseState {
   up: boolean;
   checkedAt: Date;
   latencyMs: number;
-  /** Why the check failed; absent when it passed. */
+  /**
+   * Why the check failed, coarsely (absent when it passed): /readyz is public, so the driver's message, which can name
+   * hosts, ports and users, goes to the log instead.
+   */
+  reason?: 'timeout' | 'unreachable' | 'error';
+  /** The driver's message, for the log. */
   error?: string;
 }
 
 /** A probe gives up after this long, so readiness and scrapes answer even when the database hangs. */
 export const DATABASE_CHECK_TIMEOUT_MS = 1_000;
 
+class CheckTimeout extends Error {}
+
 /** Runs `query`, or rejects once `timeoutMs` have passed. */
 export async function withTimeout<T>(query: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new CheckTimeout(`${what} took longer than ${timeoutMs} ms`)), timeoutMs);
   });
   try {
     return await Promise.race([query, timeout]);
@@ -34,6 +42,7 @@ export async function checkDatabase(db: Db, timeoutMs = DATABASE_CHECK_TIMEOUT_M
     return { up: true, checkedAt, latencyMs: performance.now() - started };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { up: false, checkedAt, latencyMs: performance.now() - started, error: message };
+    const reason = error instanceof CheckTimeout ? 'timeout' : isDatabaseUnavailable(error) ? 'unreachable' : 'error';
+    return { up: false, checkedAt, latencyMs: performance.now() - started, reason, error: message };
   }
 }
