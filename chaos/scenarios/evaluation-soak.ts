@@ -23,7 +23,7 @@ function residentBytes(pid: number): number {
 
 async function heapUsedBytes(apiUrl: string): Promise<number> {
   const text = await (await fetch(`${apiUrl}/metrics`)).text();
-  const match = /^flagline_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  const match = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
   return match ? Number(match[1]) : Number.NaN;
 }
 

@@ -33,7 +33,10 @@ export const instantInputSchema = timestampSchema.refine(
   { message: 'must be between the years 0001 and 9999 (UTC)' },
 );
 
-/** Query-string integers arrive as text; reject anything that is not a plain base-10 integer. */
+/**
+ * Query-string integers arrive as text; reject anything that is not a plain base-10 integer (z.coerce would take
+ * "1e2", " 5" and "0x10"). Documented as the integer it stands for.
+ */
 export const queryInt = (min: number, max: number, fallback: number) =>
   z
     .string()
@@ -41,7 +44,8 @@ export const queryInt = (min: number, max: number, fallback: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max))
     .optional()
-    .transform((value) => value ?? fallback);
+    .transform((value) => value ?? fallback)
+    .meta({ type: 'integer', minimum: min, maximum: max, default: fallback });
 
 export const environmentQuerySchema = z.object({
   environment: environmentKeySchema.optional().meta({

@@ -31,3 +31,43 @@ export const errorBodySchema = z
   .meta({ id: 'Error', description: 'Every error response has this shape.' });
 
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** A short, fixed summary per code: the `title` of an RFC 9457 problem. */
+export const errorTitles: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'Validation failed',
+  INVALID_JSON: 'Invalid JSON',
+  UNAUTHORIZED: 'Unauthorized',
+  FORBIDDEN: 'Forbidden',
+  NOT_FOUND: 'Not found',
+  ALREADY_EXISTS: 'Already exists',
+  INVALID_STATE: 'Invalid state',
+  PRECONDITION_FAILED: 'Precondition failed',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  RATE_LIMITED: 'Rate limited',
+  INTERNAL: 'Internal error',
+  UNAVAILABLE: 'Unavailable',
+};
+
+/** The `type` URI of the problem a code maps to (a URN: it names the problem, nobody is meant to fetch it). */
+export const problemType = (code: ErrorCode): string => `urn:flagline:error:${code}`;
+
+/**
+ * The same error as RFC 9457 `application/problem+json`, for clients whose Accept asks for it: the design's fields
+ * mapped to type/title/status/detail, with `code`, `requestId` and `details` as extension members.
+ */
+export const problemBodySchema = z
+  .object({
+    type: z.string().meta({ description: 'urn:flagline:error:<code>' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: errorCodeSchema,
+    details: z.record(z.string(), z.unknown()).optional(),
+    requestId: z.string(),
+  })
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details, sent when Accept asks for application/problem+json.',
+  });
+
+export type ProblemBody = z.infer<typeof problemBodySchema>;

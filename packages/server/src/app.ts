@@ -1,25 +1,28 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
-import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { auditRoutes } from './audit/audit-routes';
 import { meRoutes } from './auth/me-routes';
+import { readBacklog } from './background/backlog';
+import { checkDatabase, DATABASE_CHECK_TIMEOUT_MS, withTimeout } from './db/health';
 import { ChangeHub } from './delivery/change-hub';
 import { clientRoutes } from './delivery/client-routes';
 import { configRoutes } from './delivery/config-routes';
 import { ofrepRoutes } from './delivery/ofrep-routes';
 import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
+import { recordRequest } from './http/access-log';
+import { mountApiDocs } from './http/api-docs';
 import type { AppEnv, Principal } from './http/context';
 import type { AppDeps } from './http/deps';
-import { AppError, isDatabaseUnavailable, isOutOfResources, RETRY_AFTER_SECONDS } from './http/errors';
-import { httpDuration, observeSnapshot, registry } from './http/metrics';
+import { errorResponse } from './http/error-response';
+import { AppError, isDatabaseUnavailable, isOutOfResources } from './http/errors';
+import { observeDatabase, observeSnapshot, registry } from './http/metrics';
+import { openApiDocument } from './http/openapi';
 import { mountWebUi } from './http/web-ui';
 import { overrideRoutes } from './overrides/override-routes';
 import { scheduleRoutes } from './schedules/schedule-routes';
@@ -121,8 +124,7 @@ function toErrorResponse(error: Error, c: Context<AppEnv>, deps: AppDeps): Respo
     deps.logger.error({ err: error, requestId: id, path: c.req.path }, 'unhandled error');
     appError = new AppError('INTERNAL', 'Something went wrong; the error has been logged with this request id.');
   }
-  if (appError.code === 'UNAVAILABLE') c.header('Retry-After', String(RETRY_AFTER_SECONDS));
-  return c.json(appError.toBody(id), appError.status as ContentfulStatusCode);
+  return errorResponse(c, appError);
 }
 
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -140,10 +142,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const started = performance.now();
     await next();
     // routePath is the matched route's pattern, so label cardinality stays bounded.
-    httpDuration.observe(
-      { method: c.req.method, route: c.req.routePath, status: String(c.res.status) },
-      (performance.now() - started) / 1000,
-    );
+    recordRequest(deps.logger, {
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      started,
+      requestId: c.get('requestId'),
+    });
   });
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -196,15 +201,34 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/ofrep/*', parseJsonOnce);
 
   app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
+  // Ready means evaluation can be served, which it is from memory once the snapshot has loaded, database outage or
+  // not: taking the instance out of rotation then would stop evaluation for nothing. The database's own state is in
+  // ?verbose and in flagline_database_up.
   app.get('/readyz', async (c) => {
-    try {
-      await deps.database.db.execute(sql`select 1`);
-    } catch {
-      throw new AppError('UNAVAILABLE', 'The database is not reachable.');
+    const verbose = c.req.query('verbose') !== undefined;
+    const database = verbose ? await checkDatabase(deps.database.db) : undefined;
+    if (database?.error !== undefined)
+      deps.logger.warn({ error: database.error }, 'readiness: the database check failed');
+    const checks = database && {
+      database: {
+        kind: deps.database.kind,
+        status: database.up ? 'up' : 'down',
+        latencyMs: Math.round(database.latencyMs * 10) / 10,
+        ...(database.reason === undefined ? {} : { reason: database.reason }),
+      },
+      snapshot: deps.snapshot.ready
+        ? {
+            status: 'loaded',
+            version: deps.snapshot.current.version,
+            ageSeconds: (Date.now() - deps.snapshot.checkedAt.getTime()) / 1000,
+          }
+        : { status: 'loading' },
+    };
+    if (!deps.snapshot.ready) {
+      throw new AppError('UNAVAILABLE', 'The flag snapshot has not loaded yet.', checks && { checks });
     }
-    if (!deps.snapshot.ready) throw new AppError('UNAVAILABLE', 'The flag snapshot has not loaded yet.');
-    const snapshot = deps.snapshot.current;
-    return c.json({ status: 'ready', database: deps.database.kind, configVersion: snapshot.version });
+    const ready = { status: 'ready', database: deps.database.kind, configVersion: deps.snapshot.current.version };
+    return c.json(checks ? { ...ready, checks } : ready);
   });
 
   app.get('/metrics', async (c) => {
@@ -213,6 +237,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
 
   const hub = new ChangeHub(deps.snapshot);
+  observeDatabase({
+    check: () => checkDatabase(deps.database.db),
+    backlog: () => withTimeout(readBacklog(deps.database.db), DATABASE_CHECK_TIMEOUT_MS, 'the backlog counts'),
+  });
   observeSnapshot(() =>
     deps.snapshot.ready ? { version: deps.snapshot.current.version, checkedAt: deps.snapshot.checkedAt } : undefined,
   );
@@ -233,15 +261,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     scheme: 'bearer',
     description: 'An API token (fl_…), FLAGLINE_ADMIN_TOKEN, or an OIDC access token when AUTH_JWKS_URL is set.',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Flagline API',
-      version: VERSION,
-      description: 'Feature flags with scheduled changes and a tamper-evident audit trail.',
-    },
-  });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Flagline API' }));
+  const document = openApiDocument(app, VERSION);
+  app.get('/openapi.json', (c) => c.json(document()));
+  mountApiDocs(app);
 
   if (!mountWebUi(app)) {
     app.get('/', (c) =>
@@ -251,10 +273,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     );
   }
 
-  app.notFound((c) => {
-    const id = c.get('requestId') ?? 'unknown';
-    return c.json(new AppError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`).toBody(id), 404);
-  });
+  app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`)));
   app.onError((error, c) => toErrorResponse(error, c, deps));
   return app;
 }

@@ -92,7 +92,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const app = createApp(runtime);
     const honoListener = getRequestListener(app.fetch);
     const general = (request: IncomingMessage, response: ServerResponse) => void honoListener(request, response);
-    const fastPath = createEvaluateFastPath(runtime.authenticator, runtime.snapshot, general);
+    const fastPath = createEvaluateFastPath(runtime.authenticator, runtime.snapshot, logger, general);
     const inFlight = new InFlightRequests();
     const server = createServer((request, response) => {
       inFlight.track(request, response);

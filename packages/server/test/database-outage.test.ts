@@ -64,7 +64,11 @@ describe.each(postgresBackends())('a database outage (%s)', () => {
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           signal: AbortSignal.timeout(10_000),
         });
-        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+        return {
+          status: response.status,
+          body: (await response.json()) as Record<string, unknown>,
+          retryAfter: response.headers.get('retry-after'),
+        };
       };
       expect((await call('POST', '/api/admin/flags', ADMIN_TOKEN, { key: 'outage-flag' })).status).toBe(201);
       expect(
@@ -83,7 +87,7 @@ describe.each(postgresBackends())('a database outage (%s)', () => {
 
       await relay.down();
       const evaluation = await call('GET', '/api/config/flags?userId=u1', secret);
-      expect(evaluation).toEqual({ status: 200, body: { 'outage-flag': true } });
+      expect(evaluation).toMatchObject({ status: 200, body: { 'outage-flag': true } });
       const ofrep = await call('POST', '/ofrep/v1/evaluate/flags/outage-flag', secret, {
         context: { targetingKey: 'u1' },
       });
@@ -91,6 +95,21 @@ describe.each(postgresBackends())('a database outage (%s)', () => {
       const admin = await call('GET', '/api/admin/flags', ADMIN_TOKEN);
       expect(admin.status).toBe(503);
       expect(admin.body.error).toBe('UNAVAILABLE');
+      expect(admin.retryAfter).toBe('5');
+      // Still ready: evaluation is served from memory. The database's state is in ?verbose and in the metrics.
+      expect(await call('GET', '/readyz', '')).toMatchObject({ status: 200, body: { status: 'ready' } });
+      const verbose = await call('GET', '/readyz?verbose', '');
+      expect(verbose).toMatchObject({
+        status: 200,
+        body: {
+          status: 'ready',
+          checks: { database: { status: 'down', reason: expect.stringMatching(/^(unreachable|timeout)$/) } },
+        },
+      });
+      const metricsDuringOutage = await fetch(`${server.url}/metrics`).then((response) => response.text());
+      expect(metricsDuringOutage).toMatch(/^flagline_database_up 0$/m);
+      // prom-client writes NaN as "Nan", which Prometheus parses (case-insensitively) as NaN.
+      expect(metricsDuringOutage).toMatch(/^flagline_schedules_pending nan$/im);
       const write = await call('PATCH', '/api/admin/flags/outage-flag', ADMIN_TOKEN, { enabled: false });
       expect(write.status).toBe(503);
       // A token this instance never verified cannot be checked now: 503, not 401 and not 500.
@@ -112,6 +131,9 @@ describe.each(postgresBackends())('a database outage (%s)', () => {
         evaluated = await call('GET', '/api/config/flags?userId=u1', secret);
       }
       expect(evaluated.body).toEqual({ 'outage-flag': false });
+      const metricsAfter = await fetch(`${server.url}/metrics`).then((response) => response.text());
+      expect(metricsAfter).toMatch(/^flagline_database_up 1$/m);
+      expect((await call('GET', '/readyz?verbose', '')).body).toMatchObject({ checks: { database: { status: 'up' } } });
     } finally {
       await server?.flagline.stop('SIGTERM', 10_000);
       await relay.down();

@@ -114,7 +114,7 @@ describe.each(testBackends())('the evaluation fast path answers exactly as the H
       fallbacks++;
       void honoListener(request, response);
     };
-    const fastPath = createEvaluateFastPath(t.deps.authenticator, t.deps.snapshot, general);
+    const fastPath = createEvaluateFastPath(t.deps.authenticator, t.deps.snapshot, t.deps.logger, general);
     const listen = async (server: Server) => {
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

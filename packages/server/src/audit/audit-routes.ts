@@ -16,6 +16,7 @@ const tags = ['Audit'];
 const listRoute = createRoute({
   method: 'get',
   path: '/audit',
+  operationId: 'listAuditEvents',
   tags,
   summary: 'Query the audit trail, newest first',
   security: bearerSecurity,
@@ -26,6 +27,7 @@ const listRoute = createRoute({
 const verifyRoute = createRoute({
   method: 'get',
   path: '/audit/verify',
+  operationId: 'verifyAuditTrail',
   tags,
   summary: "Verify the audit trail's hash chain",
   security: bearerSecurity,
@@ -38,6 +40,7 @@ const verifyRoute = createRoute({
 const exportRoute = createRoute({
   method: 'get',
   path: '/audit/export',
+  operationId: 'exportAuditEvents',
   tags,
   summary: 'Export the audit trail (NDJSON or CSV), oldest first, streamed',
   description: 'Takes the same filters as the query. NDJSON is one event per line, ready for SIEM ingestion.',
@@ -55,6 +58,7 @@ const exportRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/audit/{id}',
+  operationId: 'getAuditEvent',
   tags,
   summary: 'Get one audit event',
   security: bearerSecurity,

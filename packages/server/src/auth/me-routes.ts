@@ -5,6 +5,7 @@ import { bearerSecurity, commonErrors, createRouter, jsonContent } from '../http
 const meRoute = createRoute({
   method: 'get',
   path: '/me',
+  operationId: 'getMe',
   tags: ['Tokens'],
   summary: 'Who these credentials are',
   description:

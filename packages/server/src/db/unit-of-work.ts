@@ -49,9 +49,29 @@ export async function runChange<T>(deps: UnitOfWorkDeps, context: ChangeContext,
   return result;
 }
 
-/** After commit, each event is also one structured log line, as the origin's log-only audit did. */
+/**
+ * After commit, each event is also one structured log line, as the origin's log-only audit did, but with only what
+ * identifies the change: logs travel further than the database and are kept by other rules, so the actor's id and
+ * email, before/after and `data` (which holds user ids and admin emails) stay in the audit trail, behind its access
+ * control. A failed schedule's error message is kept: it is the system's own, and what an operator acts on.
+ */
 export function logAuditEvent(logger: Logger, event: AuditEvent): void {
-  const line = { audit: event };
-  if (event.type === 'flag_schedule.failed') logger.error(line, `audit ${event.type}`);
-  else logger.info(line, `audit ${event.type}`);
+  const line = {
+    audit: {
+      id: event.id,
+      type: event.type,
+      occurredAt: event.occurredAt,
+      actorType: event.actor.type,
+      environment: event.environment,
+      flagKey: event.flagKey,
+      scheduleId: event.scheduleId,
+      requestId: event.requestId,
+    },
+  };
+  if (event.type === 'flag_schedule.failed') {
+    const errorMessage = 'errorMessage' in event.data ? event.data.errorMessage : undefined;
+    logger.error({ ...line, errorMessage }, `audit ${event.type}`);
+  } else {
+    logger.info(line, `audit ${event.type}`);
+  }
 }

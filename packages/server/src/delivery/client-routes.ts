@@ -5,8 +5,11 @@ import { type AppDeps, resolveEnvironment } from '../http/deps';
 import { AppError } from '../http/errors';
 import { matchesEtag } from '../http/etag';
 import { sseConnections } from '../http/metrics';
+import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
 import type { ChangeHub } from './change-hub';
+
+const rulesetEtag = etagHeader('The ruleset version; send it as If-None-Match to get a 304 while nothing changed.');
 
 const tags = ['Delivery'];
 const environmentQuery = z.object({ environment: environmentKeySchema.optional() });
@@ -14,14 +17,15 @@ const environmentQuery = z.object({ environment: environmentKeySchema.optional()
 const rulesetRoute = createRoute({
   method: 'get',
   path: '/flags',
+  operationId: 'getRuleset',
   tags,
   summary: "The environment's ruleset for local evaluation",
   description: 'Flags, states and overrides. Send If-None-Match with the last ETag: 304 when nothing changed.',
   security: bearerSecurity,
   request: { query: environmentQuery },
   responses: {
-    200: jsonContent(rulesetSchema, 'The ruleset.'),
-    304: { description: 'Not modified since the ETag in If-None-Match.' },
+    200: { ...jsonContent(rulesetSchema, 'The ruleset.'), headers: rulesetEtag },
+    304: { description: 'Not modified since the ETag in If-None-Match.', headers: rulesetEtag },
     ...commonErrors,
     ...notFoundError,
   },
@@ -30,6 +34,7 @@ const rulesetRoute = createRoute({
 const streamRoute = createRoute({
   method: 'get',
   path: '/stream',
+  operationId: 'streamChanges',
   tags,
   summary: 'Live changes (Server-Sent Events)',
   description:

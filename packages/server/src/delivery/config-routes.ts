@@ -11,6 +11,7 @@ const tags = ['Evaluation'];
 const evaluateAllRoute = createRoute({
   method: 'get',
   path: '/flags',
+  operationId: 'evaluateFlags',
   tags,
   summary: 'Evaluate every flag for a user',
   description: 'Served from the in-memory snapshot. Without userId, partial rollouts are off (design §4).',
@@ -27,6 +28,7 @@ const evaluateAllRoute = createRoute({
 const flagRoute = createRoute({
   method: 'get',
   path: '/flags/{flagKey}',
+  operationId: 'getPublicFlag',
   tags,
   summary: "A flag's public configuration",
   security: bearerSecurity,

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { environmentKeySchema, ofrepRequestSchema } from '@flagline/core';
+import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator';
+import { recordRequest } from '../http/access-log';
 import type { Principal } from '../http/context';
 import { matchesEtag } from '../http/etag';
-import { evaluations, httpDuration } from '../http/metrics';
+import { evaluations } from '../http/metrics';
 import type { EnvironmentSnapshot, SnapshotStore } from './snapshot';
 
 const CONFIG = { method: 'GET', path: '/api/config/flags' } as const;
@@ -104,9 +106,10 @@ interface Answer {
 
 /**
  * Sends the headers the route's answer carries, in its order (Hono sorts them by name, @hono/node-server appends
- * content-length), and records the request in the latency histogram under the route's pattern, as app.ts does.
+ * content-length), and records the request (latency histogram, access log line) under the route's pattern, as app.ts does.
  */
 function reply(
+  logger: Logger,
   request: IncomingMessage,
   response: ServerResponse,
   route: { method: string; path: string },
@@ -120,15 +123,13 @@ function reply(
   if (noCache) headers['cache-control'] = 'no-cache';
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (etag !== undefined) headers.etag = etag;
-  headers['x-request-id'] = requestIdOf(request);
+  const requestId = requestIdOf(request);
+  headers['x-request-id'] = requestId;
   // Spelled as @hono/node-server writes it for a string body, so the raw bytes match the route's.
   if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
   response.writeHead(status, headers);
   response.end(body);
-  httpDuration.observe(
-    { method: route.method, route: route.path, status: String(status) },
-    (performance.now() - started) / 1000,
-  );
+  recordRequest(logger, { method: route.method, route: route.path, status, started, requestId });
   return true;
 }
 
@@ -143,6 +144,7 @@ function reply(
 export function createEvaluateFastPath(
   authenticator: Authenticator,
   snapshot: SnapshotStore,
+  logger: Logger,
   /** The general listener (Hono), for a request taken on its headers whose body then turns out not to be plain. */
   handBack: (request: IncomingMessage, response: ServerResponse) => void,
 ) {
@@ -176,7 +178,7 @@ export function createEvaluateFastPath(
     const started = performance.now();
     const body = environment.evaluateAllJson(query.userId || undefined);
     evaluations.inc({ endpoint: 'config' }, environment.flags.size);
-    return reply(request, response, CONFIG, started, { status: 200, body });
+    return reply(logger, request, response, CONFIG, started, { status: 200, body });
   }
 
   function ruleset(request: IncomingMessage, response: ServerResponse, url: string, queryStart: number): boolean {
@@ -187,7 +189,7 @@ export function createEvaluateFastPath(
     const started = performance.now();
     const { json, etag } = environment.rulesetBody();
     const notModified = matchesEtag(request.headers['if-none-match'], etag);
-    return reply(request, response, RULESET, started, {
+    return reply(logger, request, response, RULESET, started, {
       status: notModified ? 304 : 200,
       etag,
       noCache: true,
@@ -235,12 +237,12 @@ export function createEvaluateFastPath(
       }
       const etag = environment.ofrepEtag(targetingKey);
       if (matchesEtag(headers['if-none-match'], etag)) {
-        reply(request, response, OFREP_BULK, started, { status: 304, etag });
+        reply(logger, request, response, OFREP_BULK, started, { status: 304, etag });
         return;
       }
       const body = environment.ofrepBulkJson(targetingKey);
       evaluations.inc({ endpoint: 'ofrep' }, environment.flags.size);
-      reply(request, response, OFREP_BULK, started, { status: 200, etag, body });
+      reply(logger, request, response, OFREP_BULK, started, { status: 200, etag, body });
     });
     return true;
   }

@@ -11,14 +11,18 @@ import { type AppDeps, resolveEnvironment } from '../http/deps';
 import { AppError } from '../http/errors';
 import { matchesEtag } from '../http/etag';
 import { evaluations } from '../http/metrics';
+import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, jsonBody, jsonContent } from '../http/router';
 import { ofrepReason, type SnapshotFlag } from './snapshot';
+
+const bulkEtag = etagHeader('Identifies these results for this context; send it as If-None-Match to get a 304.');
 
 const tags = ['OpenFeature (OFREP)'];
 
 const singleRoute = createRoute({
   method: 'post',
   path: '/evaluate/flags/{key}',
+  operationId: 'ofrepEvaluateFlag',
   tags,
   summary: 'Evaluate one flag (OpenFeature Remote Evaluation Protocol)',
   security: bearerSecurity,
@@ -33,13 +37,14 @@ const singleRoute = createRoute({
 const bulkRoute = createRoute({
   method: 'post',
   path: '/evaluate/flags',
+  operationId: 'ofrepEvaluateFlags',
   tags,
   summary: 'Evaluate every flag (OFREP bulk); ETag / If-None-Match → 304',
   security: bearerSecurity,
   request: { body: { ...jsonBody(ofrepRequestSchema), required: false } },
   responses: {
-    200: jsonContent(ofrepBulkResponseSchema, 'Every flag, evaluated.'),
-    304: { description: 'Nothing changed since the ETag in If-None-Match (for the same context).' },
+    200: { ...jsonContent(ofrepBulkResponseSchema, 'Every flag, evaluated.'), headers: bulkEtag },
+    304: { description: 'Nothing changed since the ETag in If-None-Match (for the same context).', headers: bulkEtag },
     ...commonErrors,
   },
 });

@@ -9,6 +9,7 @@ const tags = ['Environments'];
 const listRoute = createRoute({
   method: 'get',
   path: '/environments',
+  operationId: 'listEnvironments',
   tags,
   summary: 'List environments',
   security: bearerSecurity,
@@ -18,6 +19,7 @@ const listRoute = createRoute({
 const createEnvironmentRoute = createRoute({
   method: 'post',
   path: '/environments',
+  operationId: 'createEnvironment',
   tags,
   summary: 'Create an environment',
   security: bearerSecurity,

@@ -11,6 +11,7 @@ import { createRoute, type RouteHandler, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/context';
 import { type AppDeps, changeContext, resolveEnvironment, unitOfWork } from '../http/deps';
 import { AppError } from '../http/errors';
+import { etagHeader } from '../http/openapi';
 import {
   bearerSecurity,
   commonErrors,
@@ -47,9 +48,14 @@ function parseIfMatch(header: string | undefined): number | undefined {
 
 const tags = ['Flags'];
 
+/** The flag's version in the environment as an entity tag: what If-Match on PATCH accepts. */
+const versionEtag = etagHeader('`"<version>"`: the flag\'s version in this environment; send it back as If-Match.');
+const etagOf = (view: { version: number }) => `"${view.version}"`;
+
 const listRoute = createRoute({
   method: 'get',
   path: '/flags',
+  operationId: 'listFlags',
   tags,
   summary: 'List flags in an environment',
   security: bearerSecurity,
@@ -64,6 +70,7 @@ const listRoute = createRoute({
 const createFlagRoute = createRoute({
   method: 'post',
   path: '/flags',
+  operationId: 'createFlag',
   tags,
   summary: 'Create a flag (disabled, 0% in every environment)',
   security: bearerSecurity,
@@ -79,11 +86,16 @@ const createFlagRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/flags/{flagKey}',
+  operationId: 'getFlag',
   tags,
   summary: 'Get a flag in an environment',
   security: bearerSecurity,
   request: { params: flagParams, query: environmentQuerySchema },
-  responses: { 200: jsonContent(flagViewSchema, 'The flag.'), ...commonErrors, ...notFoundError },
+  responses: {
+    200: { ...jsonContent(flagViewSchema, 'The flag.'), headers: versionEtag },
+    ...commonErrors,
+    ...notFoundError,
+  },
 });
 
 const updateRequest = {
@@ -93,7 +105,10 @@ const updateRequest = {
   body: jsonBody(updateFlagBodySchema),
 };
 const updateResponses = {
-  200: jsonContent(flagViewSchema, 'The flag after the change (unchanged when nothing differed).'),
+  200: {
+    ...jsonContent(flagViewSchema, 'The flag after the change (unchanged when nothing differed).'),
+    headers: versionEtag,
+  },
   ...commonErrors,
   ...notFoundError,
   ...preconditionError,
@@ -102,6 +117,7 @@ const updateResponses = {
 const patchRoute = createRoute({
   method: 'patch',
   path: '/flags/{flagKey}',
+  operationId: 'updateFlag',
   tags,
   summary: 'Change a flag in an environment',
   security: bearerSecurity,
@@ -110,11 +126,12 @@ const patchRoute = createRoute({
 });
 
 // The origin updated flags with POST; kept so its clients keep working.
-const postUpdateRoute = createRoute({ ...patchRoute, method: 'post' });
+const postUpdateRoute = createRoute({ ...patchRoute, method: 'post', operationId: 'updateFlagByPost' });
 
 const deleteRoute = createRoute({
   method: 'delete',
   path: '/flags/{flagKey}',
+  operationId: 'deleteFlag',
   tags,
   summary: 'Delete a flag in every environment',
   security: bearerSecurity,
@@ -141,6 +158,7 @@ export function flagRoutes(deps: AppDeps) {
       body: c.req.valid('json'),
       expectedVersion,
     });
+    c.header('ETag', etagOf(view));
     return c.json(view, 200);
   };
   return createRouter()
@@ -154,7 +172,9 @@ export function flagRoutes(deps: AppDeps) {
     })
     .openapi(getRoute, async (c) => {
       const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
-      return c.json(await getFlag(db, key, resolveEnvironment(c, c.req.valid('query').environment)), 200);
+      const view = await getFlag(db, key, resolveEnvironment(c, c.req.valid('query').environment));
+      c.header('ETag', etagOf(view));
+      return c.json(view, 200);
     })
     .openapi(patchRoute, update)
     .openapi(postUpdateRoute, update)

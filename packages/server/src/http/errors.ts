@@ -7,6 +7,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** When the client may try again (the Retry-After header of a 429 or 503); a default per code otherwise. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

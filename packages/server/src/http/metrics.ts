@@ -1,8 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Backlog } from '../background/backlog';
+import type { DatabaseState } from '../db/health';
 
 /** One registry per process: what GET /metrics serves. */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'flagline_' });
+// Unprefixed (process_cpu_seconds_total, nodejs_heap_size_used_bytes …), as the standard Node.js dashboards expect.
+collectDefaultMetrics({ register: registry });
 
 export const httpDuration = new Histogram({
   name: 'flagline_http_request_duration_seconds',
@@ -65,3 +68,61 @@ new Gauge({
     if (snapshot) this.set((Date.now() - snapshot.checkedAt.getTime()) / 1000);
   },
 });
+
+interface DatabaseSource {
+  check(): Promise<DatabaseState>;
+  backlog(): Promise<Backlog>;
+}
+
+let databaseSource: DatabaseSource | undefined;
+let backlogRead: { at: number; result: Promise<Backlog | undefined> } | undefined;
+
+/** The database gauges query it when scraped (a scrape reads the backlog once for its three gauges). */
+export function observeDatabase(source: DatabaseSource): void {
+  databaseSource = source;
+  backlogRead = undefined;
+}
+
+/** The backlog, read at most once a second; undefined when the database cannot say. */
+function currentBacklog(): Promise<Backlog | undefined> {
+  const source = databaseSource;
+  if (!source) return Promise.resolve(undefined);
+  if (!backlogRead || Date.now() - backlogRead.at > 1_000) {
+    backlogRead = { at: Date.now(), result: source.backlog().catch(() => undefined) };
+  }
+  return backlogRead.result;
+}
+
+new Gauge({
+  name: 'flagline_database_up',
+  help: '1 when the database answered a probe at scrape time (within 1 s), else 0; evaluation is served from memory meanwhile',
+  registers: [registry],
+  async collect() {
+    const state = await databaseSource?.check();
+    if (state) this.set(state.up ? 1 : 0);
+  },
+});
+
+const backlogGauge = (name: string, help: string, pick: (backlog: Backlog) => number) =>
+  new Gauge({
+    name,
+    help: `${help} (NaN when the database cannot be read)`,
+    registers: [registry],
+    async collect() {
+      if (!databaseSource) return;
+      const backlog = await currentBacklog();
+      this.set(backlog ? pick(backlog) : Number.NaN);
+    },
+  });
+
+backlogGauge('flagline_schedules_pending', 'Schedules waiting to be applied, due or not', (b) => b.pendingSchedules);
+backlogGauge(
+  'flagline_schedules_due',
+  'Pending schedules whose time has come but that are not applied yet',
+  (b) => b.dueSchedules,
+);
+backlogGauge(
+  'flagline_webhook_deliveries_pending',
+  'Webhook deliveries not yet made (first attempt or retry)',
+  (b) => b.pendingWebhookDeliveries,
+);

@@ -1,4 +1,4 @@
-import { errorBodySchema } from '@flagline/core';
+import { errorBodySchema, problemBodySchema } from '@flagline/core';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './context';
 import { validationError } from './validation';
@@ -12,9 +12,13 @@ export function createRouter(): OpenAPIHono<AppEnv> {
   });
 }
 
+/** Errors come as the design's JSON, or as RFC 9457 problem details when Accept asks for them (error-response.ts). */
 const errorContent = (description: string) => ({
   description,
-  content: { 'application/json': { schema: errorBodySchema } },
+  content: {
+    'application/json': { schema: errorBodySchema },
+    'application/problem+json': { schema: problemBodySchema },
+  },
 });
 
 /** The error responses any authenticated route can give, for the OpenAPI document. */

@@ -24,6 +24,7 @@ const flagParams = z.object({ flagKey: z.string() });
 const setRoute = createRoute({
   method: 'post',
   path: '/flags/{flagKey}/users',
+  operationId: 'setOverride',
   tags,
   summary: "Set a user's override (include or exclude) on a flag",
   security: bearerSecurity,
@@ -40,6 +41,7 @@ const setRoute = createRoute({
 const removeRoute = createRoute({
   method: 'delete',
   path: '/flags/{flagKey}/users/{userId}',
+  operationId: 'removeOverride',
   tags,
   summary: "Remove a user's override",
   security: bearerSecurity,
@@ -50,6 +52,7 @@ const removeRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/flags/{flagKey}/users',
+  operationId: 'listOverrides',
   tags,
   summary: "List a flag's overrides, paginated",
   security: bearerSecurity,

@@ -29,7 +29,13 @@ const OVERRIDE_EVENT_TYPES = ['flag_override.set', 'flag_override.removed'];
 async function enforceRateLimit(tx: Tx, flagKey: string, limitPerHour: number): Promise<void> {
   if (limitPerHour === 0) return;
   const [row] = await tx
-    .select({ changes: count() })
+    .select({
+      changes: count(),
+      // When the oldest change in the window leaves it: the earliest a retry can succeed.
+      secondsUntilFree: sql<
+        string | null
+      >`extract(epoch from min(${auditEvents.occurredAt}) + interval '1 hour' - now())`,
+    })
     .from(auditEvents)
     .where(
       and(
@@ -43,6 +49,7 @@ async function enforceRateLimit(tx: Tx, flagKey: string, limitPerHour: number): 
       'RATE_LIMITED',
       `Flag "${flagKey}" had ${limitPerHour} override changes in the last hour, the most allowed; try again later.`,
       { limitPerHour },
+      Number(row?.secondsUntilFree ?? 60),
     );
   }
 }

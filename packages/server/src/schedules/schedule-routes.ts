@@ -26,6 +26,7 @@ const scheduleParams = flagParams.extend({ scheduleId: z.string() });
 const createScheduleRoute = createRoute({
   method: 'post',
   path: '/flags/{flagKey}/schedule',
+  operationId: 'createSchedule',
   tags,
   summary: 'Schedule a change to a flag',
   description: 'Applied automatically at scheduledAt (retried on transient failure), with who scheduled it on record.',
@@ -37,6 +38,7 @@ const createScheduleRoute = createRoute({
 const listFlagRoute = createRoute({
   method: 'get',
   path: '/flags/{flagKey}/schedule',
+  operationId: 'listFlagSchedules',
   tags,
   summary: "A flag's schedules in an environment, by scheduled time",
   security: bearerSecurity,
@@ -47,6 +49,7 @@ const listFlagRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/flags/{flagKey}/schedule/{scheduleId}',
+  operationId: 'getSchedule',
   tags,
   summary: 'One schedule',
   security: bearerSecurity,
@@ -57,6 +60,7 @@ const getRoute = createRoute({
 const cancelRoute = createRoute({
   method: 'delete',
   path: '/flags/{flagKey}/schedule/{scheduleId}',
+  operationId: 'cancelSchedule',
   tags,
   summary: 'Cancel a pending schedule',
   security: bearerSecurity,
@@ -72,6 +76,7 @@ const cancelRoute = createRoute({
 const listAllRoute = createRoute({
   method: 'get',
   path: '/schedules',
+  operationId: 'listSchedules',
   tags,
   summary: 'Schedules across flags, by scheduled time',
   security: bearerSecurity,

@@ -9,6 +9,7 @@ const tags = ['Tokens'];
 const createTokenRoute = createRoute({
   method: 'post',
   path: '/tokens',
+  operationId: 'createToken',
   tags,
   summary: 'Create an API token (the secret is shown once)',
   security: bearerSecurity,
@@ -23,6 +24,7 @@ const createTokenRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/tokens',
+  operationId: 'listTokens',
   tags,
   summary: 'List API tokens (never their secrets)',
   security: bearerSecurity,
@@ -32,6 +34,7 @@ const listRoute = createRoute({
 const revokeRoute = createRoute({
   method: 'delete',
   path: '/tokens/{id}',
+  operationId: 'revokeToken',
   tags,
   summary: 'Revoke an API token',
   security: bearerSecurity,

@@ -17,6 +17,7 @@ const idParams = z.object({ id: z.string() });
 const createWebhookRoute = createRoute({
   method: 'post',
   path: '/webhooks',
+  operationId: 'createWebhook',
   tags,
   summary: 'Stream audit events to a URL',
   description:
@@ -29,6 +30,7 @@ const createWebhookRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/webhooks',
+  operationId: 'listWebhooks',
   tags,
   summary: 'List webhooks with their delivery status',
   security: bearerSecurity,
@@ -41,6 +43,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/webhooks/{id}',
+  operationId: 'getWebhook',
   tags,
   summary: 'One webhook with its delivery status',
   security: bearerSecurity,
@@ -51,6 +54,7 @@ const getRoute = createRoute({
 const deliveriesRoute = createRoute({
   method: 'get',
   path: '/webhooks/{id}/deliveries',
+  operationId: 'listWebhookDeliveries',
   tags,
   summary: "A webhook's recent deliveries, newest first",
   security: bearerSecurity,
@@ -65,6 +69,7 @@ const deliveriesRoute = createRoute({
 const deleteRoute = createRoute({
   method: 'delete',
   path: '/webhooks/{id}',
+  operationId: 'deleteWebhook',
   tags,
   summary: 'Delete a webhook (undelivered events are dropped)',
   security: bearerSecurity,

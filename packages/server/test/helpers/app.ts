@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp } from '../../src/app';
 import { Authenticator } from '../../src/auth/authenticator';
 import { type Config, loadConfig } from '../../src/config';
@@ -32,10 +32,14 @@ export interface TestApp {
 }
 
 /** The app on a fresh, migrated database with one token per role, exercised in process through `app.request()`. */
-export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestApp> {
   const testDatabase = await createTestDatabase(backend);
   const config: Config = loadConfig({ LOG_LEVEL: 'silent', SNAPSHOT_POLL_MS: '200', ...env });
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   const { database } = testDatabase;
   const snapshot = new SnapshotStore(database, logger, config.snapshotPollMs);
   const authenticator = new Authenticator(database.db, config, logger);
