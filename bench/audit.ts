@@ -9,7 +9,7 @@ import { runMigrations } from '../packages/server/src/db/migrate';
 import { auditEvents } from '../packages/server/src/db/schema';
 import { startFlagline, writeResult } from './lib';
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdefghij';
 const EVENTS = 1_000_000;
 const FLAGS = 2_000;
 /** The generated events are 31 s apart: 1,000,000 of them span ~359 days from here. */

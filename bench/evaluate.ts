@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startFlagline, writeResult } from './lib';
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdefghij';
 const FLAGS = 100;
 const CONNECTIONS = 50;
 const DURATION_S = 15;

@@ -18,7 +18,7 @@ import { root, startFlagline, writeResult } from './lib';
  * `flagline serve`.
  */
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdefghij';
 const FLAGS = 100;
 const SPREAD = { schedules: 10_000, overMs: 60_000 };
 const DRAIN = { schedules: 10_000 };

@@ -4,7 +4,6 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
 import { auditRoutes } from './audit/audit-routes';
 import { meRoutes } from './auth/me-routes';
 import { readBacklog } from './background/backlog';
@@ -17,12 +16,14 @@ import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
 import { recordRequest } from './http/access-log';
 import { mountApiDocs } from './http/api-docs';
+import { clientAddress } from './http/client-address';
 import type { AppEnv, Principal } from './http/context';
 import type { AppDeps } from './http/deps';
 import { errorResponse } from './http/error-response';
 import { AppError, isDatabaseUnavailable, isOutOfResources } from './http/errors';
 import { observeDatabase, observeSnapshot, registry } from './http/metrics';
 import { openApiDocument } from './http/openapi';
+import { requestId } from './http/request-id';
 import { mountWebUi } from './http/web-ui';
 import { overrideRoutes } from './overrides/override-routes';
 import { scheduleRoutes } from './schedules/schedule-routes';
@@ -44,10 +45,13 @@ function authorizeAdmin(principal: Principal, method: string): void {
   );
 }
 
-const nulCharacterError = (location: string, field: string) =>
-  new AppError('VALIDATION_FAILED', `Invalid ${location}: ${field}: must not contain the character U+0000.`, {
+const NUL_REASON = 'must not contain the character U+0000';
+const SURROGATE_REASON = 'must not contain an unpaired UTF-16 surrogate (e.g. \\ud800 without its pair)';
+
+const unstorableTextError = (location: string, field: string, reason = NUL_REASON) =>
+  new AppError('VALIDATION_FAILED', `Invalid ${location}: ${field}: ${reason}.`, {
     location,
-    fields: { [field]: 'must not contain the character U+0000' },
+    fields: { [field]: reason },
   });
 
 /**
@@ -57,12 +61,12 @@ const nulCharacterError = (location: string, field: string) =>
 function rejectNulInUrl(url: string): void {
   const queryStart = url.indexOf('?');
   const path = queryStart === -1 ? url : url.slice(0, queryStart);
-  if (/%00/i.test(path)) throw nulCharacterError('path', '(path)');
+  if (/%00/i.test(path)) throw unstorableTextError('path', '(path)');
   if (queryStart === -1 || !/%00/i.test(url.slice(queryStart))) return;
   for (const pair of url.slice(queryStart + 1).split('&')) {
     if (!/%00/i.test(pair)) continue;
     const name = pair.split('=')[0] ?? '';
-    throw nulCharacterError('query', /%00/i.test(name) ? '(query)' : safeDecode(name));
+    throw unstorableTextError('query', /%00/i.test(name) ? '(query)' : safeDecode(name));
   }
 }
 
@@ -74,17 +78,32 @@ function safeDecode(text: string): string {
   }
 }
 
-/** The path of the first string (key or value) holding U+0000; iterative, so deeply nested bodies cannot overflow. */
-function findNulCharacter(root: unknown): string | undefined {
+/** With the u flag a well-formed pair reads as one code point, so only a lone surrogate matches. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Why PostgreSQL could not store this text (it has no U+0000, and jsonb refuses a lone surrogate escape). */
+function unstorableReason(text: string): string | undefined {
+  if (text.includes('\u0000')) return NUL_REASON;
+  if (LONE_SURROGATE.test(text)) return SURROGATE_REASON;
+  return undefined;
+}
+
+/**
+ * The path of the first string (key or value) PostgreSQL could not store, and why; iterative, so deeply nested bodies
+ * cannot overflow the stack.
+ */
+function findUnstorableText(root: unknown): { path: string; reason: string } | undefined {
   const stack: [unknown, string][] = [[root, '']];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [value, path] = next;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return path || '(root)';
+      const reason = unstorableReason(value);
+      if (reason) return { path: path || '(root)', reason };
     } else if (value !== null && typeof value === 'object') {
       for (const [key, item] of Object.entries(value)) {
         const itemPath = path ? `${path}.${key}` : key;
-        if (key.includes('\u0000')) return itemPath;
+        const reason = unstorableReason(key);
+        if (reason) return { path: itemPath, reason };
         stack.push([item, itemPath]);
       }
     }
@@ -131,13 +150,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   const authenticate = (authorize?: (principal: Principal, method: string) => void) =>
     createMiddleware<AppEnv>(async (c, next) => {
-      const principal = await deps.authenticator.authenticate(c.req.header('authorization'));
+      const principal = await deps.authenticator.authenticate(c.req.header('authorization'), clientAddress(c));
       authorize?.(principal, c.req.method);
       c.set('principal', principal);
       await next();
     });
 
-  app.use(requestId());
+  app.use(requestId);
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -191,8 +210,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       } catch {
         throw new AppError('INVALID_JSON', 'The request body is not valid JSON.');
       }
-      const field = findNulCharacter(body);
-      if (field !== undefined) throw nulCharacterError('body', field);
+      const unstorable = findUnstorableText(body);
+      if (unstorable) throw unstorableTextError('body', unstorable.path, unstorable.reason);
     }
     await next();
   });

@@ -132,7 +132,8 @@ async function token(config: Config, logger: Logger, args: string[]): Promise<vo
     } else if (action === 'list') {
       process.stdout.write(`${JSON.stringify(await listTokens(database.db), null, 2)}\n`);
     } else if (action === 'revoke' && positionals[0]) {
-      await revokeToken(deps, cliActor(), positionals[0]);
+      // Whoever can run the CLI can make a new admin token with it, so the last one may go.
+      await revokeToken(deps, cliActor(), positionals[0], { adminAccessWithoutTokens: true });
       process.stdout.write(`Revoked ${positionals[0]}.\n`);
     } else {
       throw new AppError('VALIDATION_FAILED', 'Use: flagline token create|list|revoke <id>');

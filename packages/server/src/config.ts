@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { adminTokenWeakness } from './auth/admin-token-strength';
 
 const integer = (min: number, max: number) =>
   z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
@@ -26,6 +27,15 @@ const allowedTarget = z
     { error: (issue) => `"${String(issue.input)}" is neither an IP address, a CIDR range nor a host name` },
   );
 
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+const adminToken = z.string().superRefine((token, context) => {
+  const weakness = adminTokenWeakness(token);
+  if (weakness) context.addIssue({ code: 'custom', message: weakness });
+});
+
 const envSchema = z.object({
   PORT: integer(0, 65535).default(4747),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -37,20 +47,20 @@ const envSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: integer(0, 3_600_000).default(5_000),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  FLAGLINE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  FLAGLINE_ADMIN_TOKEN: adminToken.optional(),
+  AUTH_FAILURES_PER_MINUTE: integer(0, 1_000_000).default(30),
   AUTH_JWKS_URL: z.url().optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_ALLOW_ANY_ISSUER: booleanFlag.default(false),
+  AUTH_ALLOW_ANY_AUDIENCE: booleanFlag.default(false),
   AUTH_GROUPS_CLAIM: z.string().min(1).default('cognito:groups'),
   AUTH_ADMIN_GROUPS: list.default(['admin', 'admins']),
   AUTH_VIEWER_GROUPS: list.default(['viewer', 'viewers']),
   OVERRIDE_RATE_LIMIT_PER_HOUR: integer(0, 1_000_000).default(100),
   SNAPSHOT_POLL_MS: integer(50, 3_600_000).default(1000),
   SSE_HEARTBEAT_MS: integer(100, 300_000).default(15_000),
-  SCHEDULER_ENABLED: z
-    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-    .transform((value) => value === 'true' || value === '1')
-    .default(true),
+  SCHEDULER_ENABLED: booleanFlag.default(true),
   SCHEDULER_POLL_MS: integer(10, 3_600_000).default(5000),
   SCHEDULER_BATCH_SIZE: integer(1, 1000).default(100),
   SCHEDULE_RETRY_BASE_MS: integer(0, 86_400_000).default(120_000),
@@ -66,6 +76,30 @@ const envSchema = z.object({
   WEBHOOK_ALLOWED_TARGETS: commaSeparated.pipe(z.array(allowedTarget)).default([]),
 });
 
+/**
+ * A key set alone proves only that someone the identity provider serves signed the token: without an issuer and an
+ * audience, tokens minted for any other application of the same provider (or any user pool sharing keys) get in.
+ */
+function requireTokenBinding(value: z.infer<typeof envSchema>, context: z.RefinementCtx): void {
+  if (!value.AUTH_JWKS_URL) return;
+  if (!value.AUTH_ISSUER && !value.AUTH_ALLOW_ANY_ISSUER) {
+    context.addIssue({
+      code: 'custom',
+      path: ['AUTH_ISSUER'],
+      message:
+        'is required when AUTH_JWKS_URL is set (the iss of your access tokens, e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>); AUTH_ALLOW_ANY_ISSUER=true accepts any issuer instead',
+    });
+  }
+  if (!value.AUTH_AUDIENCE && !value.AUTH_ALLOW_ANY_AUDIENCE) {
+    context.addIssue({
+      code: 'custom',
+      path: ['AUTH_AUDIENCE'],
+      message:
+        'is required when AUTH_JWKS_URL is set (the aud, or for Cognito access tokens the client_id, tokens must carry); AUTH_ALLOW_ANY_AUDIENCE=true accepts any audience instead',
+    });
+  }
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -80,9 +114,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   adminToken: string | undefined;
   auth: {
+    /** Failed authentications an address may make per minute before it is refused (429); 0 turns the limit off. */
+    failuresPerMinute: number;
     jwksUrl: string | undefined;
+    /** Required with jwksUrl unless allowAnyIssuer / allowAnyAudience is set (each logs a warning at start). */
     issuer: string | undefined;
     audience: string | undefined;
+    allowAnyIssuer: boolean;
+    allowAnyAudience: boolean;
     groupsClaim: string;
     adminGroups: string[];
     viewerGroups: string[];
@@ -144,7 +183,7 @@ export class StartupError extends Error {
 /** Reads and validates the environment once; nothing else in Flagline reads process.env. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = envSchema.safeParse(present);
+  const parsed = envSchema.superRefine(requireTokenBinding).safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
@@ -160,9 +199,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: value.LOG_LEVEL,
     adminToken: value.FLAGLINE_ADMIN_TOKEN,
     auth: {
+      failuresPerMinute: value.AUTH_FAILURES_PER_MINUTE,
       jwksUrl: value.AUTH_JWKS_URL,
       issuer: value.AUTH_ISSUER,
       audience: value.AUTH_AUDIENCE,
+      allowAnyIssuer: value.AUTH_ALLOW_ANY_ISSUER,
+      allowAnyAudience: value.AUTH_ALLOW_ANY_AUDIENCE,
       groupsClaim: value.AUTH_GROUPS_CLAIM,
       adminGroups: value.AUTH_ADMIN_GROUPS,
       viewerGroups: value.AUTH_VIEWER_GROUPS,

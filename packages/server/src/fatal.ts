@@ -1,4 +1,5 @@
 import { ConfigError, StartupError } from './config';
+import { errorTextWithoutParameters } from './db/redaction';
 import { AppError } from './http/errors';
 
 const firstLine = (text: string) => text.split('\n')[0] ?? text;
@@ -11,11 +12,7 @@ export function describeFatal(error: unknown, debug: boolean): string {
   const known = error instanceof ConfigError || error instanceof StartupError || error instanceof AppError;
   const message = error instanceof Error ? error.message : String(error);
   let text = `flagline: ${known ? message : firstLine(message)}\n`;
-  if (debug) {
-    for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
-      text += `${depth === 0 ? '' : 'caused by: '}${current.stack ?? current.message}\n`;
-      current = current.cause;
-    }
-  }
+  // The stack with its causes, less the parameters of a failed query (Drizzle writes them into its message).
+  if (debug) text += `${errorTextWithoutParameters(error)}\n`;
   return text;
 }

@@ -152,7 +152,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
       t.request('PATCH', '/api/admin/flags/pf-beta', {
         ...as(alice),
         body: { enabled: true },
-        headers: { 'x-request-id': '=A1-cmd' },
+        headers: { 'x-request-id': 'deploy:2026-12-01.7' },
       }),
     );
     await ok(
@@ -544,7 +544,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
       const gamma = byRequest('-2+3');
       expect(gamma?.slice(4, 6)).toEqual([`'${EVIL_USER.id}`, `'${EVIL_USER.email}`]);
       expect(gamma?.[9]).toBe("'-2+3");
-      expect(byRequest('=A1-cmd')?.[9]).toBe("'=A1-cmd");
+      expect(byRequest('deploy:2026-12-01.7')?.[9]).toBe('deploy:2026-12-01.7');
       const delta = byRequest('two\r\nlines, "quoted"');
       expect(delta?.[9]).toBe('two\r\nlines, "quoted"');
       expect(delta?.slice(4, 6)).toEqual([`'${EVIL_USER_2.id}`, `'${EVIL_USER_2.email}`]);

@@ -4,6 +4,7 @@ import type { AuditEvent, FlagView } from '@flagline/core';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app';
+import { captureLogs } from './helpers/logs';
 
 type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -72,20 +73,20 @@ interface TokenOptions {
   key?: SigningKey;
   kid?: string;
   issuer?: string;
-  /** Seconds from now; negative for an expired token. */
-  expiresIn?: number;
+  /** Seconds from now; negative for an expired token, null for none at all. */
+  expiresIn?: number | null;
 }
 
 /** A Cognito-style access token: `sub`, `cognito:groups`, `client_id`, `token_use: access`, and no `aud`. */
 function accessToken(jwks: Jwks, claims: JWTPayload, options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const expiresIn = options.expiresIn ?? 3600;
-  return new SignJWT({ token_use: 'access', client_id: CLIENT_ID, ...claims })
+  const expiresIn = options.expiresIn === undefined ? 3600 : options.expiresIn;
+  const jwt = new SignJWT({ token_use: 'access', client_id: CLIENT_ID, ...claims })
     .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'test-key-1' })
     .setIssuer(options.issuer ?? ISSUER)
-    .setIssuedAt(Math.min(now, now + expiresIn - 60))
-    .setExpirationTime(now + expiresIn)
-    .sign(options.key ?? jwks.key);
+    .setIssuedAt(expiresIn === null ? now : Math.min(now, now + expiresIn - 60));
+  if (expiresIn !== null) jwt.setExpirationTime(now + expiresIn);
+  return jwt.sign(options.key ?? jwks.key);
 }
 
 describe('OIDC / JWT auth (Cognito access tokens)', () => {
@@ -187,15 +188,14 @@ describe('OIDC / JWT auth (Cognito access tokens)', () => {
     expect((await t.request('GET', '/api/admin/flags/forged-test-key-1')).status).toBe(404);
   });
 
-  it('checks the audience: an ID-token style `aud` or an access token `client_id` must match AUTH_AUDIENCE', async () => {
-    const idToken = await accessToken(jwks, {
+  it('checks the audience: an `aud` or an access token `client_id` must match AUTH_AUDIENCE', async () => {
+    const withAud = await accessToken(jwks, {
       sub: 'user-0008',
       aud: CLIENT_ID,
-      token_use: 'id',
       client_id: undefined,
       'cognito:groups': ['viewer'],
     });
-    expect((await t.request('GET', '/api/admin/flags', { token: idToken })).status).toBe(200);
+    expect((await t.request('GET', '/api/admin/flags', { token: withAud })).status).toBe(200);
 
     const otherClient = await accessToken(jwks, {
       sub: 'user-0008',
@@ -211,6 +211,31 @@ describe('OIDC / JWT auth (Cognito access tokens)', () => {
       'cognito:groups': ['admin'],
     });
     expect((await t.request('GET', '/api/admin/flags', { token: otherAudience })).status).toBe(401);
+  });
+
+  it('a Cognito ID token (token_use "id") is 401, even with the right audience and groups', async () => {
+    const idToken = await accessToken(jwks, {
+      sub: 'user-0012',
+      aud: CLIENT_ID,
+      token_use: 'id',
+      client_id: undefined,
+      'cognito:groups': ['admin'],
+    });
+    const response = await t.request('POST', '/api/admin/flags', { token: idToken, body: { key: 'id-token-flag' } });
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ error: 'UNAUTHORIZED', message: expect.stringContaining('token_use') });
+    for (const tokenUse of [undefined, 'refresh', 'ACCESS']) {
+      const odd = await accessToken(jwks, { sub: 'user-0012', token_use: tokenUse, 'cognito:groups': ['admin'] });
+      expect((await t.request('GET', '/api/admin/flags', { token: odd })).status, String(tokenUse)).toBe(401);
+    }
+    expect((await t.request('GET', '/api/admin/flags/id-token-flag')).status).toBe(404);
+  });
+
+  it('a token without an expiry (exp) is 401', async () => {
+    const token = await accessToken(jwks, { sub: 'user-0013', 'cognito:groups': ['admin'] }, { expiresIn: null });
+    const response = await t.request('GET', '/api/admin/flags', { token });
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ error: 'UNAUTHORIZED', message: expect.stringContaining('exp') });
   });
 
   it('a token without a subject is 401', async () => {
@@ -265,6 +290,7 @@ describe('OIDC / JWT auth with custom groups claim and group names', () => {
     t = await createTestApp('pglite', {
       AUTH_JWKS_URL: jwks.url,
       AUTH_ISSUER: ISSUER,
+      AUTH_ALLOW_ANY_AUDIENCE: 'true',
       AUTH_GROUPS_CLAIM: 'roles',
       AUTH_ADMIN_GROUPS: 'flag-owners, platform',
       AUTH_VIEWER_GROUPS: 'support',
@@ -304,7 +330,7 @@ describe('OIDC / JWT auth with custom groups claim and group names', () => {
     expect((await t.request('GET', '/api/admin/flags', { token: defaultNames })).status).toBe(403);
   });
 
-  it('without AUTH_AUDIENCE any audience is accepted', async () => {
+  it('without AUTH_AUDIENCE, with AUTH_ALLOW_ANY_AUDIENCE=true, any audience is accepted', async () => {
     const token = await accessToken(jwks, { sub: 'u-3', aud: 'anything', roles: ['support'] });
     expect((await t.request('GET', '/api/admin/flags', { token })).status).toBe(200);
   });
@@ -316,7 +342,7 @@ describe('OIDC / JWT auth when the key set cannot be fetched', () => {
 
   beforeAll(async () => {
     jwks = await startJwksServer();
-    t = await createTestApp('pglite', { AUTH_JWKS_URL: jwks.url, AUTH_ISSUER: ISSUER });
+    t = await createTestApp('pglite', { AUTH_JWKS_URL: jwks.url, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: CLIENT_ID });
   }, 180_000);
   afterAll(async () => {
     await t?.close();
@@ -349,5 +375,73 @@ describe('OIDC / JWT auth when the key set cannot be fetched', () => {
     } finally {
       jwks.mode = 'ok';
     }
+  });
+});
+
+describe('OIDC / JWT auth with another identity provider, and the explicit opt-outs', () => {
+  const KEYCLOAK_ISSUER = 'https://sso.example.com/realms/flagline';
+  let jwks: Jwks;
+  let strict: TestApp;
+  let anyIssuer: TestApp;
+  const logs = captureLogs('warn');
+
+  beforeAll(async () => {
+    jwks = await startJwksServer();
+    strict = await createTestApp('pglite', {
+      AUTH_JWKS_URL: jwks.url,
+      AUTH_ISSUER: KEYCLOAK_ISSUER,
+      AUTH_AUDIENCE: 'flagline-api',
+    });
+    anyIssuer = await createTestApp(
+      'pglite',
+      { AUTH_JWKS_URL: jwks.url, AUTH_ALLOW_ANY_ISSUER: 'true', AUTH_AUDIENCE: 'flagline-api' },
+      { logger: logs.logger },
+    );
+  }, 180_000);
+  afterAll(async () => {
+    await strict?.close();
+    await anyIssuer?.close();
+    await jwks?.close();
+  });
+
+  const plainToken = (issuer: string, audience = 'flagline-api') =>
+    accessToken(
+      jwks,
+      { sub: 'kc-user', aud: audience, token_use: undefined, client_id: undefined, 'cognito:groups': ['viewer'] },
+      { issuer },
+    );
+
+  it('token_use is only asked of Cognito issuers: a standard OIDC access token without it is accepted', async () => {
+    const token = await plainToken(KEYCLOAK_ISSUER);
+    expect((await strict.request('GET', '/api/admin/flags', { token })).status).toBe(200);
+    expect((await strict.request('GET', '/api/admin/flags', { token: await plainToken(ISSUER) })).status).toBe(401);
+    const wrongAudience = await plainToken(KEYCLOAK_ISSUER, 'another-api');
+    expect((await strict.request('GET', '/api/admin/flags', { token: wrongAudience })).status).toBe(401);
+  });
+
+  it('AUTH_ALLOW_ANY_ISSUER=true accepts any issuer, says so in a warning at start, and still checks the rest', async () => {
+    for (const issuer of [KEYCLOAK_ISSUER, 'https://somewhere-else.example.org']) {
+      const token = await plainToken(issuer);
+      expect((await anyIssuer.request('GET', '/api/admin/flags', { token })).status, issuer).toBe(200);
+    }
+    const warnings = logs.entries().filter((entry) => entry.level === 40);
+    expect(warnings.map((entry) => entry.msg)).toEqual([expect.stringContaining('AUTH_ALLOW_ANY_ISSUER=true')]);
+    // The audience, the expiry and Cognito's token_use are checked whatever the issuer.
+    expect(
+      (await anyIssuer.request('GET', '/api/admin/flags', { token: await plainToken(KEYCLOAK_ISSUER, 'x') })).status,
+    ).toBe(401);
+    const noExpiry = await accessToken(
+      jwks,
+      { sub: 'kc-user', aud: 'flagline-api', 'cognito:groups': ['viewer'] },
+      { issuer: KEYCLOAK_ISSUER, expiresIn: null },
+    );
+    expect((await anyIssuer.request('GET', '/api/admin/flags', { token: noExpiry })).status).toBe(401);
+    const cognitoIdToken = await accessToken(jwks, {
+      sub: 'kc-user',
+      aud: 'flagline-api',
+      token_use: 'id',
+      'cognito:groups': ['viewer'],
+    });
+    expect((await anyIssuer.request('GET', '/api/admin/flags', { token: cognitoIdToken })).status).toBe(401);
   });
 });

@@ -51,7 +51,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgresql://flagline@db:5432/flagline',
       FLAGLINE_DATA_DIR: 'memory:',
       LOG_LEVEL: 'warn',
-      FLAGLINE_ADMIN_TOKEN: 'sixteen-chars-ok',
+      FLAGLINE_ADMIN_TOKEN: 'automation-token-2f9c1e7a5b3d8046',
       AUTH_JWKS_URL: 'https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json',
       AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/pool',
       AUTH_AUDIENCE: 'client-id',
@@ -67,7 +67,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgresql://flagline@db:5432/flagline',
       dataDir: 'memory:',
       logLevel: 'warn',
-      adminToken: 'sixteen-chars-ok',
+      adminToken: 'automation-token-2f9c1e7a5b3d8046',
       auth: {
         jwksUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json',
         issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/pool',
@@ -89,6 +89,13 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x'],
     ['LOG_LEVEL', 'loud'],
     ['FLAGLINE_ADMIN_TOKEN', 'too-short'],
+    ['FLAGLINE_ADMIN_TOKEN', 'sixteen-chars-ok'],
+    ['FLAGLINE_ADMIN_TOKEN', 'a'.repeat(40)],
+    ['FLAGLINE_ADMIN_TOKEN', 'abc1'.repeat(10)],
+    ['FLAGLINE_ADMIN_TOKEN', 'password'.repeat(4)],
+    ['FLAGLINE_ADMIN_TOKEN', 'aaaabbbbccccddddaaaabbbbccccddddeeee'],
+    ['AUTH_FAILURES_PER_MINUTE', '-1'],
+    ['AUTH_ALLOW_ANY_ISSUER', 'yes'],
     ['OVERRIDE_RATE_LIMIT_PER_HOUR', '-1'],
     ['OVERRIDE_RATE_LIMIT_PER_HOUR', 'lots'],
     ['AUTH_JWKS_URL', 'not a url'],
@@ -118,6 +125,48 @@ describe('loadConfig', () => {
     expect(configError({ WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '0' }).message).toContain(
       'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT',
     );
+  });
+
+  it.each([
+    ['a short one', 'short-admin-token', /at least 32 characters \(it has 17\)/],
+    ['one repeated character', 'x'.repeat(48), /1-character pattern repeated/],
+    ['a short pattern typed over and over', 'Hunter2!'.repeat(4), /8-character pattern repeated/],
+    ['few different characters', 'abababababababababababababababac', /only 3 different characters/],
+  ])('refuses a weak FLAGLINE_ADMIN_TOKEN (%s), saying why', (_case, token, reason) => {
+    const error = configError({ FLAGLINE_ADMIN_TOKEN: token });
+    expect(error.message).toMatch(/\bFLAGLINE_ADMIN_TOKEN\b/);
+    expect(error.message).toMatch(reason);
+    expect(error.message).not.toContain(token);
+  });
+
+  it('accepts a random FLAGLINE_ADMIN_TOKEN, hex or base64url', () => {
+    for (const token of ['5f0b9c2e8a7d41f3b6c0e9a2d4f7183c', 'q3Zt-8kP_vW2xYb7N0mRcL4sHjFdG1eA9uTo6iE5BnK']) {
+      expect(loadConfig({ FLAGLINE_ADMIN_TOKEN: token }).adminToken).toBe(token);
+    }
+  });
+
+  it('requires AUTH_ISSUER and AUTH_AUDIENCE with AUTH_JWKS_URL, unless explicitly waived', () => {
+    const jwks = { AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json' };
+    const missingBoth = configError(jwks);
+    expect(missingBoth.message).toMatch(/\bAUTH_ISSUER: is required when AUTH_JWKS_URL is set/);
+    expect(missingBoth.message).toMatch(/\bAUTH_AUDIENCE: is required when AUTH_JWKS_URL is set/);
+    const missingAudience = configError({ ...jwks, AUTH_ISSUER: 'https://idp.example.com' });
+    expect(missingAudience.message).toMatch(/\bAUTH_AUDIENCE\b/);
+    expect(missingAudience.message).not.toMatch(/\bAUTH_ISSUER:/);
+
+    const waived = loadConfig({ ...jwks, AUTH_ALLOW_ANY_ISSUER: 'true', AUTH_ALLOW_ANY_AUDIENCE: '1' });
+    expect(waived.auth).toMatchObject({
+      issuer: undefined,
+      audience: undefined,
+      allowAnyIssuer: true,
+      allowAnyAudience: true,
+    });
+    // Without a key set nothing is asked for.
+    expect(loadConfig({}).auth).toMatchObject({
+      allowAnyIssuer: false,
+      allowAnyAudience: false,
+      failuresPerMinute: 30,
+    });
   });
 
   it('names every bad variable at once, and only those', () => {
@@ -172,6 +221,26 @@ describe('the flagline CLI with a bad configuration', () => {
     expect(result.stderr).toContain('must be a whole number');
     // A configuration mistake is a sentence for the operator, not a stack trace.
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 180_000);
+
+  it('`flagline serve` with a weak FLAGLINE_ADMIN_TOKEN exits 1 naming the variable, without echoing it', async () => {
+    const token = 'admin'.repeat(8);
+    const result = await runCli(['serve'], { FLAGLINE_ADMIN_TOKEN: token, FLAGLINE_DATA_DIR: 'memory:', PORT: '0' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\bFLAGLINE_ADMIN_TOKEN: is one 5-character pattern repeated/);
+    expect(result.stderr).not.toContain(token);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 180_000);
+
+  it('`flagline serve` with AUTH_JWKS_URL but no AUTH_ISSUER / AUTH_AUDIENCE exits 1 naming both', async () => {
+    const result = await runCli(['serve'], {
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+      FLAGLINE_DATA_DIR: 'memory:',
+      PORT: '0',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\bAUTH_ISSUER\b/);
+    expect(result.stderr).toMatch(/\bAUTH_AUDIENCE\b/);
   }, 180_000);
 
   it('`flagline migrate` with DATABASE_URL=mysql://x exits 1 and names DATABASE_URL', async () => {

@@ -137,13 +137,18 @@ describe.each(testBackends())('the evaluation fast path answers exactly as the H
 
   it('GET /api/config/flags: same answer for known tokens, many users, anonymous callers and both environments', async () => {
     const before = fallbacks;
-    for (const token of [t.tokens.client, t.tokens.developmentClient, t.tokens.admin]) {
+    // Each token asks for an environment it may read (another is a 403, which the route answers).
+    for (const [token, environment] of [
+      [t.tokens.client, 'production'],
+      [t.tokens.developmentClient, 'development'],
+      [t.tokens.admin, 'development'],
+    ] as const) {
       for (const query of [
         '',
         '?userId=',
         '?userId',
         ...Array.from({ length: 40 }, (_, i) => `?userId=user-${i}`),
-        '?userId=u&environment=development',
+        `?userId=u&environment=${environment}`,
         '?userId=a%40b.example&other=1&other=2',
         '?userId=with+space',
         `?userId=${'x'.repeat(255)}`,
@@ -163,8 +168,12 @@ describe.each(testBackends())('the evaluation fast path answers exactly as the H
 
   it('GET /api/client/flags: same ruleset, ETag and 304s for both environments', async () => {
     const before = fallbacks;
-    for (const token of [t.tokens.client, t.tokens.developmentClient, t.tokens.admin]) {
-      for (const query of ['', '?environment=development', '?userId=ignored']) {
+    for (const [token, environment] of [
+      [t.tokens.client, 'production'],
+      [t.tokens.developmentClient, 'development'],
+      [t.tokens.admin, 'development'],
+    ] as const) {
+      for (const query of ['', `?environment=${environment}`, '?userId=ignored']) {
         const path = `/api/client/flags${query}`;
         const first = await expectSameAnswer({ method: 'GET', path, headers: auth(token) });
         expect(first.status).toBe(200);
@@ -284,6 +293,8 @@ describe.each(testBackends())('the evaluation fast path answers exactly as the H
       { method: 'GET', path: `/api/config/flags?environment=${encodeURIComponent('Not An Env')}`, headers: admin },
       { method: 'GET', path: `/api/config/flags?userId=${'x'.repeat(256)}`, headers: admin },
       { method: 'GET', path: '/api/config/flags?environment=nowhere', headers: admin },
+      { method: 'GET', path: '/api/config/flags?userId=u&environment=development', headers: client },
+      { method: 'GET', path: '/api/client/flags?environment=development', headers: client },
       { method: 'GET', path: '/api/config/flags?userId=a&userId=b', headers: client },
       { method: 'GET', path: '/api/config/flags?userId=a%00b', headers: client },
       { method: 'GET', path: '/api/config/flags?userId=%E0%A4%A', headers: client },
@@ -305,6 +316,8 @@ describe.each(testBackends())('the evaluation fast path answers exactly as the H
       ofrep('[]'),
       ofrep('null'),
       ofrep('{"context":{"targetingKey":"a","note":"\\u0000"}}'),
+      ofrep('{"context":{"targetingKey":"\\ud800"}}'),
+      ofrep('{"context":{"targetingKey":"\\ud83d\\ude00"}}'),
       ofrep(ofrepBody('x'.repeat(256))),
       ofrep(ofrepBody('x'.repeat(9000))),
       ofrep(['{"context":', '{"targetingKey":"chunked"}}']),

@@ -138,7 +138,11 @@ describe.each(testBackends())('HTTP conventions (%s)', (backend) => {
 describe('503 carries Retry-After', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp('pglite', { AUTH_JWKS_URL: `http://127.0.0.1:${await closedPort()}/jwks.json` });
+    t = await createTestApp('pglite', {
+      AUTH_JWKS_URL: `http://127.0.0.1:${await closedPort()}/jwks.json`,
+      AUTH_ISSUER: 'https://issuer.example',
+      AUTH_AUDIENCE: 'flagline',
+    });
   }, APP_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t?.close();

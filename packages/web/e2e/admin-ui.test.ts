@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghij';
 const webDir = fileURLToPath(new URL('..', import.meta.url));
 const distIndex = join(webDir, 'dist', 'index.html');
 const screenshotDir = join(webDir, 'e2e', 'screenshots');

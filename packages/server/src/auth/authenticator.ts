@@ -1,22 +1,26 @@
 import type { Role } from '@flagline/core';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { apiTokens } from '../db/schema';
 import type { Principal } from '../http/context';
 import { AppError, isDatabaseUnavailable } from '../http/errors';
+import { FailedAuthenticationLimiter } from './failed-authentication-limiter';
 import { constantTimeEquals, hashTokenSecret, looksLikeApiToken } from './secrets';
 
 interface CachedToken {
-  principal: Principal | null;
-  tokenId: string | null;
+  principal: Principal;
+  tokenId: string;
   expiresAt: number;
 }
 
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX_ENTRIES = 10_000;
+/** Unknown tokens are remembered apart, so made-up ones can only push out other made-up ones. */
+const UNKNOWN_CACHE_MAX_ENTRIES = 10_000;
 const LAST_USED_FLUSH_MS = 60_000;
 
 const unauthorized = (message: string) => new AppError('UNAUTHORIZED', message);
@@ -31,6 +35,9 @@ function hasAudience(payload: JWTPayload, audience: string): boolean {
   }
   return payload.client_id === audience;
 }
+
+/** Cognito signs ID tokens and access tokens with the same keys; only access tokens are meant for APIs. */
+const COGNITO_ISSUER = /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/[^/]+$/;
 
 /**
  * An outage of the identity provider's key set is not a bad token: answering 401 would send clients to sign in again.
@@ -51,17 +58,30 @@ function isKeySetUnavailable(error: unknown): boolean {
  * times are written in batches, off the request path.
  */
 export class Authenticator {
-  private readonly cache = new Map<string, CachedToken>();
+  /** Verified tokens, by secret (the evaluation fast path looks them up without hashing). */
+  private readonly cache = new LRUCache<string, CachedToken>({ max: CACHE_MAX_ENTRIES });
+  /** Secret hashes no live token has, with when to look again; hashes keep each entry small whatever was sent. */
+  private readonly unknown = new LRUCache<string, number>({ max: UNKNOWN_CACHE_MAX_ENTRIES });
   private readonly lastUsed = new Map<string, Date>();
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private readonly limiter: FailedAuthenticationLimiter;
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly config: Config,
     private readonly logger: Logger,
+    /** Milliseconds since the epoch; tests move it instead of waiting. */
+    private readonly now: () => number = Date.now,
   ) {
     this.jwks = config.auth.jwksUrl ? createRemoteJWKSet(new URL(config.auth.jwksUrl)) : undefined;
+    this.limiter = new FailedAuthenticationLimiter(config.auth.failuresPerMinute);
+    if (this.jwks && !config.auth.issuer) {
+      logger.warn('AUTH_ALLOW_ANY_ISSUER=true: access tokens from any issuer the key set signs for are accepted');
+    }
+    if (this.jwks && !config.auth.audience) {
+      logger.warn('AUTH_ALLOW_ANY_AUDIENCE=true: access tokens issued for any application are accepted');
+    }
   }
 
   start(): void {
@@ -84,19 +104,39 @@ export class Authenticator {
    */
   invalidate(): void {
     for (const entry of this.cache.values()) entry.expiresAt = 0;
+    this.unknown.clear();
   }
 
-  async authenticate(authorization: string | undefined): Promise<Principal> {
+  /**
+   * `clientAddress` is where failed attempts are counted: once an address is over AUTH_FAILURES_PER_MINUTE, only
+   * API tokens this instance has already verified are still looked at (a guesser never holds one, and the
+   * applications sharing that address through a proxy or NAT keep working); anything else gets 429.
+   */
+  async authenticate(authorization: string | undefined, clientAddress = 'unknown'): Promise<Principal> {
     if (!authorization) throw unauthorized('Send an API token or access token as "Authorization: Bearer <token>".');
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match?.[1]) throw unauthorized('The Authorization header must be "Bearer <token>".');
-    const token = match[1];
+    const token = match?.[1];
+    if (!token || !this.cache.has(token)) await this.limiter.assertAllowed(clientAddress);
+    try {
+      if (!token) throw unauthorized('The Authorization header must be "Bearer <token>".');
+      return await this.verify(token);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'UNAUTHORIZED') await this.limiter.recordFailure(clientAddress);
+      throw error;
+    }
+  }
+
+  private verify(token: string): Promise<Principal> {
     if (this.config.adminToken && constantTimeEquals(token, this.config.adminToken)) {
-      return { role: 'admin', environment: null, actor: { type: 'token', id: 'FLAGLINE_ADMIN_TOKEN', email: null } };
+      return Promise.resolve({
+        role: 'admin',
+        environment: null,
+        actor: { type: 'token', id: 'FLAGLINE_ADMIN_TOKEN', email: null },
+      });
     }
     if (looksLikeApiToken(token)) return this.authenticateApiToken(token);
     if (this.jwks && token.split('.').length === 3) return this.authenticateJwt(token, this.jwks);
-    throw unauthorized('The token is not valid.');
+    return Promise.reject(unauthorized('The token is not valid.'));
   }
 
   /**
@@ -109,43 +149,49 @@ export class Authenticator {
     }
     const token = authorization.slice(7).trim();
     const cached = this.cache.get(token);
-    if (!cached?.principal || !cached.tokenId || cached.expiresAt < Date.now()) return undefined;
-    this.lastUsed.set(cached.tokenId, new Date());
+    const now = this.now();
+    if (!cached || cached.expiresAt < now) return undefined;
+    this.lastUsed.set(cached.tokenId, new Date(now));
     return cached.principal;
   }
 
   private async authenticateApiToken(token: string): Promise<Principal> {
-    const now = Date.now();
-    let cached = this.cache.get(token);
-    if (!cached || cached.expiresAt < now) {
-      let row: { id: string; name: string; role: Role; environment: string | null } | undefined;
-      try {
-        [row] = await this.db
-          .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role, environment: apiTokens.environment })
-          .from(apiTokens)
-          .where(and(eq(apiTokens.tokenHash, hashTokenSecret(token)), isNull(apiTokens.revokedAt)));
-      } catch (error) {
-        // While the database is down, a token this instance verified before keeps working, so applications go on
-        // evaluating flags from memory through an outage; everything else a token can do needs the database anyway.
-        // The one gap: a token revoked moments before an outage, and not presented in between, evaluates until the
-        // database is back.
-        if (!cached?.principal || !cached.tokenId || !isDatabaseUnavailable(error)) throw error;
-        this.lastUsed.set(cached.tokenId, new Date(now));
-        return cached.principal;
-      }
-      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
-      cached = {
-        principal: row
-          ? { role: row.role, environment: row.environment, actor: { type: 'token', id: row.id, email: null } }
-          : null,
-        tokenId: row?.id ?? null,
-        expiresAt: now + CACHE_TTL_MS,
-      };
-      this.cache.set(token, cached);
+    const now = this.now();
+    const cached = this.cache.get(token);
+    if (cached && cached.expiresAt >= now) {
+      this.lastUsed.set(cached.tokenId, new Date(now));
+      return cached.principal;
     }
-    if (!cached.principal || !cached.tokenId) throw unauthorized('The token is not valid or has been revoked.');
-    this.lastUsed.set(cached.tokenId, new Date(now));
-    return cached.principal;
+    const hash = hashTokenSecret(token);
+    if ((this.unknown.get(hash) ?? 0) >= now) throw unauthorized('The token is not valid or has been revoked.');
+    let row: { id: string; role: Role; environment: string | null } | undefined;
+    try {
+      [row] = await this.db
+        .select({ id: apiTokens.id, role: apiTokens.role, environment: apiTokens.environment })
+        .from(apiTokens)
+        .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)));
+    } catch (error) {
+      // While the database is down, a token this instance verified before keeps working, so applications go on
+      // evaluating flags from memory through an outage; everything else a token can do needs the database anyway.
+      // The one gap: a token revoked moments before an outage, and not presented in between, evaluates until the
+      // database is back.
+      if (!cached || !isDatabaseUnavailable(error)) throw error;
+      this.lastUsed.set(cached.tokenId, new Date(now));
+      return cached.principal;
+    }
+    if (!row) {
+      this.cache.delete(token);
+      this.unknown.set(hash, now + CACHE_TTL_MS);
+      throw unauthorized('The token is not valid or has been revoked.');
+    }
+    const principal: Principal = {
+      role: row.role,
+      environment: row.environment,
+      actor: { type: 'token', id: row.id, email: null },
+    };
+    this.cache.set(token, { principal, tokenId: row.id, expiresAt: now + CACHE_TTL_MS });
+    this.lastUsed.set(row.id, new Date(now));
+    return principal;
   }
 
   private async authenticateJwt(token: string, jwks: ReturnType<typeof createRemoteJWKSet>): Promise<Principal> {
@@ -153,6 +199,8 @@ export class Authenticator {
     try {
       ({ payload } = await jwtVerify(token, jwks, {
         ...(this.config.auth.issuer ? { issuer: this.config.auth.issuer } : {}),
+        // A token without an expiry would be valid for ever once leaked.
+        requiredClaims: ['exp'],
       }));
     } catch (error) {
       if (isKeySetUnavailable(error)) {
@@ -162,11 +210,17 @@ export class Authenticator {
           'The signing keys for access tokens could not be fetched; try again shortly.',
         );
       }
-      if (error instanceof joseErrors.JOSEError) throw unauthorized(`The access token was rejected: ${error.code}.`);
+      // jose's messages name the failed check ('missing required "exp" claim'), never the token's content.
+      if (error instanceof joseErrors.JOSEError) {
+        throw unauthorized(`The access token was rejected (${error.code}): ${error.message}.`);
+      }
       throw error;
     }
     if (this.config.auth.audience && !hasAudience(payload, this.config.auth.audience)) {
       throw unauthorized('The access token was issued for another audience.');
+    }
+    if (typeof payload.iss === 'string' && COGNITO_ISSUER.test(payload.iss) && payload.token_use !== 'access') {
+      throw unauthorized('Send a Cognito access token (token_use "access"), not an ID token.');
     }
     if (!payload.sub) throw unauthorized('The access token has no subject (sub).');
     const role = this.roleFromGroups(payload[this.config.auth.groupsClaim]);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { environmentKeySchema, ofrepRequestSchema } from '@flagline/core';
 import type { Logger } from 'pino';
@@ -7,12 +6,12 @@ import { recordRequest } from '../http/access-log';
 import type { Principal } from '../http/context';
 import { matchesEtag } from '../http/etag';
 import { evaluations } from '../http/metrics';
+import { acceptedRequestId } from '../http/request-id';
 import type { EnvironmentSnapshot, SnapshotStore } from './snapshot';
 
 const CONFIG = { method: 'GET', path: '/api/config/flags' } as const;
 const RULESET = { method: 'GET', path: '/api/client/flags' } as const;
 const OFREP_BULK = { method: 'POST', path: '/ofrep/v1/evaluate/flags' } as const;
-const REQUEST_ID = /^[\w\-=]{1,255}$/;
 /** The Host headers @hono/node-server uses as they are (its reValidHost); it checks any other by parsing a URL. */
 const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
 /** What the evaluation CORS middleware (app.ts) adds to every answer that is not a preflight. */
@@ -86,7 +85,7 @@ function usableHost(host: string | undefined): boolean {
 
 function requestIdOf(request: IncomingMessage): string {
   const incoming = request.headers['x-request-id'];
-  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  return acceptedRequestId(typeof incoming === 'string' ? incoming : undefined);
 }
 
 /** The caller as the route's authentication would see it, when that needs no I/O; otherwise undefined. */
@@ -166,7 +165,11 @@ export function createEvaluateFastPath(
     return false;
   };
 
+  /** Undefined also for a client token asking for another environment: the route answers that one (403). */
   function environmentFor(principal: Principal, requested: string | undefined): EnvironmentSnapshot | undefined {
+    if (principal.environment !== null && requested !== undefined && requested !== principal.environment) {
+      return undefined;
+    }
     return snapshot.current.environments.get(principal.environment ?? requested ?? 'production');
   }
 
@@ -254,7 +257,8 @@ export function createEvaluateFastPath(
  */
 function wellFormedTargetingKey(body: Buffer): string | undefined | false {
   const text = body.toString('utf8');
-  if (text.includes('\\u0000')) return false;
+  // \u0000 and surrogate escapes (a lone one is refused; a pair merely takes the route too).
+  if (text.includes('\\u0000') || /\\u[dD][89a-fA-F]/.test(text)) return false;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -6,6 +6,7 @@ import type { Database } from '../db/client';
 import type { ChangeContext, UnitOfWorkDeps } from '../db/unit-of-work';
 import type { SnapshotStore } from '../delivery/snapshot';
 import type { AppEnv } from './context';
+import { AppError } from './errors';
 
 /** What the HTTP app is built from; tests build it on a fresh database. */
 export interface AppDeps {
@@ -29,7 +30,19 @@ export function changeContext(c: Context<AppEnv>): ChangeContext {
   return { actor: c.get('principal').actor, requestId: c.get('requestId') };
 }
 
-/** A client token's own environment always wins; otherwise the query's, defaulting to production. */
+/**
+ * A client token reads its own environment; asking for another is refused rather than quietly answered from its own
+ * (a caller that named "development" must not act on production's flags believing them development's). Other
+ * principals get the one asked for, production by default.
+ */
 export function resolveEnvironment(c: Context<AppEnv>, requested: string | undefined): string {
-  return c.get('principal').environment ?? requested ?? 'production';
+  const bound = c.get('principal').environment;
+  if (bound !== null && requested !== undefined && requested !== bound) {
+    throw new AppError(
+      'FORBIDDEN',
+      `This token is bound to environment "${bound}" and cannot read environment "${requested}"; leave out ?environment= or ask for "${bound}".`,
+      { tokenEnvironment: bound, requestedEnvironment: requested },
+    );
+  }
+  return bound ?? requested ?? 'production';
 }

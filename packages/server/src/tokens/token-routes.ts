@@ -1,7 +1,15 @@
 import { createdTokenSchema, createTokenBodySchema, tokenListSchema } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import { type AppDeps, changeContext, unitOfWork } from '../http/deps';
-import { bearerSecurity, commonErrors, createRouter, jsonBody, jsonContent, notFoundError } from '../http/router';
+import {
+  bearerSecurity,
+  commonErrors,
+  conflictError,
+  createRouter,
+  jsonBody,
+  jsonContent,
+  notFoundError,
+} from '../http/router';
 import { createToken, listTokens, revokeToken } from './token-service';
 
 const tags = ['Tokens'];
@@ -39,7 +47,14 @@ const revokeRoute = createRoute({
   summary: 'Revoke an API token',
   security: bearerSecurity,
   request: { params: z.object({ id: z.string() }) },
-  responses: { 204: { description: 'Revoked.' }, ...commonErrors, ...notFoundError },
+  description:
+    'Revoking the last live admin token answers 409 INVALID_STATE unless FLAGLINE_ADMIN_TOKEN or OIDC sign-in (AUTH_JWKS_URL) gives admins another way in.',
+  responses: {
+    204: { description: 'Revoked.' },
+    ...commonErrors,
+    ...conflictError,
+    ...notFoundError,
+  },
 });
 
 export function tokenRoutes(deps: AppDeps) {
@@ -48,7 +63,8 @@ export function tokenRoutes(deps: AppDeps) {
     .openapi(createTokenRoute, async (c) => c.json(await createToken(uow, changeContext(c), c.req.valid('json')), 201))
     .openapi(listRoute, async (c) => c.json({ items: await listTokens(deps.database.db) }, 200))
     .openapi(revokeRoute, async (c) => {
-      await revokeToken(uow, changeContext(c), c.req.valid('param').id);
+      const adminAccessWithoutTokens = Boolean(deps.config.adminToken || deps.config.auth.jwksUrl);
+      await revokeToken(uow, changeContext(c), c.req.valid('param').id, { adminAccessWithoutTokens });
       return c.body(null, 204);
     });
 }

@@ -1,11 +1,11 @@
 import type { CreatedToken, CreateTokenBody, Token } from '@flagline/core';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull } from 'drizzle-orm';
 import { generateTokenSecret, hashTokenSecret } from '../auth/secrets';
 import type { Db } from '../db/client';
 import { apiTokens } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
-import { notFound } from '../http/errors';
+import { AppError, notFound } from '../http/errors';
 
 const toToken = (row: typeof apiTokens.$inferSelect): Token => ({
   id: row.id,
@@ -58,13 +58,43 @@ export async function createToken(
   });
 }
 
+export interface RevokeOptions {
+  /**
+   * Whether someone can still act as admin without any admin API token: FLAGLINE_ADMIN_TOKEN or OIDC is configured,
+   * or the caller is the CLI (which can always make a new admin token). Otherwise the last admin token stays.
+   */
+  adminAccessWithoutTokens: boolean;
+}
+
 /** Revokes a token. Revoking an already revoked token changes nothing and records nothing. */
-export async function revokeToken(deps: UnitOfWorkDeps, context: ChangeContext, id: string): Promise<void> {
+export async function revokeToken(
+  deps: UnitOfWorkDeps,
+  context: ChangeContext,
+  id: string,
+  options: RevokeOptions,
+): Promise<void> {
   if (!UUID.test(id)) throw notFound(`Token "${id}"`);
   await runChange(deps, context, async (tx, audit) => {
+    // Every live admin token is locked, in one order, before the count: two admins revoking each other's token at
+    // once on PostgreSQL would otherwise each see the other's still live and leave none.
+    const liveAdmins = options.adminAccessWithoutTokens
+      ? []
+      : await tx
+          .select({ id: apiTokens.id })
+          .from(apiTokens)
+          .where(and(eq(apiTokens.role, 'admin'), isNull(apiTokens.revokedAt)))
+          .orderBy(asc(apiTokens.id))
+          .for('update');
     const [row] = await tx.select().from(apiTokens).where(eq(apiTokens.id, id)).for('update');
     if (!row) throw notFound(`Token "${id}"`);
     if (row.revokedAt) return;
+    if (row.role === 'admin' && !options.adminAccessWithoutTokens && !liveAdmins.some((admin) => admin.id !== row.id)) {
+      throw new AppError(
+        'INVALID_STATE',
+        `Token "${id}" is the last admin credential: create another admin token (or configure FLAGLINE_ADMIN_TOKEN or OIDC sign-in) before revoking it.`,
+        { reason: 'last_admin_credential' },
+      );
+    }
     const revokedAt = new Date();
     await tx
       .update(apiTokens)

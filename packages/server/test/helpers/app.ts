@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../src/app';
 import { Authenticator } from '../../src/auth/authenticator';
 import { type Config, loadConfig } from '../../src/config';
@@ -6,6 +7,7 @@ import { SnapshotStore } from '../../src/delivery/snapshot';
 import type { AppDeps } from '../../src/http/deps';
 import { createToken } from '../../src/tokens/token-service';
 import { type Backend, createTestDatabase, type TestDatabase } from './database';
+import { APP_SETUP_TIMEOUT_MS } from './http';
 
 export interface TestResponse<T = unknown> {
   status: number;
@@ -31,14 +33,24 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The app on a fresh, migrated database with one token per role, exercised in process through `app.request()`. */
+/**
+ * The app on a fresh, migrated database with one token per role, exercised in process through `app.request()`.
+ * Logs go nowhere unless a `logger` is given (tests that read the logs pass one writing to memory).
+ */
 export async function createTestApp(
   backend: Backend,
   env: Record<string, string> = {},
   options: { logger?: Logger } = {},
 ): Promise<TestApp> {
   const testDatabase = await createTestDatabase(backend);
-  const config: Config = loadConfig({ LOG_LEVEL: 'silent', SNAPSHOT_POLL_MS: '200', ...env });
+  // In process every request comes from one 'unknown' address: suites that send many bad tokens on purpose would trip
+  // the failed-authentication limit, which has its own tests (auth-hardening.test.ts).
+  const config: Config = loadConfig({
+    LOG_LEVEL: 'silent',
+    SNAPSHOT_POLL_MS: '200',
+    AUTH_FAILURES_PER_MINUTE: '0',
+    ...env,
+  });
   const logger = options.logger ?? pino({ level: 'silent' });
   const { database } = testDatabase;
   const snapshot = new SnapshotStore(database, logger, config.snapshotPollMs);
@@ -88,4 +100,23 @@ export async function createTestApp(
       await testDatabase.drop();
     },
   };
+}
+
+/**
+ * The test app of the enclosing describe: the returned object is filled in by its beforeAll and closed by its
+ * afterAll, so the tests can name it directly.
+ */
+export function useTestApp(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): TestApp {
+  const t = {} as TestApp;
+  beforeAll(async () => {
+    Object.assign(t, await createTestApp(backend, env, options));
+  }, APP_SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    await t.close?.();
+  });
+  return t;
 }
