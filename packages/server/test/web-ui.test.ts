@@ -1,12 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webDistDir } from '../src/http/web-ui';
 import { createTestApp, type TestApp } from './helpers/app';
-import { APP_SETUP_TIMEOUT_MS } from './helpers/http';
+import { APP_SETUP_TIMEOUT_MS, listenOnLoopback } from './helpers/http';
 
 /**
  * The built admin UI as a browser reaches it: over a real socket through the Node adapter (where the 500s of
@@ -19,7 +16,7 @@ const UI_PAGES = ['/', '/flags/new-checkout', '/audit', '/schedules', '/tokens',
 
 describe('admin UI deep links and files', () => {
   let t: TestApp;
-  let server: Server;
+  let server: Awaited<ReturnType<typeof listenOnLoopback>>;
   let baseUrl: string;
   let indexHtml: string;
 
@@ -32,13 +29,12 @@ describe('admin UI deep links and files', () => {
     }
     indexHtml = readFileSync(indexPath, 'utf8');
     t = await createTestApp('pglite');
-    server = createServer(getRequestListener(t.app.fetch));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listenOnLoopback(t.app);
+    baseUrl = server.url;
   }, APP_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await server?.close();
     await t?.close();
   });
 

@@ -79,5 +79,10 @@ export function documentationPolicy(html: string): string {
 export const documentationSecurityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   if (!(c.res.headers.get('content-type') ?? '').includes('text/html')) return;
-  c.res.headers.set('Content-Security-Policy', documentationPolicy(await c.res.clone().text()));
+  // A new response rather than a header set on the old one: the Node adapter's lightweight Response drops headers set
+  // after its body has been read.
+  const html = await c.res.text();
+  const headers = new Headers(c.res.headers);
+  headers.set('Content-Security-Policy', documentationPolicy(html));
+  c.res = new Response(html, { status: c.res.status, headers });
 });
