@@ -55,6 +55,7 @@ let resolved: ResolvedBrowser;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 const cspViolations: string[] = [];
+const secrets = { releaseManager: '', auditor: '' };
 
 /** Reports every Content-Security-Policy violation as a console error that the test collects. */
 const REPORT_CSP_VIOLATIONS = () => {
@@ -74,7 +75,6 @@ async function newContext(viewport: { width: number; height: number }): Promise<
   });
   return context;
 }
-const secrets = { releaseManager: '', auditor: '' };
 
 async function newPage(viewport: { width: number; height: number }): Promise<Page> {
   const page = await (await newContext(viewport)).newPage();
