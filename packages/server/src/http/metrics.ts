@@ -141,7 +141,6 @@ export function requireMetricsToken(token: string | undefined) {
     if (token !== undefined) {
       const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
       if (presented === undefined || !constantTimeEquals(presented, token)) {
-        c.header('WWW-Authenticate', 'Bearer realm="metrics"');
         throw new AppError('UNAUTHORIZED', 'GET /metrics needs the METRICS_TOKEN as "Authorization: Bearer <token>".');
       }
     }
