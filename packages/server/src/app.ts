@@ -21,9 +21,10 @@ import type { AppEnv, Principal } from './http/context';
 import type { AppDeps } from './http/deps';
 import { errorResponse } from './http/error-response';
 import { AppError, isDatabaseUnavailable, isOutOfResources } from './http/errors';
-import { observeDatabase, observeSnapshot, registry } from './http/metrics';
+import { observeDatabase, observeSnapshot, registry, requireMetricsToken } from './http/metrics';
 import { openApiDocument } from './http/openapi';
 import { requestId } from './http/request-id';
+import { documentationSecurityHeaders, securityHeaders } from './http/security-headers';
 import { mountWebUi } from './http/web-ui';
 import { overrideRoutes } from './overrides/override-routes';
 import { scheduleRoutes } from './schedules/schedule-routes';
@@ -34,6 +35,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const VERSION = '0.1.0';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** JSON for programs, never rendered by a browser: no page security headers there. */
+const API_PATHS = /^\/(api|ofrep)\//;
 
 /** Admin routes: admins do anything, viewers only read, client tokens nothing. */
 function authorizeAdmin(principal: Principal, method: string): void {
@@ -157,6 +160,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     });
 
   app.use(requestId);
+  app.use((c, next) => (API_PATHS.test(c.req.path) ? next() : securityHeaders(c, next)));
+  app.use('/docs', documentationSecurityHeaders);
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -250,7 +255,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return c.json(checks ? { ...ready, checks } : ready);
   });
 
-  app.get('/metrics', async (c) => {
+  app.get('/metrics', requireMetricsToken(deps.config.metricsToken), async (c) => {
     c.header('content-type', registry.contentType);
     return c.body(await registry.metrics());
   });

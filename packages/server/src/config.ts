@@ -74,6 +74,7 @@ const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: integer(100, 120_000).default(10_000),
   WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: integer(1, 100).default(4),
   WEBHOOK_ALLOWED_TARGETS: commaSeparated.pipe(z.array(allowedTarget)).default([]),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 /**
@@ -159,6 +160,8 @@ export interface Config {
      */
     allowedTargets: string[];
   };
+  /** When set, GET /metrics answers only requests that send it as a bearer token. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -230,5 +233,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxInFlightPerEndpoint: value.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
       allowedTargets: value.WEBHOOK_ALLOWED_TARGETS,
     },
+    metricsToken: value.METRICS_TOKEN,
   };
 }

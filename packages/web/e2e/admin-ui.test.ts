@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,14 +8,15 @@ import { loadConfig, startServer } from '@flagline/server';
 import pino from 'pino';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, type ResolvedBrowser, resolveChromium } from './browser';
 
 /**
  * The admin UI end to end: a real server (in-memory PGlite, the scheduler running) serving the built UI, driven in
- * Debian's Chromium. Tests run in order and share one browser; each saves screenshots for a person to look at.
+ * Chromium (see ./browser.ts for which one). Tests run in order and share one browser; each saves screenshots for a
+ * person to look at.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghij';
+const ADMIN_TOKEN = randomBytes(24).toString('base64url');
 const webDir = fileURLToPath(new URL('..', import.meta.url));
 const distIndex = join(webDir, 'dist', 'index.html');
 const screenshotDir = join(webDir, 'e2e', 'screenshots');
@@ -49,14 +51,33 @@ function ensureBuilt(): void {
 
 let server: { url: string; close(): Promise<void> };
 let browser: Browser;
+let resolved: ResolvedBrowser;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
+const cspViolations: string[] = [];
 const secrets = { releaseManager: '', auditor: '' };
 
-async function newPage(viewport: { width: number; height: number }): Promise<Page> {
+/** Reports every Content-Security-Policy violation as a console error that the test collects. */
+const REPORT_CSP_VIOLATIONS = () => {
+  document.addEventListener('securitypolicyviolation', (event) => {
+    console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}`);
+  });
+};
+
+async function newContext(viewport: { width: number; height: number }): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport, timezoneId: TIME_ZONE, locale: 'en-US', acceptDownloads: true });
   contexts.push(context);
-  const page = await context.newPage();
+  await context.addInitScript(REPORT_CSP_VIOLATIONS);
+  context.on('console', (message) => {
+    if (/CSP violation|Content Security Policy/.test(message.text())) {
+      cspViolations.push(`${message.page()?.url()}: ${message.text()}`);
+    }
+  });
+  return context;
+}
+
+async function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  const page = await (await newContext(viewport)).newPage();
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
   return page;
@@ -79,6 +100,30 @@ async function go(page: Page, name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
 }
 
+/** A reload (or a shared link) of the page on screen lands on the same page, still signed in (issue 17). */
+async function reloadShows(page: Page, heading: string): Promise<void> {
+  const path = new URL(page.url()).pathname;
+  const response = await page.reload();
+  expect({ path, status: response?.status() }).toEqual({ path, status: 200 });
+  await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+  expect(new URL(page.url()).pathname).toBe(path);
+}
+
+/** The font families Chromium used to draw the text inside the first element matching `selector`. */
+async function renderedFonts(page: Page, selector: string): Promise<string[]> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('DOM.enable');
+    await cdp.send('CSS.enable');
+    const { root } = await cdp.send('DOM.getDocument');
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    return fonts.filter((font) => font.glyphCount > 0).map((font) => font.familyName);
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /** The value an <input type="datetime-local" step="1"> takes for now + ms, in the page's time zone. */
 function localInputIn(page: Page, ms: number): Promise<string> {
   return page.evaluate((offset) => {
@@ -91,9 +136,11 @@ function localInputIn(page: Page, ms: number): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium).`);
-  }
+  resolved = await resolveChromium();
+  console.log(`admin UI e2e: browser ${resolved.description}`);
+  // CI sets this where no system Chromium exists, so a run that did not use the npm-shipped browser fails.
+  const expected = process.env.E2E_EXPECT_BROWSER;
+  if (expected) expect(resolved.source, `E2E_EXPECT_BROWSER=${expected}`).toBe(expected);
   ensureBuilt();
   mkdirSync(screenshotDir, { recursive: true });
   server = await startServer(
@@ -109,16 +156,12 @@ beforeAll(async () => {
     pino({ level: 'silent' }),
   );
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    executablePath: resolved.executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    env: resolved.env,
   });
+  console.log(`admin UI e2e: Chromium ${browser.version()}`);
 }, 120_000);
 
 afterAll(async () => {
@@ -134,6 +177,11 @@ describe('admin UI in Chromium', () => {
     page = await newPage(DESKTOP);
     await page.goto(server.url);
     await page.getByRole('heading', { name: 'Sign in to Flagline' }).waitFor();
+    // Text is drawn in real fonts (the shipped DejaVu), not boxes, whichever browser runs.
+    expect(await renderedFonts(page, 'h1')).toEqual(['DejaVu Sans']);
+    expect(await renderedFonts(page, 'label')).toEqual(['DejaVu Sans']);
+    expect(await renderedFonts(page, 'p.small')).toEqual(['DejaVu Sans']);
+    expect(await renderedFonts(page, 'code')).toEqual(['DejaVu Sans Mono']);
     await shot(page, 'desktop-sign-in');
     await page.getByLabel('Token').fill('not-a-real-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -143,12 +191,12 @@ describe('admin UI in Chromium', () => {
     await expect.poll(() => page.locator('.identity').textContent()).toContain('FLAGLINE_ADMIN_TOKEN');
     expect(await page.evaluate(() => sessionStorage.getItem('flagline.token'))).toBe(ADMIN_TOKEN);
     // A reload keeps the session (sessionStorage), and lands on the same page.
-    await page.reload();
-    await page.getByRole('heading', { name: 'Flags', exact: true }).waitFor();
+    await reloadShows(page, 'Flags');
   });
 
   it('creates an admin and a viewer token, each secret shown once with a copy button', async () => {
     await go(page, 'Tokens');
+    await reloadShows(page, 'API tokens');
     await page.getByRole('heading', { name: 'Create a token' }).waitFor();
     for (const [name, role, key] of [
       ['release-manager', 'admin', 'releaseManager'],
@@ -225,6 +273,8 @@ describe('admin UI in Chromium', () => {
   it('adds an override, schedules changes, cancels one and watches another apply live', async () => {
     await page.locator('tr[data-flag="new-checkout"]').getByRole('link', { name: 'new-checkout' }).click();
     await page.getByRole('heading', { name: 'State in production' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/flags/new-checkout');
+    await reloadShows(page, 'State in production');
 
     await page.getByLabel('User id').fill('user-42');
     await page.getByRole('radio', { name: 'Include' }).check();
@@ -279,6 +329,7 @@ describe('admin UI in Chromium', () => {
   it('lists upcoming schedules across flags, soonest first', async () => {
     await go(page, 'Schedules');
     await page.getByRole('heading', { name: 'Upcoming schedules' }).waitFor();
+    await reloadShows(page, 'Upcoming schedules');
     const rows = page.locator('tr[data-status="pending"]');
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('rollout 100%');
@@ -288,6 +339,7 @@ describe('admin UI in Chromium', () => {
   it('shows every change on the audit page with the right actor, verifies the chain and exports', async () => {
     await go(page, 'Audit');
     await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    await reloadShows(page, 'Audit trail');
     const event = (type: string) => page.locator(`li.event[data-event-type="${type}"]`);
     await event('flag_schedule.applied').first().waitFor();
     for (const type of ['flag.created', 'flag_override.set', 'flag_schedule.created', 'flag_schedule.cancelled']) {
@@ -327,6 +379,7 @@ describe('admin UI in Chromium', () => {
 
   it('creates a webhook and shows its delivery status', async () => {
     await go(page, 'Webhooks');
+    await reloadShows(page, 'Webhooks');
     await page.getByLabel('URL').fill('http://127.0.0.1:9/flagline-hook');
     await page.getByLabel('Description (optional)').fill('Nothing listens here: deliveries retry');
     await page.getByRole('checkbox', { name: 'flag.updated' }).check();
@@ -408,7 +461,17 @@ describe('admin UI in Chromium', () => {
     }
   });
 
-  it('raised no uncaught error in any page', () => {
+  it('serves /docs under its Content-Security-Policy without a violation', async () => {
+    // Its own context and no page-error hook: the reference renderer may need the network, which tests do not have.
+    const docs = await (await newContext(DESKTOP)).newPage();
+    const response = await docs.goto(`${server.url}/docs`, { waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    await docs.waitForTimeout(500);
+  });
+
+  it('raised no uncaught error and no Content-Security-Policy violation in any page', () => {
     expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type AuditEvent, type AuditPage, type ErrorBody, type ErrorCode, errorBodySchema } from '@flagline/core';
+import { getRequestListener } from '@hono/node-server';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { hashTokenSecret } from '../../src/auth/secrets';
@@ -62,4 +65,17 @@ export async function tokenIdOf(t: TestApp, secret: string): Promise<string> {
     .where(eq(apiTokens.tokenHash, hashTokenSecret(secret)));
   if (!row) throw new Error('no token with that secret');
   return row.id;
+}
+
+/**
+ * The app behind a real socket and the Node adapter, as browsers reach it: some responses (streamed files, rewritten
+ * bodies) behave differently there than through `app.request()`.
+ */
+export async function listenOnLoopback(app: TestApp['app']): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(getRequestListener(app.fetch));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
