@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// Runs the built JavaScript: `npm install` builds it (the root's prepare script), `npm run build` rebuilds it.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli.ts');
+const entry = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('flagline: the server is not built; run `npm run build` (npm install runs it).\n');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+await main(process.argv.slice(2));

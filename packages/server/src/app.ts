@@ -29,10 +29,10 @@ import { mountWebUi } from './http/web-ui';
 import { overrideRoutes } from './overrides/override-routes';
 import { scheduleRoutes } from './schedules/schedule-routes';
 import { tokenRoutes } from './tokens/token-routes';
+import { VERSION } from './version';
 import { webhookRoutes } from './webhooks/webhook-routes';
 
 export const MAX_BODY_BYTES = 64 * 1024;
-export const VERSION = '0.1.0';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** JSON for programs, never rendered by a browser: no page security headers there. */

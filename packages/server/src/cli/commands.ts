@@ -1,0 +1,226 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { constants as osConstants, userInfo } from 'node:os';
+import { createTokenBodySchema, exportAuditQuerySchema } from '@flagline/core';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { countAuditEvents, verifyAuditChain } from '../audit/audit-service';
+import { exportChunks } from '../audit/export';
+import { startBackgroundJobs } from '../background/jobs';
+import { type Config, loadConfig } from '../config';
+import { openDatabase } from '../db/client';
+import { runMigrations } from '../db/migrate';
+import { describeFatal } from '../fatal';
+import { AppError } from '../http/errors';
+import { createLogger } from '../logger';
+import { progressBar } from '../progress';
+import { runDueOnce } from '../schedules/lambda';
+import { startServer } from '../server';
+import { createToken, listTokens, revokeToken } from '../tokens/token-service';
+
+/*
+ * What each command does once its arguments have parsed. This module imports the whole server, so the CLI entry point
+ * loads it only after commander has handled --help, --version and usage errors.
+ */
+
+/** Set once the configuration is read: failures print their stack only at debug level. */
+let debugLogging = false;
+
+function readConfig(): Config {
+  const config = loadConfig();
+  debugLogging = config.logLevel === 'debug' || config.logLevel === 'trace';
+  return config;
+}
+
+/** Long-running processes log to stdout (their log stream); one-shot commands keep stdout for their result. */
+function oneShot(): { config: Config; logger: Logger } {
+  const config = readConfig();
+  return { config, logger: createLogger(config.logLevel, { toStderr: true }) };
+}
+
+async function withDatabase<T>(
+  config: Config,
+  logger: Logger,
+  work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+) {
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+  });
+  try {
+    await runMigrations(database, config.databaseUrl);
+    return await work(database);
+  } finally {
+    await database.close();
+    logger.flush();
+  }
+}
+
+function cliActor() {
+  return { actor: { type: 'system' as const, id: `cli:${userInfo().username}`, email: null }, requestId: null };
+}
+
+function printJson(value: unknown, pretty = true): void {
+  process.stdout.write(`${pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value)}\n`);
+}
+
+/** Option values are checked with the API's own schemas, so the CLI and the API accept the same input. */
+function optionError(error: z.ZodError): AppError {
+  return new AppError('VALIDATION_FAILED', error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+}
+
+export async function serve(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(config, logger);
+  onShutdownSignal(logger, 'shutting down', () => server.close());
+}
+
+/**
+ * The first SIGINT/SIGTERM stops gracefully (in-flight webhook sends are cut off, so receivers cannot hold it up);
+ * a second one, from an operator who will not wait, exits at once.
+ */
+function onShutdownSignal(logger: Logger, message: string, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(128 + (osConstants.signals[signal] ?? 0));
+    }
+    stopping = true;
+    logger.info({ signal }, message);
+    void stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+}
+
+export async function worker(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection error'),
+  });
+  await runMigrations(database, config.databaseUrl);
+  const jobs = await startBackgroundJobs({ database, config, logger });
+  logger.info({ database: database.kind }, 'Flagline worker running (scheduler, webhook delivery)');
+  onShutdownSignal(logger, 'worker shutting down', async () => {
+    await jobs.stop();
+    await database.close();
+  });
+}
+
+export interface OutputOptions {
+  json?: boolean;
+}
+
+export async function migrate(options: OutputOptions): Promise<void> {
+  const { config, logger } = oneShot();
+  await withDatabase(config, logger, async () => {});
+  if (options.json) printJson({ migrated: true }, false);
+  else process.stdout.write('Migrations applied.\n');
+}
+
+export async function tokenCreate(options: { name?: string; role?: string; environment?: string }): Promise<void> {
+  const body = createTokenBodySchema.safeParse({
+    name: options.name,
+    role: options.role,
+    ...(options.environment ? { environment: options.environment } : {}),
+  });
+  if (!body.success) throw optionError(body.error);
+  const { config, logger } = oneShot();
+  await withDatabase(config, logger, async (database) => {
+    printJson(await createToken({ db: database.db, logger }, cliActor(), body.data));
+    process.stderr.write('The secret is shown only this once.\n');
+  });
+}
+
+export async function tokenList(): Promise<void> {
+  const { config, logger } = oneShot();
+  await withDatabase(config, logger, async (database) => printJson(await listTokens(database.db)));
+}
+
+export async function tokenRevoke(id: string, options: OutputOptions): Promise<void> {
+  const { config, logger } = oneShot();
+  await withDatabase(config, logger, async (database) => {
+    // Whoever can run the CLI can make a new admin token with it, so the last one may go.
+    await revokeToken({ db: database.db, logger }, cliActor(), id, { adminAccessWithoutTokens: true });
+  });
+  if (options.json) printJson({ revoked: id }, false);
+  else process.stdout.write(`Revoked ${id}.\n`);
+}
+
+export async function auditVerify(): Promise<void> {
+  const { config, logger } = oneShot();
+  const result = await withDatabase(config, logger, async (database) => {
+    const bar = progressBar('verifying', await countAuditEvents(database.db, {}));
+    const verification = await verifyAuditChain(database.db, (checked) => bar.update(checked));
+    bar.finish(verification.checked);
+    return verification;
+  });
+  printJson(result, false);
+  if (!result.ok) process.exitCode = 1;
+}
+
+export interface AuditExportOptions {
+  out: string;
+  format: string;
+  type?: string;
+  flagKey?: string;
+  environment?: string;
+  actorId?: string;
+  scheduleId?: string;
+  from?: string;
+  to?: string;
+}
+
+export async function auditExport(options: AuditExportOptions): Promise<void> {
+  const parsed = exportAuditQuerySchema.safeParse({
+    format: options.format,
+    type: options.type,
+    flagKey: options.flagKey,
+    environment: options.environment,
+    actorId: options.actorId,
+    scheduleId: options.scheduleId,
+    from: options.from,
+    to: options.to,
+  });
+  if (!parsed.success) throw optionError(parsed.error);
+  const { format, ...filter } = parsed.data;
+  const { config, logger } = oneShot();
+  await withDatabase(config, logger, async (database) => {
+    const total = await countAuditEvents(database.db, filter);
+    const bar = progressBar('exporting', total);
+    const target = options.out === '-' ? process.stdout : createWriteStream(options.out);
+    let written = 0;
+    for await (const chunk of exportChunks(database.db, filter, format)) {
+      if (!target.write(chunk.text)) await once(target, 'drain');
+      written += chunk.events;
+      bar.update(written);
+    }
+    bar.finish(total);
+    if (target !== process.stdout)
+      await new Promise<void>((resolve, reject) =>
+        target.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+  });
+}
+
+export async function runDue(): Promise<void> {
+  printJson(await runDueOnce(readConfig()), false);
+}
+
+/** What a failed command prints: one line the operator can act on; stacks only at debug level. */
+export function describeFailure(error: unknown): string {
+  return describeFatal(error, debugLogging);
+}
