@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { environmentKeySchema } from '@flagline/core';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { adminTokenWeakness } from './auth/admin-token-strength';
@@ -47,6 +48,9 @@ const envSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: integer(0, 3_600_000).default(5_000),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FLAGLINE_DEFAULT_ENVIRONMENT: z
+    .union([z.literal('none'), environmentKeySchema], { error: 'must be an environment key or none' })
+    .default('production'),
   FLAGLINE_ADMIN_TOKEN: adminToken.optional(),
   AUTH_FAILURES_PER_MINUTE: integer(0, 1_000_000).default(30),
   AUTH_JWKS_URL: z.url().optional(),
@@ -113,6 +117,8 @@ export interface Config {
   /** On SIGTERM/SIGINT, how long requests already running may take to finish before connections are closed. */
   shutdownGraceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Where admin writes without `?environment=` go; null (`none`) makes such a write a 400. */
+  defaultEnvironment: string | null;
   adminToken: string | undefined;
   auth: {
     /** Failed authentications an address may make per minute before it is refused (429); 0 turns the limit off. */
@@ -200,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseConnectTimeoutMs: value.DATABASE_CONNECT_TIMEOUT_MS,
     shutdownGraceMs: value.SHUTDOWN_GRACE_MS,
     logLevel: value.LOG_LEVEL,
+    defaultEnvironment: value.FLAGLINE_DEFAULT_ENVIRONMENT === 'none' ? null : value.FLAGLINE_DEFAULT_ENVIRONMENT,
     adminToken: value.FLAGLINE_ADMIN_TOKEN,
     auth: {
       failuresPerMinute: value.AUTH_FAILURES_PER_MINUTE,

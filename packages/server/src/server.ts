@@ -1,50 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import { startBackgroundJobs } from './background/jobs';
 import { type Config, ConfigError } from './config';
 import { createEvaluateFastPath } from './delivery/evaluate-fast-path';
 import { startRuntime } from './runtime';
-import { createToken, hasActiveAdminToken } from './tokens/token-service';
+import { deliverBootstrapSecret, mintBootstrapAdminToken } from './tokens/bootstrap-token';
 
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
-}
-
-const SYSTEM = { type: 'system' as const, id: 'flagline', email: null };
-/** Any fixed number: it names the lock serialising the first-start admin token across instances. */
-const BOOTSTRAP_LOCK_ID = 4747_0004;
-
-/**
- * First start with no admin credential at all: make an admin token and print it once, so the operator can get in.
- * Returns the secret, or undefined when some admin credential already exists.
- */
-async function bootstrapAdminToken(runtime: Awaited<ReturnType<typeof startRuntime>>): Promise<string | undefined> {
-  const { config, database, logger } = runtime;
-  if (config.adminToken || config.auth.jwksUrl) return undefined;
-  // Instances starting together on one PostgreSQL would each find no admin token and each print one: take turns.
-  return database.db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK_ID})`);
-    if (await hasActiveAdminToken(tx)) return undefined;
-    const token = await createToken(
-      { db: tx, logger },
-      { actor: SYSTEM, requestId: null },
-      { name: 'bootstrap admin', role: 'admin' },
-    );
-    return token.secret;
-  });
-}
-
-function printBootstrapBanner(secret: string): void {
-  const line = '='.repeat(78);
-  process.stdout.write(
-    `\n${line}\n  Flagline created an admin API token. It is shown only this once; keep it safe:\n\n` +
-      `    ${secret}\n\n  Use it as:  Authorization: Bearer ${secret.slice(0, 8)}…\n` +
-      `  Make more with POST /api/admin/tokens; revoke this one once you have your own.\n${line}\n\n`,
-  );
 }
 
 const isEventStream = (request: IncomingMessage) =>
@@ -86,8 +52,6 @@ class InFlightRequests {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = await startRuntime(config, logger);
   try {
-    const secret = await bootstrapAdminToken(runtime);
-    if (secret) printBootstrapBanner(secret);
     const jobs = config.scheduler.enabled ? await startBackgroundJobs(runtime, runtime.snapshot) : undefined;
     const app = createApp(runtime);
     const honoListener = getRequestListener(app.fetch);
@@ -115,6 +79,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host}:${port}`;
     logger.info({ url, database: runtime.database.kind }, `Flagline listening on ${url}`);
+    // Only once the port is bound: a start that cannot listen must not leave a token behind.
+    try {
+      const secret = await mintBootstrapAdminToken(runtime.database.db, config, logger);
+      if (secret) deliverBootstrapSecret(secret, config, logger);
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await jobs?.stop();
+      throw error;
+    }
     return {
       url,
       async close() {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,8 +6,10 @@ import { join, resolve } from 'node:path';
 import type { AuditEvent, CreatedToken, FlagView, Token } from '@flagline/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOOTSTRAP_TOKEN_FILE } from '../src/tokens/bootstrap-token';
 import { createPostgresDatabase, postgresBackends } from './helpers/database';
 import {
+  FLAGLINE_BIN,
   type FlaglineProcess,
   freePort,
   killAllFlaglines,
@@ -51,11 +53,18 @@ async function api<T = unknown>(
   return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
-/** The banner is written before the server listens, but the pipe may be read after the first health check. */
+/** Log lines may reach the pipe after the first health check answers. */
 async function waitForOutput(flagline: FlaglineProcess, pattern: RegExp, timeoutMs = 5_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(flagline.stdout()) && Date.now() < deadline) await sleep(20);
   return flagline.stdout();
+}
+
+/** The token is minted once the server listens, so the file may appear just after the first health check. */
+async function waitForBootstrapFile(file: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file) && Date.now() < deadline) await sleep(20);
+  return readFileSync(file, 'utf8').trim();
 }
 
 function tempDataDir(label: string): string {
@@ -183,17 +192,19 @@ describe('first start: the bootstrap admin token', () => {
   afterAll(killAllFlaglines);
 
   it(
-    'is printed once in a banner, works against the API, and is not replaced on restart',
+    'without a terminal, is written to a 0600 file in the data dir whose path is logged, never into the output',
     async () => {
       const dataDir = tempDataDir('bootstrap');
       dataDirs.push(dataDir);
-      const first = await startServe({ FLAGLINE_DATA_DIR: dataDir });
-      const banner = await waitForOutput(first.flagline, TOKEN_PATTERN);
-      const printed = banner.match(TOKEN_PATTERN) ?? [];
-      expect(printed).toHaveLength(1);
-      expect(banner).toContain('shown only this once');
-      expect(banner).toMatch(/={20,}/);
-      const token = printed[0] ?? '';
+      const first = await startServe({ FLAGLINE_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+      const file = join(dataDir, BOOTSTRAP_TOKEN_FILE);
+      const token = await waitForBootstrapFile(file);
+      expect(token).toMatch(/^fl_[A-Za-z0-9_-]{43}$/);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      await waitForOutput(first.flagline, /bootstrap-admin-token/);
+      expect(first.flagline.stdout()).toContain(file);
+      expect(first.flagline.stdout()).not.toMatch(TOKEN_PATTERN);
+      expect(first.flagline.stderr()).not.toMatch(TOKEN_PATTERN);
 
       expect((await api(first.url, 'GET', '/api/admin/flags', null)).status).toBe(401);
       expect((await api(first.url, 'POST', '/api/admin/flags', token, { key: 'bootstrapped' })).status).toBe(201);
@@ -205,8 +216,10 @@ describe('first start: the bootstrap admin token', () => {
       expect(audit.body.items.map((event) => event.actor.type)).toEqual(['system']);
       expect(await first.flagline.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
+      rmSync(file);
       const second = await startServe({ FLAGLINE_DATA_DIR: dataDir });
       await sleep(200);
+      expect(existsSync(file)).toBe(false);
       expect(second.flagline.stdout()).not.toMatch(/fl_/);
       const flag = await api<FlagView>(second.url, 'GET', '/api/admin/flags/bootstrapped', token);
       expect(flag.status).toBe(200);
@@ -215,6 +228,70 @@ describe('first start: the bootstrap admin token', () => {
       expect(await second.flagline.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     },
     3 * PROCESS_TIMEOUT_MS,
+  );
+
+  it(
+    'on a terminal, is shown on stderr in a banner, and neither the log stream nor a file gets it',
+    async () => {
+      const dataDir = tempDataDir('bootstrap-tty');
+      dataDirs.push(dataDir);
+      const port = await freePort();
+      const stdoutFile = join(dataDir, 'stdout.log');
+      // `script` gives the child a pseudo-terminal; stdout alone is redirected, so the terminal sees only stderr.
+      const command = `exec '${process.execPath}' '${FLAGLINE_BIN}' serve > '${stdoutFile}'`;
+      const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
+        env: { ...process.env, FLAGLINE_DATA_DIR: join(dataDir, 'data'), PORT: String(port), LOG_LEVEL: 'info' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let screen = '';
+      terminal.stdout.on('data', (chunk: Buffer) => {
+        screen += chunk.toString();
+      });
+      const exited = new Promise((done) => terminal.once('close', done));
+      try {
+        const deadline = Date.now() + PROCESS_TIMEOUT_MS;
+        while (!TOKEN_PATTERN.test(screen) && Date.now() < deadline) await sleep(50);
+        TOKEN_PATTERN.lastIndex = 0;
+        const printed = screen.match(TOKEN_PATTERN) ?? [];
+        expect(printed, screen).toHaveLength(1);
+        expect(screen).toContain('shown only this once');
+        const url = `http://127.0.0.1:${port}`;
+        const created = await api(url, 'POST', '/api/admin/flags', printed[0] ?? '', { key: 'from-terminal' });
+        expect(created.status).toBe(201);
+        expect(readFileSync(stdoutFile, 'utf8')).toContain('Flagline listening');
+        expect(readFileSync(stdoutFile, 'utf8')).not.toMatch(/fl_/);
+        expect(existsSync(join(dataDir, 'data', BOOTSTRAP_TOKEN_FILE))).toBe(false);
+      } finally {
+        const pid = Number(readFileSync(join(dataDir, 'data', LOCK_FILE), 'utf8'));
+        process.kill(pid, 'SIGTERM');
+        await exited;
+      }
+    },
+    2 * PROCESS_TIMEOUT_MS,
+  );
+
+  it(
+    'is not minted when the port is busy: the start fails and leaves no token behind',
+    async () => {
+      const dataDir = tempDataDir('bootstrap-busy');
+      dataDirs.push(dataDir);
+      const blocker = createServer();
+      await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+      try {
+        const { port } = blocker.address() as AddressInfo;
+        const result = await runFlagline(['serve'], { FLAGLINE_DATA_DIR: dataDir, PORT: String(port) });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain('already in use');
+        expect(`${result.stdout}${result.stderr}`).not.toMatch(/fl_/);
+      } finally {
+        await new Promise<void>((done) => blocker.close(() => done()));
+      }
+      expect(existsSync(join(dataDir, BOOTSTRAP_TOKEN_FILE))).toBe(false);
+      const listed = await runFlagline(['token', 'list'], { FLAGLINE_DATA_DIR: dataDir });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout)).toEqual([]);
+    },
+    2 * PROCESS_TIMEOUT_MS,
   );
 
   it(
@@ -472,27 +549,23 @@ describe.each(postgresBackends())('two flagline serve processes on one PostgreSQ
   );
 
   it(
-    'instances starting together on an empty database print one bootstrap admin token between them',
+    'instances starting together on an empty database mint one bootstrap admin token between them',
     async () => {
       const fresh = await createPostgresDatabase();
+      const dirs = [1, 2, 3].map(() => tempDataDir('bootstrap-pg'));
+      dataDirs.push(...dirs);
       try {
-        const servers = await Promise.all([1, 2, 3].map(() => startServe({ DATABASE_URL: fresh.url })));
-        const output = await Promise.all(
-          servers.map(async (server) => {
-            await waitForOutput(server.flagline, TOKEN_PATTERN, 500);
-            return server.flagline.stdout();
-          }),
+        const servers = await Promise.all(
+          dirs.map((dir) => startServe({ DATABASE_URL: fresh.url, FLAGLINE_DATA_DIR: dir })),
         );
-        const printed = output.flatMap((stdout) => stdout.match(TOKEN_PATTERN) ?? []);
-        expect(printed).toHaveLength(1);
-        const tokens = await api<{ items: Token[] }>(
-          servers[0]?.url ?? '',
-          'GET',
-          '/api/admin/tokens',
-          printed[0] ?? '',
-        );
+        await sleep(500);
+        const files = dirs.map((dir) => join(dir, BOOTSTRAP_TOKEN_FILE)).filter((file) => existsSync(file));
+        expect(files).toHaveLength(1);
+        const token = readFileSync(files[0] ?? '', 'utf8').trim();
+        for (const server of servers) expect(server.flagline.stdout()).not.toMatch(/fl_/);
+        const tokens = await api<{ items: Token[] }>(servers[0]?.url ?? '', 'GET', '/api/admin/tokens', token);
         expect(tokens.status).toBe(200);
-        expect(tokens.body.items.map((token) => token.name)).toEqual(['bootstrap admin']);
+        expect(tokens.body.items.map((item) => item.name)).toEqual(['bootstrap admin']);
         await Promise.all(servers.map((server) => server.flagline.stop('SIGTERM')));
       } finally {
         await fresh.drop();

@@ -9,7 +9,13 @@ import {
 } from '@flagline/core';
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/context';
-import { type AppDeps, changeContext, resolveEnvironment, unitOfWork } from '../http/deps';
+import {
+  type AppDeps,
+  changeContext,
+  resolveAdminEnvironment,
+  resolveWriteEnvironment,
+  unitOfWork,
+} from '../http/deps';
 import { AppError } from '../http/errors';
 import { etagHeader } from '../http/openapi';
 import {
@@ -151,7 +157,7 @@ export function flagRoutes(deps: AppDeps) {
   const update: RouteHandler<typeof patchRoute, AppEnv> = async (c) => {
     const expectedVersion = parseIfMatch(c.req.valid('header')['if-match']);
     const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
-    const environment = resolveEnvironment(c, c.req.valid('query').environment);
+    const environment = resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment);
     const view = await updateFlag(uow, changeContext(c), {
       key,
       environment,
@@ -164,15 +170,19 @@ export function flagRoutes(deps: AppDeps) {
   return createRouter()
     .openapi(listRoute, async (c) => {
       const query = c.req.valid('query');
-      return c.json(await listFlags(db, { ...query, environment: resolveEnvironment(c, query.environment) }), 200);
+      return c.json(
+        await listFlags(db, { ...query, environment: resolveAdminEnvironment(c, deps.config, query.environment) }),
+        200,
+      );
     })
     .openapi(createFlagRoute, async (c) => {
-      const environment = resolveEnvironment(c, c.req.valid('query').environment);
+      // A new flag gets a state in every environment; the query only picks the one the response shows.
+      const environment = resolveAdminEnvironment(c, deps.config, c.req.valid('query').environment);
       return c.json(await createFlag(uow, changeContext(c), c.req.valid('json'), environment), 201);
     })
     .openapi(getRoute, async (c) => {
       const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
-      const view = await getFlag(db, key, resolveEnvironment(c, c.req.valid('query').environment));
+      const view = await getFlag(db, key, resolveAdminEnvironment(c, deps.config, c.req.valid('query').environment));
       c.header('ETag', etagOf(view));
       return c.json(view, 200);
     })

@@ -46,3 +46,28 @@ export function resolveEnvironment(c: Context<AppEnv>, requested: string | undef
   }
   return bound ?? requested ?? 'production';
 }
+
+/** The response header naming the environment a write changed (a 204 has no body to say it). */
+export const CHANGED_ENVIRONMENT_HEADER = 'Flagline-Environment';
+
+/** An admin read: the query's environment, else FLAGLINE_DEFAULT_ENVIRONMENT (production when that is `none`). */
+export function resolveAdminEnvironment(c: Context<AppEnv>, config: Config, requested: string | undefined): string {
+  return c.get('principal').environment ?? requested ?? config.defaultEnvironment ?? 'production';
+}
+
+/**
+ * The environment a write changes: the query's, else FLAGLINE_DEFAULT_ENVIRONMENT; with that set to `none` the caller
+ * must name it, so no write lands in production by omission. The response names it in a header either way.
+ */
+export function resolveWriteEnvironment(c: Context<AppEnv>, config: Config, requested: string | undefined): string {
+  const environment = c.get('principal').environment ?? requested ?? config.defaultEnvironment;
+  if (environment === null) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'Invalid query: environment: required, because FLAGLINE_DEFAULT_ENVIRONMENT is none (writes must name their environment).',
+      { location: 'query', fields: { environment: 'required when FLAGLINE_DEFAULT_ENVIRONMENT is none' } },
+    );
+  }
+  c.header(CHANGED_ENVIRONMENT_HEADER, environment);
+  return environment;
+}

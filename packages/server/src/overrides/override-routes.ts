@@ -6,7 +6,13 @@ import {
   setOverrideBodySchema,
 } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { type AppDeps, changeContext, resolveEnvironment, unitOfWork } from '../http/deps';
+import {
+  type AppDeps,
+  changeContext,
+  resolveAdminEnvironment,
+  resolveWriteEnvironment,
+  unitOfWork,
+} from '../http/deps';
 import {
   bearerSecurity,
   commonErrors,
@@ -64,7 +70,7 @@ export function overrideRoutes(deps: AppDeps) {
   const overrideDeps = { ...unitOfWork(deps), rateLimitPerHour: deps.config.overrideRateLimitPerHour };
   return createRouter()
     .openapi(setRoute, async (c) => {
-      const environment = resolveEnvironment(c, c.req.valid('query').environment);
+      const environment = resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment);
       const { override, created } = await setOverride(overrideDeps, changeContext(c), {
         flagKey: c.req.valid('param').flagKey,
         environment,
@@ -74,7 +80,7 @@ export function overrideRoutes(deps: AppDeps) {
     })
     .openapi(removeRoute, async (c) => {
       const { flagKey, userId } = c.req.valid('param');
-      const environment = resolveEnvironment(c, c.req.valid('query').environment);
+      const environment = resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment);
       await removeOverride(overrideDeps, changeContext(c), { flagKey, environment, userId });
       return c.body(null, 204);
     })
@@ -82,7 +88,7 @@ export function overrideRoutes(deps: AppDeps) {
       const query = c.req.valid('query');
       const list = await listOverrides(deps.database.db, {
         flagKey: c.req.valid('param').flagKey,
-        environment: resolveEnvironment(c, query.environment),
+        environment: resolveAdminEnvironment(c, deps.config, query.environment),
         page: query.page,
         pageSize: query.pageSize,
       });

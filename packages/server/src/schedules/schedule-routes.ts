@@ -7,7 +7,14 @@ import {
   scheduleSchema,
 } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { type AppDeps, changeContext, resolveEnvironment, unitOfWork } from '../http/deps';
+import {
+  type AppDeps,
+  CHANGED_ENVIRONMENT_HEADER,
+  changeContext,
+  resolveAdminEnvironment,
+  resolveWriteEnvironment,
+  unitOfWork,
+} from '../http/deps';
 import {
   bearerSecurity,
   commonErrors,
@@ -91,7 +98,7 @@ export function scheduleRoutes(deps: AppDeps) {
     .openapi(createScheduleRoute, async (c) => {
       const schedule = await createSchedule(uow, changeContext(c), {
         flagKey: c.req.valid('param').flagKey,
-        environment: resolveEnvironment(c, c.req.valid('query').environment),
+        environment: resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment),
         body: c.req.valid('json'),
         maxHorizonDays: deps.config.scheduler.maxHorizonDays,
       });
@@ -101,7 +108,7 @@ export function scheduleRoutes(deps: AppDeps) {
       const query = c.req.valid('query');
       const schedules = await listFlagSchedules(db, {
         flagKey: c.req.valid('param').flagKey,
-        environment: resolveEnvironment(c, query.environment),
+        environment: resolveAdminEnvironment(c, deps.config, query.environment),
         status: query.status,
       });
       return c.json(schedules, 200);
@@ -112,7 +119,9 @@ export function scheduleRoutes(deps: AppDeps) {
     })
     .openapi(cancelRoute, async (c) => {
       const { flagKey, scheduleId } = c.req.valid('param');
-      return c.json(await cancelSchedule(uow, changeContext(c), flagKey, scheduleId), 200);
+      const cancelled = await cancelSchedule(uow, changeContext(c), flagKey, scheduleId);
+      c.header(CHANGED_ENVIRONMENT_HEADER, cancelled.environment);
+      return c.json(cancelled, 200);
     })
     .openapi(listAllRoute, async (c) => c.json(await listSchedules(db, c.req.valid('query')), 200));
 }
