@@ -3,6 +3,7 @@ import { benchDelivery } from './delivery';
 import { benchEvaluate } from './evaluate';
 import { benchPeers } from './peers';
 import { benchSchedules } from './schedules';
+import { benchStartup } from './startup';
 
 const benchmarks: Record<string, () => Promise<void>> = {
   evaluate: benchEvaluate,
@@ -10,6 +11,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   delivery: benchDelivery,
   audit: benchAudit,
   peers: benchPeers,
+  startup: benchStartup,
 };
 
 const requested = process.argv.slice(2);

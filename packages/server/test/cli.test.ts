@@ -65,7 +65,7 @@ describe('flagline --help and --version', () => {
       }
       // No database was opened: no migration ran, no lock was taken, no bootstrap token was written.
       expect(readdirSync(dataDir)).toEqual([]);
-      const help = await runFlagline(['help', 'token', 'create'], env);
+      const help = await runFlagline(['token', 'help', 'create'], env);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('--role <role>');
     },
