@@ -81,8 +81,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger.info({ url, database: runtime.database.kind }, `Flagline listening on ${url}`);
     // Only once the port is bound: a start that cannot listen must not leave a token behind.
     try {
-      const secret = await mintBootstrapAdminToken(runtime.database.db, config, logger);
-      if (secret) deliverBootstrapSecret(secret, config, logger);
+      await mintBootstrapAdminToken(runtime.database.db, config, logger, (secret) =>
+        deliverBootstrapSecret(secret, config, logger),
+      );
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs?.stop();

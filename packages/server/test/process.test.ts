@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -262,8 +262,10 @@ describe('first start: the bootstrap admin token', () => {
         expect(readFileSync(stdoutFile, 'utf8')).not.toMatch(/fl_/);
         expect(existsSync(join(dataDir, 'data', BOOTSTRAP_TOKEN_FILE))).toBe(false);
       } finally {
-        const pid = Number(readFileSync(join(dataDir, 'data', LOCK_FILE), 'utf8'));
-        process.kill(pid, 'SIGTERM');
+        // The serving process holds the data dir's lock and names itself in it; without it, end the terminal.
+        const lock = join(dataDir, 'data', LOCK_FILE);
+        if (existsSync(lock)) process.kill(Number(readFileSync(lock, 'utf8')), 'SIGTERM');
+        else terminal.kill('SIGKILL');
         await exited;
       }
     },
@@ -567,6 +569,39 @@ describe.each(postgresBackends())('two flagline serve processes on one PostgreSQ
         expect(tokens.status).toBe(200);
         expect(tokens.body.items.map((item) => item.name)).toEqual(['bootstrap admin']);
         await Promise.all(servers.map((server) => server.flagline.stop('SIGTERM')));
+      } finally {
+        await fresh.drop();
+      }
+    },
+    2 * PROCESS_TIMEOUT_MS,
+  );
+
+  it(
+    'a bootstrap token that cannot be written out is rolled back: the start fails with one line, no token exists',
+    async () => {
+      const fresh = await createPostgresDatabase();
+      const dataDir = tempDataDir('bootstrap-unwritable');
+      dataDirs.push(dataDir);
+      // A directory where the file should go: unwritable even for root.
+      mkdirSync(join(dataDir, BOOTSTRAP_TOKEN_FILE));
+      try {
+        const result = await runFlagline(['serve'], {
+          DATABASE_URL: fresh.url,
+          FLAGLINE_DATA_DIR: dataDir,
+          PORT: String(await freePort()),
+        });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain('FLAGLINE_DATA_DIR: cannot write the first admin token');
+        expect(result.stderr).not.toMatch(/\n\s+at /);
+        expect(`${result.stdout}${result.stderr}`).not.toMatch(/fl_[A-Za-z0-9_-]{43}/);
+        const client = new pg.Client({ connectionString: fresh.url });
+        await client.connect();
+        try {
+          const tokens = await client.query('select count(*)::int as count from api_tokens');
+          expect(tokens.rows[0]).toEqual({ count: 0 });
+        } finally {
+          await client.end();
+        }
       } finally {
         await fresh.drop();
       }

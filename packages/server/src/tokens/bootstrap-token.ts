@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import { type Config, ConfigError } from '../config';
 import type { Db } from '../db/client';
 import { createToken, hasActiveAdminToken } from './token-service';
 
@@ -13,10 +13,16 @@ const BOOTSTRAP_LOCK_ID = 4747_0004;
 export const BOOTSTRAP_TOKEN_FILE = 'bootstrap-admin-token';
 
 /**
- * First start with no admin credential at all: make an admin token, so the operator can get in.
+ * First start with no admin credential at all: make an admin token, so the operator can get in, and hand it over
+ * with `deliver` inside the transaction: a token that could not be handed over is rolled back, never left behind.
  * Returns the secret, or undefined when some admin credential already exists.
  */
-export async function mintBootstrapAdminToken(db: Db, config: Config, logger: Logger): Promise<string | undefined> {
+export async function mintBootstrapAdminToken(
+  db: Db,
+  config: Config,
+  logger: Logger,
+  deliver: (secret: string) => void,
+): Promise<string | undefined> {
   if (config.adminToken || config.auth.jwksUrl) return undefined;
   // Instances starting together on one PostgreSQL would each find no admin token and each mint one: take turns.
   return db.transaction(async (tx) => {
@@ -27,6 +33,7 @@ export async function mintBootstrapAdminToken(db: Db, config: Config, logger: Lo
       { actor: SYSTEM, requestId: null },
       { name: 'bootstrap admin', role: 'admin' },
     );
+    deliver(token.secret);
     return token.secret;
   });
 }
@@ -55,11 +62,18 @@ export function deliverBootstrapSecret(
     return undefined;
   }
   const directory = config.dataDir === 'memory:' ? mkdtempSync(join(tmpdir(), 'flagline-')) : resolve(config.dataDir);
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
   const path = join(directory, BOOTSTRAP_TOKEN_FILE);
-  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
-  // An older file keeps its mode on overwrite: tighten it explicitly.
-  chmodSync(path, 0o600);
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+    // An older file keeps its mode on overwrite: tighten it explicitly.
+    chmodSync(path, 0o600);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(
+      `FLAGLINE_DATA_DIR: cannot write the first admin token to ${path} (${reason}); make it writable or set FLAGLINE_ADMIN_TOKEN.`,
+    );
+  }
   logger.warn(
     { path },
     `Flagline created an admin API token and wrote it to ${path} (readable only by this user); store it, then delete the file`,
