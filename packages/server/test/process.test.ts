@@ -238,7 +238,9 @@ describe('first start: the bootstrap admin token', () => {
       const port = await freePort();
       const stdoutFile = join(dataDir, 'stdout.log');
       // `script` gives the child a pseudo-terminal; stdout alone is redirected, so the terminal sees only stderr.
-      const command = `exec '${process.execPath}' '${FLAGLINE_BIN}' serve > '${stdoutFile}'`;
+      const pidFile = join(dataDir, 'serve.pid');
+      // `exec` keeps the shell's pid, so the pid written first is the server's.
+      const command = `echo $$ > '${pidFile}'; exec '${process.execPath}' '${FLAGLINE_BIN}' serve > '${stdoutFile}'`;
       const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
         env: { ...process.env, FLAGLINE_DATA_DIR: join(dataDir, 'data'), PORT: String(port), LOG_LEVEL: 'info' },
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -262,10 +264,13 @@ describe('first start: the bootstrap admin token', () => {
         expect(readFileSync(stdoutFile, 'utf8')).not.toMatch(/fl_/);
         expect(existsSync(join(dataDir, 'data', BOOTSTRAP_TOKEN_FILE))).toBe(false);
       } finally {
-        // The serving process holds the data dir's lock and names itself in it; without it, end the terminal.
-        const lock = join(dataDir, 'data', LOCK_FILE);
-        if (existsSync(lock)) process.kill(Number(readFileSync(lock, 'utf8')), 'SIGTERM');
-        else terminal.kill('SIGKILL');
+        const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined;
+        try {
+          if (pid) process.kill(pid, 'SIGTERM');
+          else terminal.kill('SIGKILL');
+        } catch {
+          terminal.kill('SIGKILL'); // the server had already exited
+        }
         await exited;
       }
     },
