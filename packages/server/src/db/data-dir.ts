@@ -113,7 +113,7 @@ interface NodeFsInternals {
  * mode NODEFS sets, so files are 0600 and directories 0700 — initdb's, and those created later (new tables, WAL).
  */
 export class OwnerOnlyNodeFS extends NodeFS {
-  override async init(pg: PGlite, options: Parameters<NodeFS['init']>[1]) {
+  override async init(pg: PGlite, options: Parameters<NodeFS['init']>[1]): ReturnType<NodeFS['init']> {
     const { emscriptenOpts } = await super.init(pg, options);
     const restrictModes = (module: { NODEFS: unknown }) => {
       const nodefs = module.NODEFS as NodeFsInternals;
