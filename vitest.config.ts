@@ -2,7 +2,7 @@ import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 /** Tests run on the workspace packages' TypeScript sources, so they never depend on a stale build. */
-const SOURCE_CONDITION = '@flagline/source';
+const SOURCE_CONDITION = '@repo/source';
 
 export default defineConfig({
   resolve: { conditions: [SOURCE_CONDITION, ...defaultClientConditions] },
