@@ -21,13 +21,32 @@ const AUDIT_CHAIN_LOCK_ID = 4747_0002;
  * event or an event without its change.
  */
 export class AuditRecorder {
-  readonly recorded: AuditEvent[] = [];
+  private readonly events: AuditEvent[] = [];
 
   constructor(
     private readonly tx: Tx,
     private readonly actor: Actor,
     private readonly requestId: string | null,
   ) {}
+
+  /** The events recorded so far in this transaction (those of rolled-back savepoints excluded). */
+  get recorded(): AuditEvent[] {
+    return [...this.events];
+  }
+
+  /**
+   * Runs `work` in a savepoint of this transaction. If it throws, the savepoint rolls back and the events it recorded
+   * are forgotten with it, so nothing is logged or announced that did not happen.
+   */
+  async savepoint<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const mark = this.events.length;
+    try {
+      return await this.tx.transaction((savepoint) => work(savepoint as unknown as Tx));
+    } catch (error) {
+      this.events.length = mark;
+      throw error;
+    }
+  }
 
   async record(input: AuditInput): Promise<AuditEvent> {
     const [event] = await this.recordMany([input]);
@@ -98,7 +117,7 @@ export class AuditRecorder {
       join webhooks w on w.deleted_at is null and (w.event_types is null or e.type = any(w.event_types))
       order by e.id, w.id`);
     const events = rows.map(toAuditEvent);
-    this.recorded.push(...events);
+    this.events.push(...events);
     return events;
   }
 }

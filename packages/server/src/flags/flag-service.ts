@@ -1,5 +1,5 @@
 import { type CreateFlagBody, type FlagPage, type FlagView, flagKeySchema, type UpdateFlagBody } from '@flagline/core';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { environments, flagStates, flags } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
@@ -7,7 +7,7 @@ import { requireEnvironment } from '../environments/environment-store';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { AppError, notFound, sqlState, UNIQUE_VIOLATION } from '../http/errors';
 import { cancelPendingSchedules } from '../schedules/schedule-service';
-import { allStates, bumpVersion, findFlagView, listFlagViews } from './flag-store';
+import { allStates, findFlagView, listFlagViews, setState } from './flag-store';
 
 /** A cursor carries the last key of a page, so anything that is not a flag key (e.g. U+0000, a 500 in PostgreSQL) is not one. */
 const isKeyCursor = (value: unknown): value is { k: string } =>
@@ -107,18 +107,21 @@ export async function updateFlag(
     if (after.description !== before.description) {
       await tx.update(flags).set({ description: after.description, updatedAt: now }).where(eq(flags.id, current.id));
     }
-    const [state] = await tx
-      .update(flagStates)
-      .set({ enabled: after.enabled, rolloutPercentage: after.rolloutPercentage, version: bumpVersion, updatedAt: now })
-      .where(and(eq(flagStates.flagId, current.id), eq(flagStates.environment, input.environment)))
-      .returning({ version: flagStates.version });
+    const state = await setState(
+      tx,
+      current.id,
+      input.environment,
+      { enabled: after.enabled, rolloutPercentage: after.rolloutPercentage },
+      now,
+    );
+    if (!state) throw new Error(`flag ${input.key} lost its state in ${input.environment} inside its own transaction`);
     await audit.record({
       type: 'flag.updated',
       environment: input.environment,
       flagKey: input.key,
       data: { flagKey: input.key, changedFields },
       before: { ...before, version: current.version },
-      after: { ...after, version: state?.version ?? current.version + 1 },
+      after: { ...after, version: state.after.version },
     });
     const updated = await findFlagView(tx, input.key, input.environment);
     if (!updated) throw new Error(`flag ${input.key} vanished inside its own transaction`);

@@ -15,6 +15,7 @@ import { requireEnvironment } from '../environments/environment-store';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { AppError, notFound } from '../http/errors';
 import { notifySchedulers, type ScheduleRow, toSchedule, UUID_PATTERN } from './schedule-store';
+import { lockFlagStatesOf } from './sql/lock-flag-states';
 
 const DAY_MS = 86_400_000;
 
@@ -121,9 +122,10 @@ export async function cancelPendingSchedules(
   where: { id: string } | { flagId: string },
   reason: string,
 ): Promise<ScheduleRow[]> {
+  // The lock order (flag state, then schedules; see sql/claim-due.ts): while a worker applies these schedules this
+  // waits, and afterwards they are no longer pending and the conditional UPDATE below matches nothing.
+  await lockFlagStatesOf(tx, where);
   const now = new Date();
-  // A conditional UPDATE, not select-then-update: a schedule the worker is applying right now stays locked until the
-  // worker commits, after which it is no longer pending and this matches nothing.
   const cancelled = await tx
     .update(flagSchedules)
     .set({ status: 'cancelled', cancelledBy: context.actor.id, cancelledAt: now, updatedAt: now })

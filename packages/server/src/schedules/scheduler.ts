@@ -1,11 +1,10 @@
-import { eq, min, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { WakeableLoop } from '../background/wakeable-loop';
 import type { Database } from '../db/client';
-import { flagSchedules } from '../db/schema';
 import type { UnitOfWorkDeps } from '../db/unit-of-work';
 import { type ApplyOptions, runDuePass } from './apply';
-import { dueAt, SCHEDULES_CHANNEL } from './schedule-store';
+import { SCHEDULES_CHANNEL } from './schedule-store';
+import { msUntilNextDue } from './sql/next-due';
 
 export interface SchedulerOptions extends ApplyOptions {
   pollMs: number;
@@ -29,10 +28,6 @@ export class Scheduler extends WakeableLoop {
   protected async pass(): Promise<number | undefined> {
     const summary = await runDuePass(this.deps, this.options);
     if (summary.processed > 0) this.logger.info({ summary }, 'scheduler applied due schedules');
-    const [row] = await this.deps.db
-      .select({ ms: sql<string | null>`extract(epoch from (${min(dueAt)} - now())) * 1000` })
-      .from(flagSchedules)
-      .where(eq(flagSchedules.status, 'pending'));
-    return row?.ms === null || row?.ms === undefined ? undefined : Number(row.ms);
+    return msUntilNextDue(this.deps.db);
   }
 }
