@@ -6,9 +6,11 @@ import { dueAt, type ScheduleRow } from '../schedule-store';
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 
 /**
- * Claims work by flag, not by schedule (graphile-worker's queue locking): locks up to `limit` flag states that have
- * something due, earliest due first, skipping states another worker holds, then takes the due schedules of the locked
- * states in due order, then creation order, up to `limit`. Holding a state, this worker is the only one applying or
+ * Claims work by flag, not by schedule (graphile-worker's queue locking): locks flag states that have something due,
+ * earliest due first, skipping states another worker holds, then takes the due schedules of the locked states in due
+ * order, then creation order, up to `limit`. It locks as many states as the head of the queue needs to fill a batch
+ * (one flag with a backlog of `limit`, or `limit` flags with one each), so that concurrent workers split a backlog
+ * by flag instead of one holding every flag while using one schedule of each. Holding a state, this worker is the only one applying or
  * cancelling its schedules, so none of them is skipped and they apply in order. Due schedules with no flag state (the
  * flag or environment is gone) are claimed too, so they can be failed.
  *
@@ -19,17 +21,22 @@ export async function claimDue(tx: Tx, limit: number): Promise<ScheduleRow[]> {
   const claimed = rowsOf<{ id: string }>(
     await tx.execute(sql`
       with due as materialized (
-        select flag_id, environment, min(coalesce(next_retry_at, scheduled_at)) as first_due
+        select flag_id, environment, min(coalesce(next_retry_at, scheduled_at)) as first_due, count(*) as due_count
         from flag_schedules
         where status = 'pending' and coalesce(next_retry_at, scheduled_at) <= now()
         group by flag_id, environment
+      ),
+      needed as materialized (
+        select count(*) as states
+        from (select sum(due_count) over (order by first_due, flag_id, environment) - due_count as ahead from due) d
+        where ahead < ${limit}
       ),
       locked_states as materialized (
         select s.flag_id, s.environment
         from flag_states s
         join due d on d.flag_id = s.flag_id and d.environment = s.environment
         order by d.first_due, s.flag_id, s.environment
-        limit ${limit}
+        limit (select states from needed)
         for update of s skip locked
       ),
       stateless as materialized (
