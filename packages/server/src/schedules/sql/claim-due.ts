@@ -10,9 +10,9 @@ const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
  * earliest due first, skipping states another worker holds, then takes the due schedules of the locked states in due
  * order, then creation order, up to `limit`. It locks as many states as the head of the queue needs to fill a batch
  * (one flag with a backlog of `limit`, or `limit` flags with one each), so that concurrent workers split a backlog
- * by flag instead of one holding every flag while using one schedule of each. Holding a state, this worker is the only one applying or
- * cancelling its schedules, so none of them is skipped and they apply in order. Due schedules with no flag state (the
- * flag or environment is gone) are claimed too, so they can be failed.
+ * by flag instead of one holding every flag while using one schedule of each. Holding a state, this worker is the only
+ * one applying or cancelling its schedules, so none of them is skipped and they apply in order. Due schedules with no
+ * flag state (the flag or environment is gone) are claimed too, so they can be failed.
  *
  * LOCK ORDER, followed by everything that locks both: the flag state first, then its schedules (cancelling and deleting
  * a flag lock the states before touching schedules, see lock-flag-states.ts).
