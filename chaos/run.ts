@@ -108,6 +108,18 @@ function section(report: ScenarioReport, note?: string): string[] {
 }
 
 const markdownPath = join(root, 'bench/results/chaos.md');
+
+/**
+ * Sections below the raw-results line were written by other tools (the HTTP fuzz run of `npm test`): a full run
+ * rewrites the scenarios above that line and keeps these as they are.
+ */
+function sectionsRecordedElsewhere(): string {
+  if (!existsSync(markdownPath)) return '';
+  const markdown = readFileSync(markdownPath, 'utf8');
+  const raw = markdown.indexOf('\nRaw results:');
+  const next = raw === -1 ? -1 : markdown.indexOf('\n## ', raw + 1);
+  return next === -1 ? '' : markdown.slice(next);
+}
 // A full run rewrites the markdown summary; a run of chosen scenarios (`npm run chaos -- disk-full`) replaces only
 // their sections (adding them if new), each saying when and at which commit it was measured.
 if (requested.length > 0 && existsSync(markdownPath)) {
@@ -141,7 +153,7 @@ if (requested.length === 0) {
   for (const report of reports) lines.push(...section(report));
   for (const error of errors) lines.push(`## Could not finish`, '', '```', error, '```', '');
   lines.push(`Raw results: \`${jsonPath.slice(root.length + 1)}\`.`, '');
-  writeFileSync(markdownPath, lines.join('\n'));
+  writeFileSync(markdownPath, lines.join('\n') + sectionsRecordedElsewhere());
 }
 
 process.stdout.write(`\n${passed ? 'all scenarios passed' : 'FAILED'} in ${seconds} s; results in ${jsonPath}\n`);
