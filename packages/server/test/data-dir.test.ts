@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client';
+import { BOOTSTRAP_TOKEN_FILE, prepareDataDir } from '../src/db/data-dir';
 import { runMigrations } from '../src/db/migrate';
 import { freePort, killAllFlaglines, PROCESS_TIMEOUT_MS, spawnFlagline, startServe } from './helpers/processes';
 
@@ -169,4 +170,24 @@ describe('the data directory lock', () => {
     },
     3 * PROCESS_TIMEOUT_MS,
   );
+});
+
+describe('what a data directory may already hold', () => {
+  it('the bootstrap token file a first start on PostgreSQL left there: the embedded database starts in it later', () => {
+    const dataDir = tempDataDir('bootstrap-left');
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, BOOTSTRAP_TOKEN_FILE), 'fl_secret\n', { mode: 0o600 });
+    expect(prepareDataDir(dataDir)).toBe(resolve(dataDir));
+    expect(readFileSync(join(dataDir, BOOTSTRAP_TOKEN_FILE), 'utf8')).toBe('fl_secret\n');
+  });
+
+  it('anything else still makes it foreign', () => {
+    const dataDir = tempDataDir('foreign');
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, BOOTSTRAP_TOKEN_FILE), 'fl_secret\n');
+    writeFileSync(join(dataDir, 'notes.txt'), 'keep me');
+    expect(() => prepareDataDir(dataDir)).toThrow(
+      /is not empty and is not a Flagline data directory \(it holds notes\.txt\)/,
+    );
+  });
 });

@@ -41,7 +41,7 @@ export class AuditRecorder {
   async savepoint<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const mark = this.events.length;
     try {
-      return await this.tx.transaction((savepoint) => work(savepoint as unknown as Tx));
+      return await this.tx.transaction((savepoint) => work(savepoint));
     } catch (error) {
       this.events.length = mark;
       throw error;

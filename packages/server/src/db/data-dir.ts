@@ -8,8 +8,13 @@ import { LOCK_NAME, OWNER_NAME } from './lock';
 const VARIABLE = 'FLAGLINE_DATA_DIR';
 /** Group and other permission bits: the data dir holds webhook secrets and the audit trail, for its owner only. */
 const GROUP_AND_OTHER = 0o077;
-/** Entries a fresh directory may already hold: an ext4 volume's mount point has lost+found. */
-const IGNORED_ENTRIES = new Set(['lost+found', LOCK_NAME, OWNER_NAME]);
+/** Where the first start hands over the admin token when no terminal is attached; also with DATABASE_URL set. */
+export const BOOTSTRAP_TOKEN_FILE = 'bootstrap-admin-token';
+/**
+ * Entries a fresh directory may already hold: an ext4 volume's mount point has lost+found, and a first start on
+ * PostgreSQL leaves the bootstrap token file here before the embedded database is ever used.
+ */
+const IGNORED_ENTRIES = new Set(['lost+found', LOCK_NAME, OWNER_NAME, BOOTSTRAP_TOKEN_FILE]);
 /** Filesystems made by the kernel, never storage (statfs f_type): proc, sysfs, devpts, cgroup2. */
 const KERNEL_FILESYSTEMS = new Map<number, string>([
   [0x9fa0, 'proc'],

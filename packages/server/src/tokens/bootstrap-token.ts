@@ -5,12 +5,14 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { type Config, ConfigError } from '../config';
 import type { Db } from '../db/client';
+import { BOOTSTRAP_TOKEN_FILE } from '../db/data-dir';
 import { createToken, hasActiveAdminToken } from './token-service';
 
 const SYSTEM = { type: 'system' as const, id: 'flagline', email: null };
 /** Any fixed number: it names the lock serialising the first-start admin token across instances. */
 const BOOTSTRAP_LOCK_ID = 4747_0004;
-export const BOOTSTRAP_TOKEN_FILE = 'bootstrap-admin-token';
+
+export { BOOTSTRAP_TOKEN_FILE };
 
 /**
  * First start with no admin credential at all: make an admin token, so the operator can get in, and hand it over
