@@ -4,6 +4,7 @@ import { Link } from '@tanstack/react-router';
 import { useMemo, useState } from 'react';
 import { flagQueries } from '../../api/flags';
 import { scheduleQueries } from '../../api/schedules';
+import { DataTable } from '../../components/data-table';
 import { EnvironmentBadge } from '../../components/environment-badge';
 import { QueryState } from '../../components/query-state';
 import { RolloutBar } from '../../components/rollout-bar';
@@ -136,62 +137,49 @@ function FlagTable({
     return counts;
   }, [pending.data]);
   return (
-    <div className="table-wrap">
-      <table className="table responsive">
-        <thead>
-          <tr>
-            <th scope="col">Flag</th>
-            <th scope="col">Enabled</th>
-            <th scope="col">Rollout</th>
-            <th scope="col">Pending schedules</th>
-            <th scope="col">Last change</th>
+    <DataTable columns={['Flag', 'Enabled', 'Rollout', 'Pending schedules', 'Last change']}>
+      {flags.map((flag) => {
+        const count = pendingByFlag.get(flag.key) ?? 0;
+        return (
+          <tr key={flag.key} data-flag={flag.key}>
+            <td data-label="Flag">
+              <Link to="/flags/$flagKey" params={{ flagKey: flag.key }} className="flag-key">
+                {flag.key}
+              </Link>
+              {flag.description ? <div className="muted small">{flag.description}</div> : null}
+            </td>
+            <td data-label="Enabled">
+              {canWrite ? (
+                <Switch
+                  checked={flag.enabled}
+                  label={`${flag.key} enabled in ${environment}`}
+                  disabled={toggling === flag.key}
+                  onChange={(next) => onToggle(flag, next)}
+                />
+              ) : (
+                <Badge tone={flag.enabled ? 'success' : 'neutral'}>{flag.enabled ? 'On' : 'Off'}</Badge>
+              )}
+            </td>
+            <td data-label="Rollout">
+              <RolloutBar value={flag.rolloutPercentage} enabled={flag.enabled} />
+            </td>
+            <td data-label="Scheduled">
+              {count > 0 ? (
+                <Link to="/flags/$flagKey" params={{ flagKey: flag.key }} hash="schedules">
+                  {count} pending
+                </Link>
+              ) : (
+                <span className="muted">none</span>
+              )}
+            </td>
+            <td data-label="Last change">
+              <time dateTime={flag.updatedAt} title={formatLocal(flag.updatedAt)}>
+                {formatAgo(flag.updatedAt, now)}
+              </time>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {flags.map((flag) => {
-            const count = pendingByFlag.get(flag.key) ?? 0;
-            return (
-              <tr key={flag.key} data-flag={flag.key}>
-                <td data-label="Flag">
-                  <Link to="/flags/$flagKey" params={{ flagKey: flag.key }} className="flag-key">
-                    {flag.key}
-                  </Link>
-                  {flag.description ? <div className="muted small">{flag.description}</div> : null}
-                </td>
-                <td data-label="Enabled">
-                  {canWrite ? (
-                    <Switch
-                      checked={flag.enabled}
-                      label={`${flag.key} enabled in ${environment}`}
-                      disabled={toggling === flag.key}
-                      onChange={(next) => onToggle(flag, next)}
-                    />
-                  ) : (
-                    <Badge tone={flag.enabled ? 'success' : 'neutral'}>{flag.enabled ? 'On' : 'Off'}</Badge>
-                  )}
-                </td>
-                <td data-label="Rollout">
-                  <RolloutBar value={flag.rolloutPercentage} enabled={flag.enabled} />
-                </td>
-                <td data-label="Scheduled">
-                  {count > 0 ? (
-                    <Link to="/flags/$flagKey" params={{ flagKey: flag.key }} hash="schedules">
-                      {count} pending
-                    </Link>
-                  ) : (
-                    <span className="muted">none</span>
-                  )}
-                </td>
-                <td data-label="Last change">
-                  <time dateTime={flag.updatedAt} title={formatLocal(flag.updatedAt)}>
-                    {formatAgo(flag.updatedAt, now)}
-                  </time>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }

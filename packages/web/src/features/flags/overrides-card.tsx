@@ -2,6 +2,7 @@ import type { Override } from '@flagline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { OVERRIDE_PAGE_SIZE, overrideQueries } from '../../api/overrides';
+import { DataTable } from '../../components/data-table';
 import { QueryState } from '../../components/query-state';
 import { Badge, ConfirmDialog, Empty } from '../../components/ui';
 import { idLabel, useTokenNames } from '../../lib/actors';
@@ -50,57 +51,40 @@ export function OverridesCard({ flagKey }: { flagKey: string }) {
         }
       >
         {() => (
-          <div className="table-wrap">
-            <table className="table responsive">
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Set by</th>
-                  {canWrite ? (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  ) : null}
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((override) => (
-                  <tr key={override.userId} data-user={override.userId}>
-                    <td data-label="User">
-                      <code>{override.userId}</code>
-                    </td>
-                    <td data-label="Type">
-                      <Badge tone={override.overrideType === 'include' ? 'success' : 'warning'}>
-                        {override.overrideType}
-                      </Badge>
-                    </td>
-                    <td data-label="Reason">{override.reason || <span className="muted">—</span>}</td>
-                    <td data-label="Set by">
-                      {idLabel(override.createdBy, names)}
-                      <div className="muted small">{formatAgo(override.updatedAt, now)}</div>
-                    </td>
-                    {canWrite ? (
-                      <td data-label="Actions">
-                        <button
-                          type="button"
-                          className="button button-small button-danger-outline"
-                          aria-label={`Remove the override for ${override.userId}`}
-                          onClick={() => {
-                            remove.reset();
-                            setRemoving(override);
-                          }}
-                        >
-                          Remove…
-                        </button>
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={['User', 'Type', 'Reason', 'Set by']} actions={canWrite}>
+            {rows.map((override) => (
+              <tr key={override.userId} data-user={override.userId}>
+                <td data-label="User">
+                  <code>{override.userId}</code>
+                </td>
+                <td data-label="Type">
+                  <Badge tone={override.overrideType === 'include' ? 'success' : 'warning'}>
+                    {override.overrideType}
+                  </Badge>
+                </td>
+                <td data-label="Reason">{override.reason || <span className="muted">—</span>}</td>
+                <td data-label="Set by">
+                  {idLabel(override.createdBy, names)}
+                  <div className="muted small">{formatAgo(override.updatedAt, now)}</div>
+                </td>
+                {canWrite ? (
+                  <td data-label="Actions">
+                    <button
+                      type="button"
+                      className="button button-small button-danger-outline"
+                      aria-label={`Remove the override for ${override.userId}`}
+                      onClick={() => {
+                        remove.reset();
+                        setRemoving(override);
+                      }}
+                    >
+                      Remove…
+                    </button>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </DataTable>
         )}
       </QueryState>
       {total > OVERRIDE_PAGE_SIZE ? (

@@ -3,6 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { scheduleQueries } from '../../api/schedules';
+import { DataTable } from '../../components/data-table';
 import { Badge, ConfirmDialog } from '../../components/ui';
 import { idLabel, useTokenNames } from '../../lib/actors';
 import { formatAgo, formatLocal, formatRelative, formatUtc, useNow } from '../../lib/time';
@@ -31,72 +32,49 @@ export function ScheduleTable({ schedules, showFlag }: { schedules: Schedule[]; 
   const by = (id: string | null) => idLabel(id, names);
   return (
     <>
-      <div className="table-wrap">
-        <table className="table responsive">
-          <thead>
-            <tr>
-              {showFlag ? <th scope="col">Flag</th> : null}
-              <th scope="col">When</th>
-              <th scope="col">Change</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created by</th>
-              {canWrite ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody>
-            {schedules.map((schedule) => (
-              <tr key={schedule.id} data-schedule={schedule.id} data-status={schedule.status}>
-                {showFlag ? (
-                  <td data-label="Flag">
-                    <Link
-                      to="/flags/$flagKey"
-                      params={{ flagKey: schedule.flagKey }}
-                      hash="schedules"
-                      className="flag-key"
-                    >
-                      {schedule.flagKey}
-                    </Link>
-                    {schedule.environment ? <div className="muted small">{schedule.environment}</div> : null}
-                  </td>
+      <DataTable columns={[...(showFlag ? ['Flag'] : []), 'When', 'Change', 'Status', 'Created by']} actions={canWrite}>
+        {schedules.map((schedule) => (
+          <tr key={schedule.id} data-schedule={schedule.id} data-status={schedule.status}>
+            {showFlag ? (
+              <td data-label="Flag">
+                <Link to="/flags/$flagKey" params={{ flagKey: schedule.flagKey }} hash="schedules" className="flag-key">
+                  {schedule.flagKey}
+                </Link>
+                {schedule.environment ? <div className="muted small">{schedule.environment}</div> : null}
+              </td>
+            ) : null}
+            <td data-label="When">
+              <time dateTime={schedule.scheduledAt}>{formatLocal(schedule.scheduledAt)}</time>
+              <div className="muted small">
+                {formatUtc(schedule.scheduledAt)} · {formatRelative(schedule.scheduledAt, now)}
+              </div>
+            </td>
+            <td data-label="Change">{describeUpdates(schedule.updates)}</td>
+            <td data-label="Status">
+              <Badge tone={statusTone[schedule.status]}>{schedule.status}</Badge>
+              <ScheduleDetails schedule={schedule} now={now} by={by} />
+            </td>
+            <td data-label="Created by">{by(schedule.createdBy)}</td>
+            {canWrite ? (
+              <td data-label="Actions">
+                {schedule.status === 'pending' ? (
+                  <button
+                    type="button"
+                    className="button button-small button-danger-outline"
+                    onClick={() => {
+                      cancel.reset();
+                      setCancelling(schedule);
+                    }}
+                    aria-label={`Cancel the ${describeUpdates(schedule.updates)} change to ${schedule.flagKey} at ${formatLocal(schedule.scheduledAt)}`}
+                  >
+                    Cancel…
+                  </button>
                 ) : null}
-                <td data-label="When">
-                  <time dateTime={schedule.scheduledAt}>{formatLocal(schedule.scheduledAt)}</time>
-                  <div className="muted small">
-                    {formatUtc(schedule.scheduledAt)} · {formatRelative(schedule.scheduledAt, now)}
-                  </div>
-                </td>
-                <td data-label="Change">{describeUpdates(schedule.updates)}</td>
-                <td data-label="Status">
-                  <Badge tone={statusTone[schedule.status]}>{schedule.status}</Badge>
-                  <ScheduleDetails schedule={schedule} now={now} by={by} />
-                </td>
-                <td data-label="Created by">{by(schedule.createdBy)}</td>
-                {canWrite ? (
-                  <td data-label="Actions">
-                    {schedule.status === 'pending' ? (
-                      <button
-                        type="button"
-                        className="button button-small button-danger-outline"
-                        onClick={() => {
-                          cancel.reset();
-                          setCancelling(schedule);
-                        }}
-                        aria-label={`Cancel the ${describeUpdates(schedule.updates)} change to ${schedule.flagKey} at ${formatLocal(schedule.scheduledAt)}`}
-                      >
-                        Cancel…
-                      </button>
-                    ) : null}
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </DataTable>
       <ConfirmDialog
         open={cancelling !== null}
         title="Cancel this scheduled change?"

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { POLL_MS } from '../../api/scope';
 import { tokenQueries } from '../../api/tokens';
+import { DataTable } from '../../components/data-table';
 import { QueryState } from '../../components/query-state';
 import { Badge, ConfirmDialog, Empty, PageHeader } from '../../components/ui';
 import { idLabel, useTokenNames } from '../../lib/actors';
@@ -57,69 +58,52 @@ export function TokensPage() {
           }
         >
           {() => (
-            <div className="table-wrap">
-              <table className="table responsive">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Last used</th>
-                    {canWrite ? (
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
+            <DataTable columns={['Name', 'Role', 'Created', 'Last used']} actions={canWrite}>
+              {items.map((token) => (
+                <tr key={token.id} data-token={token.name}>
+                  <td data-label="Name">
+                    <strong>{token.name}</strong>
+                    <div className="muted small">
+                      <code>{token.id}</code>
+                    </div>
+                  </td>
+                  <td data-label="Role">
+                    <Badge tone={token.role === 'admin' ? 'info' : 'neutral'}>{token.role}</Badge>
+                    {token.environment ? <span className="muted"> · {token.environment}</span> : null}
+                    {token.revokedAt ? (
+                      <>
+                        {' '}
+                        <Badge tone="danger">revoked</Badge>
+                      </>
                     ) : null}
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((token) => (
-                    <tr key={token.id} data-token={token.name}>
-                      <td data-label="Name">
-                        <strong>{token.name}</strong>
-                        <div className="muted small">
-                          <code>{token.id}</code>
-                        </div>
-                      </td>
-                      <td data-label="Role">
-                        <Badge tone={token.role === 'admin' ? 'info' : 'neutral'}>{token.role}</Badge>
-                        {token.environment ? <span className="muted"> · {token.environment}</span> : null}
-                        {token.revokedAt ? (
-                          <>
-                            {' '}
-                            <Badge tone="danger">revoked</Badge>
-                          </>
-                        ) : null}
-                      </td>
-                      <td data-label="Created">
-                        {formatLocal(token.createdAt)}
-                        <div className="muted small">by {idLabel(token.createdBy, names)}</div>
-                      </td>
-                      <td data-label="Last used">
-                        {token.lastUsedAt ? formatAgo(token.lastUsedAt, now) : <span className="muted">never</span>}
-                      </td>
-                      {canWrite ? (
-                        <td data-label="Actions">
-                          {token.revokedAt ? null : (
-                            <button
-                              type="button"
-                              className="button button-small button-danger-outline"
-                              aria-label={`Revoke ${token.name}`}
-                              onClick={() => {
-                                revoke.reset();
-                                setRevoking(token);
-                              }}
-                            >
-                              Revoke…
-                            </button>
-                          )}
-                        </td>
-                      ) : null}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                  </td>
+                  <td data-label="Created">
+                    {formatLocal(token.createdAt)}
+                    <div className="muted small">by {idLabel(token.createdBy, names)}</div>
+                  </td>
+                  <td data-label="Last used">
+                    {token.lastUsedAt ? formatAgo(token.lastUsedAt, now) : <span className="muted">never</span>}
+                  </td>
+                  {canWrite ? (
+                    <td data-label="Actions">
+                      {token.revokedAt ? null : (
+                        <button
+                          type="button"
+                          className="button button-small button-danger-outline"
+                          aria-label={`Revoke ${token.name}`}
+                          onClick={() => {
+                            revoke.reset();
+                            setRevoking(token);
+                          }}
+                        >
+                          Revoke…
+                        </button>
+                      )}
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </DataTable>
           )}
         </QueryState>
       </section>
