@@ -2,7 +2,7 @@ import type { FlagView, Schedule } from '@flagline/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { scheduleQueries } from '../../api/schedules';
-import { ErrorMessage, Field } from '../../components/ui';
+import { ErrorMessage, Field, WholeNumberInput } from '../../components/ui';
 import { fieldError } from '../../lib/errors';
 import {
   formatLocal,
@@ -145,14 +145,10 @@ export function CreateScheduleForm({ flag }: { flag: FlagView }) {
           error={fieldError(create.error, 'updates.rolloutPercentage')}
         >
           {(props) => (
-            <input
+            <WholeNumberInput
               {...props}
-              type="number"
               min={0}
               max={100}
-              step={1}
-              inputMode="numeric"
-              className="number"
               value={rollout}
               onChange={(event) => setRollout(event.target.value)}
             />
@@ -160,14 +156,10 @@ export function CreateScheduleForm({ flag }: { flag: FlagView }) {
         </Field>
         <Field label="Retries" hint="If applying fails." error={fieldError(create.error, 'maxRetries')}>
           {(props) => (
-            <input
+            <WholeNumberInput
               {...props}
-              type="number"
               min={0}
               max={10}
-              step={1}
-              inputMode="numeric"
-              className="number"
               value={maxRetries}
               onChange={(event) => setMaxRetries(event.target.value)}
             />

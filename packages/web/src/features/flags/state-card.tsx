@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { flagQueries } from '../../api/flags';
 import { RolloutBar } from '../../components/rollout-bar';
-import { Badge, ConfirmDialog, ErrorMessage, Field, Switch } from '../../components/ui';
+import { Badge, ConfirmDialog, ErrorMessage, Field, Switch, WholeNumberInput } from '../../components/ui';
 import { fieldError, isApiError } from '../../lib/errors';
 import { formatLocal } from '../../lib/time';
 import { useSession } from '../session/session';
@@ -101,14 +101,10 @@ export function StateCard({ flag }: { flag: FlagView }) {
               aria-label="Rollout percentage slider"
               onChange={(event) => edit({ rollout: Number(event.target.value) })}
             />
-            <input
+            <WholeNumberInput
               id={rolloutId}
-              type="number"
               min={0}
               max={100}
-              step={1}
-              inputMode="numeric"
-              className="number"
               value={rollout}
               onChange={(event) =>
                 edit({ rollout: Math.max(0, Math.min(100, Math.round(Number(event.target.value) || 0))) })
