@@ -1,4 +1,3 @@
-import type { FlagView } from '@flagline/core';
 import { useQuery } from '@tanstack/react-query';
 import { getRouteApi, Link } from '@tanstack/react-router';
 import { useEffect } from 'react';
@@ -50,7 +49,7 @@ export function FlagPage() {
         </>
       )}
     >
-      {(view: FlagView) => (
+      {(view) => (
         <>
           <p className="breadcrumb">
             <Link to="/">Flags</Link> <span aria-hidden="true">/</span>
