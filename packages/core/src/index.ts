@@ -4,6 +4,7 @@ export * from './delivery';
 export * from './environments';
 export * from './errors';
 export * from './evaluation';
+export * from './flag-history';
 export * from './flags';
 export * from './me';
 export * from './murmur3';

@@ -5,6 +5,7 @@ import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { auditRoutes } from './audit/audit-routes';
+import { flagHistoryRoutes } from './audit/flag-history';
 import { meRoutes } from './auth/me-routes';
 import { readBacklog } from './background/backlog';
 import { checkDatabase, DATABASE_CHECK_TIMEOUT_MS, withTimeout } from './db/health';
@@ -277,6 +278,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/admin', environmentRoutes(deps));
   app.route('/api/admin', tokenRoutes(deps));
   app.route('/api/admin', auditRoutes(deps));
+  app.route('/api/admin', flagHistoryRoutes(deps));
   app.route('/api/admin', scheduleRoutes(deps));
   app.route('/api/admin', webhookRoutes(deps));
 

@@ -390,6 +390,19 @@ describe('admin UI in Chromium', () => {
     await shot(page, 'desktop-webhooks');
   });
 
+  it('answers an unknown page or flag inside the app, on a link and on a reload', async () => {
+    await page.goto(`${server.url}/no-such-page`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await reloadShows(page, 'Page not found');
+    expect(await page.locator('main code').textContent()).toBe('/no-such-page');
+    await page.getByRole('link', { name: 'Go to the flags' }).click();
+    await page.getByRole('heading', { name: 'Flags', exact: true }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.goto(`${server.url}/flags/no-such-flag`);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('No such flag here');
+    await reloadShows(page, 'no-such-flag');
+  });
+
   it('gives a viewer token no write controls anywhere', async () => {
     const viewer = await newPage(DESKTOP);
     await signIn(viewer, secrets.auditor);

@@ -1,15 +1,16 @@
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { RouterProvider } from '@tanstack/react-router';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './app';
+import { sessionQueries } from './api/session';
 import { isApiError } from './lib/errors';
-import { RouterProvider } from './lib/router';
+import { router } from './router';
 
 const queryClient: QueryClient = new QueryClient({
   queryCache: new QueryCache({
     onError: (error) => {
       // A token revoked mid-session: every query now fails; App shows the sign-in form with the reason.
-      if (isApiError(error, 'UNAUTHORIZED')) void queryClient.invalidateQueries({ queryKey: ['me'] });
+      if (isApiError(error, 'UNAUTHORIZED')) void queryClient.invalidateQueries({ queryKey: sessionQueries.allMe() });
     },
   }),
   defaultOptions: {
@@ -25,9 +26,7 @@ if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <RouterProvider>
-        <App />
-      </RouterProvider>
+      <RouterProvider router={router} />
     </QueryClientProvider>
   </StrictMode>,
 );

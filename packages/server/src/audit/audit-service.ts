@@ -29,13 +29,13 @@ export function auditConditions(filter: AuditFilter): SQL | undefined {
   );
 }
 
-/** Newest first, keyset-paginated on the event id, with every filter of design §3. */
-export async function listAuditEvents(db: Db, query: ListAuditQuery): Promise<AuditPage> {
+/** Newest first, keyset-paginated on the event id, with every filter of design §3; `scope` narrows it further. */
+export async function listAuditEvents(db: Db, query: ListAuditQuery, scope?: SQL): Promise<AuditPage> {
   const beforeId = query.cursor ? BigInt(decodeCursor(query.cursor, isIdCursor).i) : undefined;
   const rows = await db
     .select()
     .from(auditEvents)
-    .where(and(auditConditions(query), beforeId === undefined ? undefined : lt(auditEvents.id, beforeId)))
+    .where(and(auditConditions(query), scope, beforeId === undefined ? undefined : lt(auditEvents.id, beforeId)))
     .orderBy(desc(auditEvents.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { type InputHTMLAttributes, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { describeError } from '../lib/errors';
 
 /** An API failure as a person can act on it: the message, the fields at fault, and the request id for support. */
@@ -228,4 +228,14 @@ export function PageHeader({ title, children }: { title: ReactNode; children?: R
       {children ? <div className="page-header-actions">{children}</div> : null}
     </div>
   );
+}
+
+/** A whole-number field (a percentage, a retry count): the numeric keyboard on phones, steps of one. */
+export function WholeNumberInput(
+  props: Omit<InputHTMLAttributes<HTMLInputElement>, 'type' | 'step' | 'inputMode' | 'className'> & {
+    min: number;
+    max: number;
+  },
+) {
+  return <input {...props} type="number" step={1} inputMode="numeric" className="number" />;
 }

@@ -1,12 +1,12 @@
 import type { Environment, PrincipalView } from '@flagline/core';
-import { FlaglineClient } from '@flagline/sdk';
+import type { FlaglineClient } from '@flagline/sdk';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createClient } from '../../api/client';
+import { sessionQueries } from '../../api/session';
 
 const TOKEN_KEY = 'flagline.token';
 const ENVIRONMENT_KEY = 'flagline.environment';
-
-export const createClient = (token: string) => new FlaglineClient({ url: window.location.origin, token });
 
 function readStorage(key: string): string | null {
   try {
@@ -52,7 +52,7 @@ export function useStoredToken() {
   const signIn = useCallback(
     (value: string, me: PrincipalView) => {
       writeStorage(TOKEN_KEY, value);
-      queryClient.setQueryData(['me', value], me);
+      queryClient.setQueryData(sessionQueries.me(value).queryKey, me);
       setToken(value);
     },
     [queryClient],
@@ -78,11 +78,7 @@ export function SessionProvider({
 }) {
   const client = useMemo(() => createClient(token), [token]);
   const [chosen, setChosen] = useState<string | null>(() => readStorage(ENVIRONMENT_KEY));
-  const environments = useQuery({
-    queryKey: ['environments'],
-    queryFn: async () => (await client.listEnvironments()).items,
-    staleTime: 60_000,
-  });
+  const environments = useQuery(sessionQueries.environments({ client }));
   const items = environments.data ?? [];
   const fallback = items.some((item) => item.key === 'production') ? 'production' : (items[0]?.key ?? 'production');
   const environment = chosen && (items.length === 0 || items.some((item) => item.key === chosen)) ? chosen : fallback;

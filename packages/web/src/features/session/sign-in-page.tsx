@@ -1,7 +1,7 @@
 import type { PrincipalView } from '@flagline/core';
 import { useEffect, useState } from 'react';
-import { ErrorMessage, Field } from '../components/ui';
-import { createClient } from '../lib/session';
+import { createClient } from '../../api/client';
+import { ErrorMessage, Field } from '../../components/ui';
 
 export function SignInPage({
   onSignedIn,
