@@ -8,7 +8,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { StartupError } from '../config';
 import { describeFileError, OwnerOnlyNodeFS, prepareDataDir, UNPACKING_MARKER } from './data-dir';
-import { unpackTemplate } from './data-dir-template';
+import { templateForMemory, unpackTemplate } from './data-dir-template';
 import { acquireDataDirLock, type DataDirLock } from './lock';
 import { connectionProblem, rootMessage } from './problems';
 import * as schema from './schema';
@@ -45,7 +45,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Database> {
-  if (dataDir === 'memory:') return pgliteDatabase(new PGlite(), { release: async () => {} });
+  if (dataDir === 'memory:') {
+    const template = templateForMemory();
+    return pgliteDatabase(new PGlite(template ? { loadDataDir: template } : {}), { release: async () => {} });
+  }
   const directory = prepareDataDir(dataDir);
   let client: PGlite | undefined;
   const lock = await acquireDataDirLock(directory, (error) => {

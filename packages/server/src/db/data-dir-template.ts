@@ -8,9 +8,9 @@ import { migrationsFolder } from './migrate';
 
 /*
  * PGlite's initdb takes ~10 s of WebAssembly and the migrations a little more, so the build (`npm run build`, which
- * `npm install` runs) does both once and packs the resulting data directory; a first start on an empty directory
- * unpacks it (~0.2 s) and then starts as a restart does. The migrations still run after unpacking, so a template
- * that is one migration behind is caught up; one built by another PGlite or from other migrations is not used.
+ * `npm install` runs) does both once and packs the resulting data directory. A first start on an empty directory
+ * unpacks it and then starts as a restart does; an in-memory database (`memory:`, the tests' databases) loads it.
+ * A template built by another PGlite or from other migrations is not used: initdb and the migrations run as before.
  */
 
 /** Beside `src/` and `dist/` alike, so tests on the sources and the built bin find the same template. */
@@ -50,6 +50,11 @@ export function templateIsCurrent(key = templateKey()): boolean {
 
 export function recordTemplateKey(key: string): void {
   writeFileSync(TEMPLATE_KEY_FILE, `${key}\n`);
+}
+
+/** The template for an in-memory database (PGlite's `loadDataDir`), when a current one is installed. */
+export function templateForMemory(): Blob | undefined {
+  return templateIsCurrent() ? new Blob([readFileSync(TEMPLATE_ARCHIVE)], { type: 'application/x-gzip' }) : undefined;
 }
 
 /**
