@@ -7,12 +7,16 @@ const SOURCE_CONDITION = '@repo/source';
 /*
  * Four projects, chosen by where a test file lives or how it is named, so moving a file moves it between them:
  * `npx vitest run --project unit` (or integration, processes, browser); `npm test` runs all four.
- * - unit: pure code, no database, no server (core, and `*.unit.test.ts` anywhere).
+ * - unit: pure code, no database, no server (core, the web UI's own tests, and `*.unit.test.ts` anywhere).
  * - integration: the server and SDK in this process on a real database (PGlite; PostgreSQL with TEST_DATABASE_URL).
  * - processes: tests that spawn the built `flagline` bin (or other processes) — slower, and timing-sensitive.
  * - browser: the admin UI driven in a browser.
  */
-const UNIT = ['packages/core/test/**/*.test.ts', 'packages/*/{src,test}/**/*.unit.test.{ts,tsx}'];
+const UNIT = [
+  'packages/core/test/**/*.test.ts',
+  'packages/web/test/**/*.test.{ts,tsx}',
+  'packages/*/{src,test}/**/*.unit.test.{ts,tsx}',
+];
 const BROWSER = ['packages/web/e2e/**/*.test.ts'];
 const PROCESSES = [
   'packages/*/test/processes/**/*.test.{ts,tsx}',
