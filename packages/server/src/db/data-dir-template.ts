@@ -59,17 +59,18 @@ export function templateForMemory(): Blob | undefined {
 
 /**
  * Unpacks the migrated template into `directory` (which holds no database yet, and whose lock the caller holds).
- * Returns false, leaving the directory as it was, when no current template is installed: PGlite then runs initdb.
+ * Returns false when no current template is installed: PGlite then runs initdb.
  */
 export async function unpackTemplate(directory: string): Promise<boolean> {
-  if (!templateIsCurrent()) return false;
   const marker = join(directory, UNPACKING_MARKER);
-  // Whatever an interrupted unpacking left is ours to remove; the lock, its owner and a bootstrap token file stay.
+  // Whatever an interrupted unpacking left (the marker too) is ours to remove, also when no template is left to
+  // unpack again and initdb runs instead; the lock, its owner and a bootstrap token file stay.
   if (existsSync(marker)) {
     for (const entry of readdirSync(directory)) {
       if (!KEPT_ENTRIES.has(entry)) rmSync(join(directory, entry), { recursive: true, force: true });
     }
   }
+  if (!templateIsCurrent()) return false;
   writeFileSync(marker, '', { mode: 0o600 });
   const { extract } = await import('tar');
   // The archive holds files 0600 and directories 0700 (see the build), which no umask widens.
