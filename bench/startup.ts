@@ -9,13 +9,48 @@ import { freePort, root, round, sleep, summarise, writeResult } from './lib';
  * - `flagline --help` and `--version` (targets: ≤ 300 ms), next to a bare `node -e ''` for what Node itself costs;
  * - first start on an empty data directory (initdb, migrations, bootstrap token) to a 200 from /readyz (target ≤ 3 s);
  * - restarts on that directory to /readyz (target ≤ 1.5 s);
- * - resident memory (RSS) once ready and after a few idle seconds, and the peak (VmHWM), from /proc.
+ * - resident memory (RSS) once ready and after a few idle seconds, and the peak (VmHWM), from /proc;
+ * - where a restart's time goes: each step `serve` takes (startup-phases.mjs), with its CPU time and the memory it
+ *   touches, next to what touching fresh memory costs on this machine (a page fault per 4 KiB).
  */
 
 const BIN = join(root, 'packages/server/bin/flagline.js');
 const CLI_RUNS = 10;
 const RESTARTS = 5;
 const SETTLE_MS = 3_000;
+const PHASE_RUNS = 3;
+const PHASES = join(root, 'bench/startup-phases.mjs');
+
+interface Phase {
+  name: string;
+  ms: number;
+  cpuMs: number;
+  touchedMiB: number;
+}
+
+/** Milliseconds per MiB to fill memory the process never touched before (page faults), in a fresh process. */
+function touchCostMsPerMiB(): number {
+  const script =
+    'const b=Buffer.allocUnsafeSlow(64<<20);const t=performance.now();b.fill(1);process.stdout.write(String(performance.now()-t))';
+  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  return round(Number(result.stdout) / 64, 2);
+}
+
+/** The median of each restart phase over a few runs of startup-phases.mjs. */
+function restartPhases(dataDir: string): Phase[] {
+  const runs = Array.from({ length: PHASE_RUNS }, () => {
+    const result = spawnSync(process.execPath, [PHASES, dataDir], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`startup-phases.mjs exited ${result.status}: ${result.stderr}`);
+    return (JSON.parse(result.stdout) as { phases: Phase[] }).phases;
+  });
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  return (runs[0] ?? []).map((phase, index) => ({
+    name: phase.name,
+    ms: median(runs.map((run) => run[index]?.ms ?? 0)),
+    cpuMs: median(runs.map((run) => run[index]?.cpuMs ?? 0)),
+    touchedMiB: median(runs.map((run) => run[index]?.touchedMiB ?? 0)),
+  }));
+}
 
 function timeCommand(args: string[]): number {
   const started = performance.now();
@@ -111,6 +146,12 @@ export async function benchStartup(): Promise<void> {
         `restart ${run + 1} to /readyz ${sample.readyMs} ms (CPU ${sample.cpuMsAtReady} ms), RSS ${sample.rssSettledMiB} MiB`,
       );
     }
+    const phases = restartPhases(dataDir);
+    for (const phase of phases) {
+      log(`  ${phase.name}: ${phase.ms} ms (CPU ${phase.cpuMs} ms, touched ${phase.touchedMiB} MiB)`);
+    }
+    const touchMsPerMiB = touchCostMsPerMiB();
+    log(`touching fresh memory costs ${touchMsPerMiB} ms per MiB here`);
     const result = {
       database: 'pglite',
       commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim(),
@@ -125,7 +166,9 @@ export async function benchStartup(): Promise<void> {
         rssSettledMiB: summarise(restarts.map((sample) => sample.rssSettledMiB)),
         peakRssMiB: summarise(restarts.map((sample) => sample.peakRssMiB)),
         samples: restarts,
+        phases,
       },
+      touchMsPerMiB,
     };
     log(`wrote ${writeResult('startup', result)}`);
   } finally {

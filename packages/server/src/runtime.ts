@@ -6,8 +6,34 @@ import { runMigrations } from './db/migrate';
 import { SnapshotStore } from './delivery/snapshot';
 import type { AppDeps } from './http/deps';
 
-/** Opens the database, migrates it, and starts the snapshot and authenticator: everything the app runs on. */
-export async function startRuntime(config: Config, logger: Logger): Promise<AppDeps & { stop(): Promise<void> }> {
+export type Runtime = AppDeps & { stop(): Promise<void> };
+
+/**
+ * The snapshot and authenticator on an open, migrated database: everything the app runs on. `stop()` stops them and
+ * leaves the database to whoever opened it (the tests' databases are dropped by their own helper).
+ */
+export async function composeRuntime(database: Database, config: Config, logger: Logger): Promise<Runtime> {
+  const snapshot = new SnapshotStore(database, logger, config.snapshotPollMs);
+  const authenticator = new Authenticator(database.db, config, logger);
+  // Any committed change may have created or revoked a token: forget cached lookups.
+  snapshot.onChange(() => authenticator.invalidate());
+  await snapshot.start();
+  authenticator.start();
+  return {
+    config,
+    database,
+    logger,
+    snapshot,
+    authenticator,
+    async stop() {
+      await snapshot.stop();
+      await authenticator.stop();
+    },
+  };
+}
+
+/** Opens the database, migrates it, and composes the runtime on it; `stop()` closes the database too. */
+export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const database: Database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -16,21 +42,11 @@ export async function startRuntime(config: Config, logger: Logger): Promise<AppD
   });
   try {
     await runMigrations(database, config.databaseUrl);
-    const snapshot = new SnapshotStore(database, logger, config.snapshotPollMs);
-    const authenticator = new Authenticator(database.db, config, logger);
-    // Any committed change may have created or revoked a token: forget cached lookups.
-    snapshot.onChange(() => authenticator.invalidate());
-    await snapshot.start();
-    authenticator.start();
+    const runtime = await composeRuntime(database, config, logger);
     return {
-      config,
-      database,
-      logger,
-      snapshot,
-      authenticator,
+      ...runtime,
       async stop() {
-        await snapshot.stop();
-        await authenticator.stop();
+        await runtime.stop();
         await database.close();
       },
     };

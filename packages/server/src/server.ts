@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApp } from './app';
-import { startBackgroundJobs } from './background/jobs';
+import { type BackgroundJobs, startBackgroundJobs } from './background/jobs';
 import { type Config, ConfigError } from './config';
 import { createEvaluateFastPath } from './delivery/evaluate-fast-path';
 import { startRuntime } from './runtime';
@@ -51,8 +51,8 @@ class InFlightRequests {
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = await startRuntime(config, logger);
+  let jobs: BackgroundJobs | undefined;
   try {
-    const jobs = config.scheduler.enabled ? await startBackgroundJobs(runtime, runtime.snapshot) : undefined;
     const app = createApp(runtime);
     const honoListener = getRequestListener(app.fetch);
     const general = (request: IncomingMessage, response: ServerResponse) => void honoListener(request, response);
@@ -79,11 +79,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host}:${port}`;
     logger.info({ url, database: runtime.database.kind }, `Flagline listening on ${url}`);
-    // Only once the port is bound: a start that cannot listen must not leave a token behind.
     try {
+      // Only once the port is bound: a start that cannot listen must not leave a token behind.
       await mintBootstrapAdminToken(runtime.database.db, config, logger, (secret) =>
         deliverBootstrapSecret(secret, config, logger),
       );
+      // After listening too: evaluation and /readyz need only the snapshot, so a restart answers while they start.
+      if (config.scheduler.enabled) jobs = await startBackgroundJobs(runtime, runtime.snapshot);
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs?.stop();

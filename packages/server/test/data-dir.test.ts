@@ -15,7 +15,8 @@ import { join, resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client';
-import { BOOTSTRAP_TOKEN_FILE, prepareDataDir } from '../src/db/data-dir';
+import { BOOTSTRAP_TOKEN_FILE, prepareDataDir, UNPACKING_MARKER } from '../src/db/data-dir';
+import { templateIsCurrent } from '../src/db/data-dir-template';
 import { runMigrations } from '../src/db/migrate';
 import { freePort, killAllFlaglines, PROCESS_TIMEOUT_MS, spawnFlagline, startServe } from './helpers/processes';
 
@@ -190,4 +191,33 @@ describe('what a data directory may already hold', () => {
       /is not empty and is not a Flagline data directory \(it holds notes\.txt\)/,
     );
   });
+
+  it(
+    'what a start killed while unpacking the migrated template left: unpacked again, the token file kept',
+    async () => {
+      // The build packs the template (vitest's global setup runs it); without one a first start runs initdb instead.
+      expect(templateIsCurrent()).toBe(true);
+      const dataDir = tempDataDir('unpacking');
+      mkdirSync(dataDir);
+      writeFileSync(join(dataDir, BOOTSTRAP_TOKEN_FILE), 'fl_secret\n', { mode: 0o600 });
+      writeFileSync(join(dataDir, UNPACKING_MARKER), '', { mode: 0o600 });
+      mkdirSync(join(dataDir, 'base'), { mode: 0o700 });
+      writeFileSync(join(dataDir, 'base', 'half-written'), 'x', { mode: 0o600 });
+      const database = await openDatabase({ dataDir });
+      try {
+        await runMigrations(database);
+        const result = (await database.db.execute(sql`select count(*)::int as count from environments`)) as unknown as {
+          rows: Array<{ count: number }>;
+        };
+        expect(result.rows[0]?.count).toBe(2);
+      } finally {
+        await database.close();
+      }
+      expect(existsSync(join(dataDir, UNPACKING_MARKER))).toBe(false);
+      expect(existsSync(join(dataDir, 'base', 'half-written'))).toBe(false);
+      expect(readFileSync(join(dataDir, BOOTSTRAP_TOKEN_FILE), 'utf8')).toBe('fl_secret\n');
+      expect(tooOpen(dataDir)).toEqual([]);
+    },
+    PROCESS_TIMEOUT_MS,
+  );
 });

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENT_WRITES } from '../src/http/openapi';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
 
@@ -30,6 +31,7 @@ interface Operation {
   responses: Record<string, Response>;
 }
 interface Document {
+  info: { license?: { name: string } };
   servers?: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { headers?: Record<string, Header> };
@@ -113,6 +115,45 @@ describe.each(testBackends())('OpenAPI document and /docs (%s)', (backend) => {
     ]) {
       const operation = operations(document).find(([candidate]) => candidate === name)?.[1];
       expect(operation?.responses['200']?.headers?.ETag, `${name} ETag`).toBeDefined();
+    }
+  });
+
+  it("states the package's licence", async () => {
+    const manifest = JSON.parse(await readFile(join(repoRoot, 'packages/server/package.json'), 'utf8')) as {
+      license: string;
+    };
+    expect(document.info.license).toEqual({ name: manifest.license });
+  });
+
+  it('documents Flagline-Environment on the writes that send it, and only there', async () => {
+    const documented = operations(document)
+      .filter(([, operation]) =>
+        Object.values(operation.responses).some((response) => response.headers?.['Flagline-Environment']),
+      )
+      .map(([, operation]) => operation.operationId);
+    expect(documented.sort()).toEqual([...ENVIRONMENT_WRITES].sort());
+    // Each of them sends it: a flag, an override, a schedule, then cancel and remove.
+    const key = `openapi-${backend}`;
+    expect((await t.request('POST', '/api/admin/flags', { body: { key } })).status).toBe(201);
+    const sent = [
+      await t.request('PATCH', `/api/admin/flags/${key}?environment=development`, { body: { enabled: true } }),
+      await t.request('POST', `/api/admin/flags/${key}?environment=development`, { body: { enabled: false } }),
+      await t.request('POST', `/api/admin/flags/${key}/users?environment=development`, {
+        body: { userId: 'u1', overrideType: 'include' },
+      }),
+      await t.request('DELETE', `/api/admin/flags/${key}/users/u1?environment=development`),
+    ];
+    const schedule = await t.request<{ id: string }>(
+      'POST',
+      `/api/admin/flags/${key}/schedule?environment=development`,
+      {
+        body: { scheduledAt: new Date(Date.now() + 3_600_000).toISOString(), updates: { enabled: true } },
+      },
+    );
+    sent.push(schedule, await t.request('DELETE', `/api/admin/flags/${key}/schedule/${schedule.body.id}`));
+    for (const response of sent) {
+      expect(response.status).toBeLessThan(300);
+      expect(response.headers.get('Flagline-Environment')).toBe('development');
     }
   });
 

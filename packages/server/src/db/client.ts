@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -5,7 +7,8 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { StartupError } from '../config';
-import { describeFileError, OwnerOnlyNodeFS, prepareDataDir } from './data-dir';
+import { describeFileError, OwnerOnlyNodeFS, prepareDataDir, UNPACKING_MARKER } from './data-dir';
+import { templateForMemory, unpackTemplate } from './data-dir-template';
 import { acquireDataDirLock, type DataDirLock } from './lock';
 import { connectionProblem, rootMessage } from './problems';
 import * as schema from './schema';
@@ -42,7 +45,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Database> {
-  if (dataDir === 'memory:') return pgliteDatabase(new PGlite(), { release: async () => {} });
+  if (dataDir === 'memory:') {
+    const template = templateForMemory();
+    return pgliteDatabase(new PGlite(template ? { loadDataDir: template } : {}), { release: async () => {} });
+  }
   const directory = prepareDataDir(dataDir);
   let client: PGlite | undefined;
   const lock = await acquireDataDirLock(directory, (error) => {
@@ -54,6 +60,14 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
   }).catch((error: unknown) => {
     throw error instanceof StartupError ? error : describeFileError(directory, error);
   });
+  try {
+    if (existsSync(join(directory, UNPACKING_MARKER)) || !existsSync(join(directory, 'PG_VERSION'))) {
+      await unpackTemplate(directory);
+    }
+  } catch (error) {
+    await lock.release();
+    throw describeFileError(directory, error);
+  }
   try {
     client = new PGlite({ fs: new OwnerOnlyNodeFS(directory) });
     await client.waitReady;

@@ -14,7 +14,13 @@ export const BOOTSTRAP_TOKEN_FILE = 'bootstrap-admin-token';
  * Entries a fresh directory may already hold: an ext4 volume's mount point has lost+found, and a first start on
  * PostgreSQL leaves the bootstrap token file here before the embedded database is ever used.
  */
-const IGNORED_ENTRIES = new Set(['lost+found', LOCK_NAME, OWNER_NAME, BOOTSTRAP_TOKEN_FILE]);
+export const KEPT_ENTRIES: ReadonlySet<string> = new Set(['lost+found', LOCK_NAME, OWNER_NAME, BOOTSTRAP_TOKEN_FILE]);
+/**
+ * Written before the build's migrated template is unpacked into a new directory and removed once it is: a directory
+ * holding it was left half-unpacked by a start that was killed, and is unpacked again rather than refused as foreign
+ * or opened as a damaged database.
+ */
+export const UNPACKING_MARKER = 'flagline.unpacking';
 /** Filesystems made by the kernel, never storage (statfs f_type): proc, sysfs, devpts, cgroup2. */
 const KERNEL_FILESYSTEMS = new Map<number, string>([
   [0x9fa0, 'proc'],
@@ -95,8 +101,8 @@ function checkAndCreate(directory: string): void {
   if (!lstatSync(directory).isDirectory()) {
     throw new StartupError(VARIABLE, `${directory} is a file, not a directory.`);
   }
-  const entries = readdirSync(directory).filter((entry) => !IGNORED_ENTRIES.has(entry));
-  if (entries.length > 0 && !entries.includes('PG_VERSION')) {
+  const entries = readdirSync(directory).filter((entry) => !KEPT_ENTRIES.has(entry));
+  if (entries.length > 0 && !entries.includes('PG_VERSION') && !entries.includes(UNPACKING_MARKER)) {
     const sample = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', …' : '');
     throw new StartupError(
       VARIABLE,

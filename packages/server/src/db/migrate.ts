@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { max } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import { bigint, pgSchema } from 'drizzle-orm/pg-core';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
@@ -13,6 +17,35 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 
 /** Any fixed number: it names the lock that keeps two starting processes from migrating at once. */
 const MIGRATION_LOCK_ID = 4747_0001;
+
+/** The table drizzle's migrator keeps (it records each migration's journal `when` as `created_at`). */
+const appliedMigrations = pgSchema('drizzle').table('__drizzle_migrations', {
+  createdAt: bigint('created_at', { mode: 'number' }),
+});
+
+/** SQLSTATEs for "that schema or table does not exist": a database never migrated. */
+const NOT_MIGRATED = new Set(['3F000', '42P01']);
+
+function newestMigrationMillis(): number {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { when: number }[];
+  };
+  return Math.max(...journal.entries.map((entry) => entry.when));
+}
+
+/**
+ * Whether every migration is applied, by drizzle's own rule (it applies those newer than the newest it recorded).
+ * One read, where drizzle's migrator runs DDL and a transaction on every start, and on PostgreSQL a session and a lock.
+ */
+async function isMigrated(database: Database): Promise<boolean> {
+  try {
+    const [newest] = await database.db.select({ at: max(appliedMigrations.createdAt) }).from(appliedMigrations);
+    return newest?.at != null && newest.at >= newestMigrationMillis();
+  } catch (error) {
+    if (NOT_MIGRATED.has(sqlState(error) ?? '')) return false;
+    throw error;
+  }
+}
 
 /** Migrates, or fails start-up with one line naming what to look at (a role that may not create tables, say). */
 export async function runMigrations(database: Database, databaseUrl?: string): Promise<void> {
@@ -30,6 +63,7 @@ export async function runMigrations(database: Database, databaseUrl?: string): P
 }
 
 async function migrate(database: Database, databaseUrl?: string): Promise<void> {
+  if (await isMigrated(database)) return;
   if (database.kind === 'pglite') {
     await migratePglite(database.db as unknown as PgliteDatabase, { migrationsFolder });
     return;

@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from './context';
+import { CHANGED_ENVIRONMENT_HEADER } from './deps';
 
 type OpenApiDocument = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;
 type Responses = Record<string, { description?: string; headers?: Record<string, unknown>; content?: unknown }>;
@@ -14,7 +15,20 @@ const HEADERS = {
   'WWW-Authenticate': header(
     '`Bearer realm="flagline"`, with `error="invalid_token"` when a token was sent and refused.',
   ),
+  [CHANGED_ENVIRONMENT_HEADER]: header(
+    'The environment this write changed: `?environment=`, else FLAGLINE_DEFAULT_ENVIRONMENT (a client token’s own).',
+  ),
 };
+
+/** The writes that change one environment and say which in a header (deps.ts `resolveWriteEnvironment`, cancel). */
+export const ENVIRONMENT_WRITES: ReadonlySet<string> = new Set([
+  'updateFlag',
+  'updateFlagByPost',
+  'setOverride',
+  'removeOverride',
+  'createSchedule',
+  'cancelSchedule',
+]);
 const ref = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` });
 
 const serverErrors = {
@@ -36,6 +50,7 @@ function addConventions(document: OpenApiDocument): OpenApiDocument {
     for (const operation of Object.values(pathItem as Record<string, Operation>)) {
       if (!operation || typeof operation !== 'object' || !operation.responses) continue;
       const responses = operation.responses;
+      const changesEnvironment = ENVIRONMENT_WRITES.has(operation.operationId ?? '');
       for (const [status, description] of Object.entries(serverErrors)) {
         responses[status] ??= { description };
       }
@@ -44,6 +59,8 @@ function addConventions(document: OpenApiDocument): OpenApiDocument {
         const headers: Record<string, unknown> = { ...response.headers, 'X-Request-Id': ref('X-Request-Id') };
         if (status === '429' || status === '503') headers['Retry-After'] = ref('Retry-After');
         if (status === '401') headers['WWW-Authenticate'] = ref('WWW-Authenticate');
+        if (changesEnvironment && status.startsWith('2'))
+          headers[CHANGED_ENVIRONMENT_HEADER] = ref(CHANGED_ENVIRONMENT_HEADER);
         response.headers = headers;
         if (Number(status) >= 400) response.content = errorContent;
       }
@@ -64,6 +81,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string): () =
           title: 'Flagline API',
           version,
           description: 'Feature flags with scheduled changes and a tamper-evident audit trail.',
+          license: { name: 'MIT' },
         },
         servers: [{ url: '/', description: 'The Flagline server that serves this document' }],
       }),

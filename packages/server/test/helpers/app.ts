@@ -1,10 +1,10 @@
 import pino, { type Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../src/app';
-import { Authenticator } from '../../src/auth/authenticator';
 import { type Config, loadConfig } from '../../src/config';
-import { SnapshotStore } from '../../src/delivery/snapshot';
 import type { AppDeps } from '../../src/http/deps';
+import { unitOfWork } from '../../src/http/deps';
+import { composeRuntime } from '../../src/runtime';
 import { createToken } from '../../src/tokens/token-service';
 import { type Backend, createTestDatabase, type TestDatabase } from './database';
 import { APP_SETUP_TIMEOUT_MS } from './http';
@@ -52,13 +52,10 @@ export async function createTestApp(
     ...env,
   });
   const logger = options.logger ?? pino({ level: 'silent' });
-  const { database } = testDatabase;
-  const snapshot = new SnapshotStore(database, logger, config.snapshotPollMs);
-  const authenticator = new Authenticator(database.db, config, logger);
-  snapshot.onChange(() => authenticator.invalidate());
-  await snapshot.start();
-  const deps: AppDeps = { config, database, logger, snapshot, authenticator };
-  const uow = { db: database.db, logger, afterCommit: (version: number) => snapshot.ensureAtLeast(version) };
+  // The runtime `flagline serve` composes, on the test's own database.
+  const runtime = await composeRuntime(testDatabase.database, config, logger);
+  const { stop, ...deps } = runtime;
+  const uow = unitOfWork(deps);
   const setup = { actor: { type: 'system' as const, id: 'test-setup', email: null }, requestId: null };
   const make = async (role: 'admin' | 'viewer' | 'client', environment?: string) =>
     (await createToken(uow, setup, { name: `test ${role}`, role, ...(environment ? { environment } : {}) })).secret;
@@ -95,8 +92,7 @@ export async function createTestApp(
       return { status: response.status, body: parsed as T, headers: response.headers };
     },
     async close() {
-      await snapshot.stop();
-      await authenticator.stop();
+      await stop();
       await testDatabase.drop();
     },
   };
