@@ -722,8 +722,6 @@ export interface components {
         AuditEvent: {
             /** @description Monotonic event id (a bigint, as text). */
             id: string;
-            /** @enum {string} */
-            type: "flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed";
             /**
              * Format: date-time
              * @description ISO 8601 timestamp (UTC).
@@ -739,9 +737,6 @@ export interface components {
             flagKey: string | null;
             scheduleId: string | null;
             requestId: string | null;
-            data: {
-                [key: string]: unknown;
-            };
             before: {
                 [key: string]: unknown;
             } | null;
@@ -750,7 +745,190 @@ export interface components {
             } | null;
             prevHash: string | null;
             hash: string | null;
-        };
+        } & ({
+            /** @enum {string} */
+            type: "flag.created";
+            data: {
+                /**
+                 * @description Flag key.
+                 * @example new-checkout
+                 */
+                flagKey: string;
+                description: string;
+            };
+        } | {
+            /** @enum {string} */
+            type: "flag.updated";
+            data: {
+                /**
+                 * @description Flag key.
+                 * @example new-checkout
+                 */
+                flagKey: string;
+                changedFields: string[];
+            };
+        } | {
+            /** @enum {string} */
+            type: "flag.deleted";
+            data: {
+                /**
+                 * @description Flag key.
+                 * @example new-checkout
+                 */
+                flagKey: string;
+                cancelledScheduleIds: string[];
+            };
+        } | {
+            /** @enum {string} */
+            type: "flag_override.set";
+            data: {
+                /**
+                 * @description Flag key.
+                 * @example new-checkout
+                 */
+                flagKey: string;
+                userId: string;
+                /** @enum {string} */
+                overrideType: "include" | "exclude";
+                reason: string | null;
+            };
+        } | {
+            /** @enum {string} */
+            type: "flag_override.removed";
+            data: {
+                /**
+                 * @description Flag key.
+                 * @example new-checkout
+                 */
+                flagKey: string;
+                userId: string;
+            };
+        } | {
+            /** @enum {string} */
+            type: "token.created";
+            data: {
+                tokenId: string;
+                name: string;
+                /** @enum {string} */
+                role: "admin" | "viewer" | "client";
+                environment: string | null;
+            };
+        } | {
+            /** @enum {string} */
+            type: "token.revoked";
+            data: {
+                tokenId: string;
+                name: string;
+                /** @enum {string} */
+                role: "admin" | "viewer" | "client";
+            };
+        } | {
+            /** @enum {string} */
+            type: "webhook.created";
+            data: {
+                webhookId: string;
+                url: string;
+                eventTypes: string[] | null;
+            };
+        } | {
+            /** @enum {string} */
+            type: "webhook.deleted";
+            data: {
+                webhookId: string;
+                url: string;
+            };
+        } | {
+            /** @enum {string} */
+            type: "environment.created";
+            data: {
+                /**
+                 * @description Environment key, e.g. "production".
+                 * @example production
+                 */
+                key: string;
+                name: string;
+            };
+        } | {
+            /** @enum {string} */
+            type: "flag_schedule.created";
+            data: {
+                scheduleId: string;
+                /**
+                 * @description Flag key.
+                 * @example new-checkout
+                 */
+                flagKey: string;
+                scheduledAt: string;
+                updates: {
+                    enabled?: boolean;
+                    rolloutPercentage?: number;
+                };
+                adminUserId: string;
+                adminEmail: string | null;
+            };
+        } | {
+            /** @enum {string} */
+            type: "flag_schedule.cancelled";
+            data: {
+                scheduleId: string;
+                /**
+                 * @description Flag key.
+                 * @example new-checkout
+                 */
+                flagKey: string;
+                scheduledAt: string;
+                adminUserId: string;
+                adminEmail: string | null;
+                reason: string;
+            };
+        } | {
+            /** @enum {string} */
+            type: "flag_schedule.applied";
+            data: {
+                scheduleId: string;
+                /**
+                 * @description Flag key.
+                 * @example new-checkout
+                 */
+                flagKey: string;
+                updates: {
+                    enabled?: boolean;
+                    rolloutPercentage?: number;
+                };
+                appliedAt: string;
+                flagState: {
+                    enabled: boolean;
+                    rolloutPercentage: number;
+                };
+            };
+        } | {
+            /** @enum {string} */
+            type: "flag_schedule.retrying";
+            data: {
+                scheduleId: string;
+                /**
+                 * @description Flag key.
+                 * @example new-checkout
+                 */
+                flagKey: string;
+                retryCount: number;
+                nextRetryAt: string;
+                lastError: string;
+            };
+        } | {
+            /** @enum {string} */
+            type: "flag_schedule.failed";
+            data: {
+                scheduleId: string;
+                /**
+                 * @description Flag key.
+                 * @example new-checkout
+                 */
+                flagKey: string;
+                errorMessage: string;
+                failedAt: string;
+            };
+        });
         AuditVerification: {
             ok: boolean;
             checked: number;
