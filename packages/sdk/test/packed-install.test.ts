@@ -52,7 +52,7 @@ console.log(JSON.stringify({
   resolved,
   bucket: bucket('checkout', 'user-1'),
   schema: typeof flagViewSchema.parse,
-  client: typeof new FlaglineClient({ url: 'http://127.0.0.1:1', token: 't' }).request,
+  client: typeof new FlaglineClient({ url: 'http://127.0.0.1:1', token: 't' }).api.GET,
   apiError: typeof FlaglineApiError,
   provider: new FlaglineProvider({ url: 'http://127.0.0.1:1', token: 't' }).metadata.name,
   react: [typeof FlaglineReactProvider, typeof useFlag],
