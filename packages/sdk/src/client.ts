@@ -122,6 +122,14 @@ export class FlaglineClient {
     await unwrap(this.api.DELETE('/api/admin/flags/{flagKey}', { params: { path: { flagKey: key } } }));
   }
 
+  /** The flag's own audit events in one environment, newest first (its creation, edits, overrides, schedules). */
+  flagHistory(
+    key: string,
+    query: NonNullable<paths['/api/admin/flags/{flagKey}/history']['get']['parameters']['query']> = {},
+  ) {
+    return unwrap(this.api.GET('/api/admin/flags/{flagKey}/history', { params: { path: { flagKey: key }, query } }));
+  }
+
   // Overrides
   setOverride(
     key: string,
