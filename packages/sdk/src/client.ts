@@ -1,4 +1,3 @@
-import { errorBodySchema } from '@flagline/core';
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './api-types';
 import { FlaglineApiError } from './errors';
@@ -27,9 +26,7 @@ const succeeded = <R extends Outcome>(outcome: R): outcome is Success<R> => outc
 async function unwrap<R extends Outcome>(pending: Promise<R>): Promise<Success<R>['data']> {
   const outcome = await pending;
   if (succeeded(outcome)) return outcome.data;
-  // The design's error shape when the answer carried one (a proxy's HTML page does not).
-  const body = errorBodySchema.partial().safeParse(outcome.error);
-  throw FlaglineApiError.fromBody(outcome.response.status, body.success ? body.data : undefined);
+  throw FlaglineApiError.fromAnswer(outcome.response.status, outcome.error);
 }
 
 /**

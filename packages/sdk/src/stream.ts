@@ -58,15 +58,8 @@ export async function* streamFlagChanges(
         cache: 'no-store',
         ...(signal ? { signal } : {}),
       });
-      if (outcome.error !== undefined || !outcome.data) {
-        throw new FlaglineApiError(
-          outcome.response.status,
-          outcome.response.status >= 500 ? 'UNAVAILABLE' : 'INTERNAL',
-          `The stream answered HTTP ${outcome.response.status}.`,
-          undefined,
-          outcome.response.headers.get('x-request-id') ?? undefined,
-        );
-      }
+      if (outcome.error !== undefined) throw FlaglineApiError.fromAnswer(outcome.response.status, outcome.error);
+      if (!outcome.data) throw new Error('The stream answered without a body.');
       backoff.reset();
       yield { type: 'open' };
       const reader = outcome.data
