@@ -74,8 +74,9 @@ export async function* streamFlagChanges(
           yield event;
         }
       } finally {
-        // Closes the connection when the consumer stops early (break, return) as well as on errors.
-        await reader.cancel().catch(() => {});
+        // Closes the connection when the consumer stops early (break, return) as well as on errors. Not awaited: a
+        // cancel racing an abort that is still erroring the piped streams may never settle, and nothing waits on it.
+        reader.cancel().catch(() => {});
       }
       failure = new Error('The stream ended.');
     } catch (error) {
