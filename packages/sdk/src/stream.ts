@@ -1,5 +1,5 @@
 import { type Ruleset, type RulesetChange, rulesetChangeSchema, rulesetSchema } from '@flagline/core';
-import { type EventSourceMessage, EventSourceParserStream } from 'eventsource-parser/stream';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Client } from 'openapi-fetch';
 import type { paths } from './api-types';
 import { Backoff, type BackoffOptions, sleep } from './backoff';
@@ -62,21 +62,28 @@ export async function* streamFlagChanges(
       if (!outcome.data) throw new Error('The stream answered without a body.');
       backoff.reset();
       yield { type: 'open' };
-      const reader = outcome.data
-        .pipeThrough(new TextDecoderStream())
-        .pipeThrough(new EventSourceParserStream())
-        .getReader();
+      const reader = outcome.data.getReader();
+      // Aborting must end a pending read even where a fetch implementation does not error the body on abort.
+      const stop = () => void reader.cancel().catch(() => {});
+      signal?.addEventListener('abort', stop);
+      if (signal?.aborted) stop();
+      const decoder = new TextDecoder();
+      const messages: EventSourceMessage[] = [];
+      const parser = createParser({ onEvent: (message) => messages.push(message) });
       try {
         for (let read = await reader.read(); !read.done; read = await reader.read()) {
-          const event = toEvent(read.value);
-          if (!event) continue;
-          if (read.value.id !== undefined) lastEventId = read.value.id;
-          yield event;
+          parser.feed(decoder.decode(read.value, { stream: true }));
+          for (const message of messages.splice(0)) {
+            const event = toEvent(message);
+            if (message.id !== undefined) lastEventId = message.id;
+            if (event) yield event;
+          }
         }
       } finally {
-        // Closes the connection when the consumer stops early (break, return) as well as on errors. Not awaited: a
-        // cancel racing an abort that is still erroring the piped streams may never settle, and nothing waits on it.
-        reader.cancel().catch(() => {});
+        signal?.removeEventListener('abort', stop);
+        // Closes the connection when the consumer stops early (break, return) as well as on errors; not awaited, as
+        // nothing depends on when the connection is gone.
+        stop();
       }
       failure = new Error('The stream ended.');
     } catch (error) {
