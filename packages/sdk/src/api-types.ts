@@ -1117,6 +1117,8 @@ export interface components {
         "Retry-After": number;
         /** @description `Bearer realm="flagline"`, with `error="invalid_token"` when a token was sent and refused. */
         "WWW-Authenticate": string;
+        /** @description The environment this write changed: `?environment=`, else FLAGLINE_DEFAULT_ENVIRONMENT (a client token’s own). */
+        "Flagline-Environment": string;
     };
     pathItems: never;
 }
@@ -2211,6 +2213,7 @@ export interface operations {
                     /** @description `"<version>"`: the flag's version in this environment; send it back as If-Match. */
                     ETag: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Flagline-Environment": components["headers"]["Flagline-Environment"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2438,6 +2441,7 @@ export interface operations {
                     /** @description `"<version>"`: the flag's version in this environment; send it back as If-Match. */
                     ETag: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Flagline-Environment": components["headers"]["Flagline-Environment"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2665,6 +2669,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Flagline-Environment": components["headers"]["Flagline-Environment"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2675,6 +2680,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Flagline-Environment": components["headers"]["Flagline-Environment"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2793,6 +2799,7 @@ export interface operations {
             204: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Flagline-Environment": components["headers"]["Flagline-Environment"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4027,6 +4034,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Flagline-Environment": components["headers"]["Flagline-Environment"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4233,6 +4241,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Flagline-Environment": components["headers"]["Flagline-Environment"];
                     [name: string]: unknown;
                 };
                 content: {
