@@ -132,22 +132,27 @@ export const auditEventTypeSchema = z.enum(auditEventTypes);
 
 const jsonObject = z.record(z.string(), z.unknown());
 
+/** What every audit event carries besides its `type` and `data`. */
+export const auditEventEnvelopeSchema = z.object({
+  id: z.string().meta({ description: 'Monotonic event id (a bigint, as text).' }),
+  occurredAt: timestampSchema,
+  actor: actorSchema,
+  environment: z.string().nullable(),
+  flagKey: z.string().nullable(),
+  scheduleId: z.string().nullable(),
+  requestId: z.string().nullable(),
+  before: jsonObject.nullable(),
+  after: jsonObject.nullable(),
+  prevHash: z.string().nullable(),
+  hash: z.string().nullable(),
+});
+
+/**
+ * An audit event as the API reads it: the envelope, and `type` with the `data` that type records (the same union the
+ * server writes through), so a reader narrows `data` by checking `type`.
+ */
 export const auditEventSchema = z
-  .object({
-    id: z.string().meta({ description: 'Monotonic event id (a bigint, as text).' }),
-    type: auditEventTypeSchema,
-    occurredAt: timestampSchema,
-    actor: actorSchema,
-    environment: z.string().nullable(),
-    flagKey: z.string().nullable(),
-    scheduleId: z.string().nullable(),
-    requestId: z.string().nullable(),
-    data: jsonObject,
-    before: jsonObject.nullable(),
-    after: jsonObject.nullable(),
-    prevHash: z.string().nullable(),
-    hash: z.string().nullable(),
-  })
+  .intersection(auditEventEnvelopeSchema, auditEventDataSchema)
   .meta({ id: 'AuditEvent' });
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 

@@ -1,35 +1,11 @@
-import type {
-  AuditEvent,
-  AuditFilter,
-  AuditPage,
-  AuditVerification,
-  CreatedToken,
-  CreatedWebhook,
-  CreateEnvironmentBody,
-  CreateFlagBody,
-  CreateScheduleBody,
-  CreateTokenBody,
-  CreateWebhookBody,
-  Environment,
-  ErrorBody,
-  FlagPage,
-  FlagView,
-  ListSchedulesQuery,
-  Override,
-  OverrideList,
-  PrincipalView,
-  PublicFlag,
-  Ruleset,
-  Schedule,
-  SchedulePage,
-  ScheduleStatus,
-  SetOverrideBody,
-  Token,
-  UpdateFlagBody,
-  Webhook,
-  WebhookDelivery,
-} from '@flagline/core';
+import createClient, { type Client } from 'openapi-fetch';
+import type { paths } from './api-types';
 import { FlaglineApiError } from './errors';
+import { type FlagStreamEvent, type FlagStreamOptions, streamFlagChanges } from './stream';
+
+export type { paths as FlaglineApiPaths } from './api-types';
+
+type AuditExportQuery = NonNullable<paths['/api/admin/audit/export']['get']['parameters']['query']>;
 
 export interface FlaglineClientOptions {
   /** e.g. http://127.0.0.1:4747 */
@@ -39,209 +15,235 @@ export interface FlaglineClientOptions {
   fetch?: typeof fetch;
 }
 
-type Query = Record<string, string | number | boolean | undefined | null>;
+/** What openapi-fetch answers: the success body, or the error body the API documents for that route. */
+type Outcome = { data?: unknown; error?: unknown; response: Response };
+type Success<R extends Outcome> = Extract<R, { error?: never }>;
+
+/** openapi-fetch sets `error` exactly when the answer was not a success (2xx). */
+const succeeded = <R extends Outcome>(outcome: R): outcome is Success<R> => outcome.error === undefined;
+
+/** The body of a successful answer; a failure becomes a FlaglineApiError with the API's code, details and request id. */
+async function unwrap<R extends Outcome>(pending: Promise<R>): Promise<Success<R>['data']> {
+  const outcome = await pending;
+  if (succeeded(outcome)) return outcome.data;
+  throw FlaglineApiError.fromAnswer(outcome.response.status, outcome.error);
+}
 
 /**
- * A typed client for every Flagline route. Shapes come from @flagline/core, the same Zod contracts the server
- * validates with; failures throw FlaglineApiError carrying the API's error code, field details and request id.
+ * A typed client for every Flagline route. Paths, parameters, bodies and answers are those of the committed OpenAPI
+ * document (`src/api-types.ts`, generated from the server's routes, which the @flagline/core Zod contracts define);
+ * `api` is the underlying openapi-fetch client for anything the methods below do not cover. Failures throw
+ * FlaglineApiError carrying the API's error code, field details and request id.
  */
 export class FlaglineClient {
+  readonly api: Client<paths>;
   private readonly base: string;
-  private readonly fetchImpl: typeof fetch;
 
-  constructor(private readonly options: FlaglineClientOptions) {
+  constructor(options: FlaglineClientOptions) {
     this.base = options.url.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    this.api = createClient<paths>({
+      baseUrl: this.base,
+      headers: { authorization: `Bearer ${options.token}` },
+      fetch: async (request) => {
+        try {
+          return await fetchImpl(request);
+        } catch (error) {
+          if (request.signal.aborted) throw error;
+          throw new FlaglineApiError(
+            0,
+            'NETWORK',
+            `Could not reach Flagline at ${this.base}: ${String(error)}`,
+            undefined,
+            undefined,
+          );
+        }
+      },
+    });
   }
 
-  /** Low-level request: JSON in, JSON out, typed errors. */
-  async request<T>(
-    method: string,
-    path: string,
-    options: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<T> {
-    const response = await this.send(method, path, options);
-    if (response.status === 204) return undefined as T;
-    return (await response.json()) as T;
-  }
-
-  /** The raw response for a successful request (e.g. a streamed export or a 304). */
-  async send(
-    method: string,
-    path: string,
-    options: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<Response> {
-    const url = new URL(`${this.base}${path}`);
-    for (const [name, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined && value !== null) url.searchParams.set(name, String(value));
-    }
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, ...options.headers };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers,
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      });
-    } catch (error) {
-      throw new FlaglineApiError(
-        0,
-        'NETWORK',
-        `Could not reach Flagline at ${this.base}: ${String(error)}`,
-        undefined,
-        undefined,
-      );
-    }
-    if (response.ok || response.status === 304) return response;
-    let body: Partial<ErrorBody> | undefined;
-    try {
-      body = (await response.json()) as Partial<ErrorBody>;
-    } catch {
-      body = undefined;
-    }
-    throw FlaglineApiError.fromBody(response.status, body);
+  /**
+   * The environment's live changes as an async iterator: a `snapshot` (or the `change`s missed since `lastEventId`),
+   * then every `change` as it commits. It reconnects on its own with jittered exponential backoff, resuming from the
+   * last event id, reporting `open` and `disconnected` as it goes; it ends when `signal` aborts.
+   */
+  stream(options: FlagStreamOptions = {}): AsyncGenerator<FlagStreamEvent> {
+    return streamFlagChanges(this.api, options);
   }
 
   // Evaluation
   evaluateAll(userId?: string, environment?: string) {
-    return this.request<Record<string, boolean>>('GET', '/api/config/flags', { query: { userId, environment } });
+    return unwrap(this.api.GET('/api/config/flags', { params: { query: { userId, environment } } }));
   }
   getPublicFlag(key: string, environment?: string) {
-    return this.request<PublicFlag>('GET', `/api/config/flags/${encodeURIComponent(key)}`, { query: { environment } });
+    return unwrap(
+      this.api.GET('/api/config/flags/{flagKey}', { params: { path: { flagKey: key }, query: { environment } } }),
+    );
   }
   /** The ruleset for local evaluation; undefined when `etag` is still current (304). */
   async getRuleset(options: { environment?: string; etag?: string } = {}) {
-    const response = await this.send('GET', '/api/client/flags', {
-      query: { environment: options.environment },
+    const outcome = await this.api.GET('/api/client/flags', {
+      params: { query: { environment: options.environment } },
       headers: options.etag ? { 'if-none-match': options.etag } : {},
     });
-    if (response.status === 304) return undefined;
-    return { ruleset: (await response.json()) as Ruleset, etag: response.headers.get('etag') ?? undefined };
+    if (outcome.response.status === 304) return undefined;
+    return { ruleset: await unwrap(Promise.resolve(outcome)), etag: outcome.response.headers.get('etag') ?? undefined };
   }
 
   // Flags
   listFlags(query: { environment?: string; q?: string; limit?: number; cursor?: string } = {}) {
-    return this.request<FlagPage>('GET', '/api/admin/flags', { query });
+    return unwrap(this.api.GET('/api/admin/flags', { params: { query } }));
   }
-  createFlag(body: CreateFlagBody, environment?: string) {
-    return this.request<FlagView>('POST', '/api/admin/flags', { body, query: { environment } });
+  createFlag(body: { key: string; description?: string }, environment?: string) {
+    return unwrap(this.api.POST('/api/admin/flags', { body, params: { query: { environment } } }));
   }
   getFlag(key: string, environment?: string) {
-    return this.request<FlagView>('GET', `/api/admin/flags/${encodeURIComponent(key)}`, { query: { environment } });
+    return unwrap(
+      this.api.GET('/api/admin/flags/{flagKey}', { params: { path: { flagKey: key }, query: { environment } } }),
+    );
   }
-  updateFlag(key: string, body: UpdateFlagBody, options: { environment?: string; ifMatch?: number } = {}) {
-    return this.request<FlagView>('PATCH', `/api/admin/flags/${encodeURIComponent(key)}`, {
-      body,
-      query: { environment: options.environment },
-      headers: options.ifMatch === undefined ? {} : { 'if-match': String(options.ifMatch) },
-    });
+  updateFlag(
+    key: string,
+    body: { enabled?: boolean; rolloutPercentage?: number; description?: string },
+    options: { environment?: string; ifMatch?: number } = {},
+  ) {
+    return unwrap(
+      this.api.PATCH('/api/admin/flags/{flagKey}', {
+        body,
+        params: { path: { flagKey: key }, query: { environment: options.environment } },
+        headers: options.ifMatch === undefined ? {} : { 'if-match': String(options.ifMatch) },
+      }),
+    );
   }
-  deleteFlag(key: string) {
-    return this.request<void>('DELETE', `/api/admin/flags/${encodeURIComponent(key)}`);
+  async deleteFlag(key: string): Promise<void> {
+    await unwrap(this.api.DELETE('/api/admin/flags/{flagKey}', { params: { path: { flagKey: key } } }));
+  }
+
+  /** The flag's own audit events in one environment, newest first (its creation, edits, overrides, schedules). */
+  flagHistory(
+    key: string,
+    query: NonNullable<paths['/api/admin/flags/{flagKey}/history']['get']['parameters']['query']> = {},
+  ) {
+    return unwrap(this.api.GET('/api/admin/flags/{flagKey}/history', { params: { path: { flagKey: key }, query } }));
   }
 
   // Overrides
-  setOverride(key: string, body: SetOverrideBody, environment?: string) {
-    return this.request<Override>('POST', `/api/admin/flags/${encodeURIComponent(key)}/users`, {
-      body,
-      query: { environment },
-    });
+  setOverride(
+    key: string,
+    body: { userId: string; overrideType: 'include' | 'exclude'; reason?: string },
+    environment?: string,
+  ) {
+    return unwrap(
+      this.api.POST('/api/admin/flags/{flagKey}/users', {
+        body,
+        params: { path: { flagKey: key }, query: { environment } },
+      }),
+    );
   }
-  removeOverride(key: string, userId: string, environment?: string) {
-    return this.request<void>(
-      'DELETE',
-      `/api/admin/flags/${encodeURIComponent(key)}/users/${encodeURIComponent(userId)}`,
-      { query: { environment } },
+  async removeOverride(key: string, userId: string, environment?: string): Promise<void> {
+    await unwrap(
+      this.api.DELETE('/api/admin/flags/{flagKey}/users/{userId}', {
+        params: { path: { flagKey: key, userId }, query: { environment } },
+      }),
     );
   }
   listOverrides(key: string, query: { environment?: string; page?: number; pageSize?: number } = {}) {
-    return this.request<OverrideList>('GET', `/api/admin/flags/${encodeURIComponent(key)}/users`, { query });
+    return unwrap(this.api.GET('/api/admin/flags/{flagKey}/users', { params: { path: { flagKey: key }, query } }));
   }
 
   // Schedules
-  createSchedule(key: string, body: CreateScheduleBody, environment?: string) {
-    return this.request<Schedule>('POST', `/api/admin/flags/${encodeURIComponent(key)}/schedule`, {
-      body,
-      query: { environment },
-    });
+  createSchedule(
+    key: string,
+    body: paths['/api/admin/flags/{flagKey}/schedule']['post']['requestBody']['content']['application/json'],
+    environment?: string,
+  ) {
+    return unwrap(
+      this.api.POST('/api/admin/flags/{flagKey}/schedule', {
+        body,
+        params: { path: { flagKey: key }, query: { environment } },
+      }),
+    );
   }
-  listFlagSchedules(key: string, query: { environment?: string; status?: ScheduleStatus } = {}) {
-    return this.request<Schedule[]>('GET', `/api/admin/flags/${encodeURIComponent(key)}/schedule`, { query });
+  listFlagSchedules(
+    key: string,
+    query: NonNullable<paths['/api/admin/flags/{flagKey}/schedule']['get']['parameters']['query']> = {},
+  ) {
+    return unwrap(this.api.GET('/api/admin/flags/{flagKey}/schedule', { params: { path: { flagKey: key }, query } }));
   }
   getSchedule(key: string, id: string) {
-    return this.request<Schedule>(
-      'GET',
-      `/api/admin/flags/${encodeURIComponent(key)}/schedule/${encodeURIComponent(id)}`,
+    return unwrap(
+      this.api.GET('/api/admin/flags/{flagKey}/schedule/{scheduleId}', {
+        params: { path: { flagKey: key, scheduleId: id } },
+      }),
     );
   }
   cancelSchedule(key: string, id: string) {
-    return this.request<Schedule>(
-      'DELETE',
-      `/api/admin/flags/${encodeURIComponent(key)}/schedule/${encodeURIComponent(id)}`,
+    return unwrap(
+      this.api.DELETE('/api/admin/flags/{flagKey}/schedule/{scheduleId}', {
+        params: { path: { flagKey: key, scheduleId: id } },
+      }),
     );
   }
-  listSchedules(query: Partial<ListSchedulesQuery> = {}) {
-    return this.request<SchedulePage>('GET', '/api/admin/schedules', { query });
+  listSchedules(query: NonNullable<paths['/api/admin/schedules']['get']['parameters']['query']> = {}) {
+    return unwrap(this.api.GET('/api/admin/schedules', { params: { query } }));
   }
 
   // Audit
-  listAudit(query: AuditFilter & { limit?: number; cursor?: string } = {}) {
-    return this.request<AuditPage>('GET', '/api/admin/audit', { query });
+  listAudit(query: NonNullable<paths['/api/admin/audit']['get']['parameters']['query']> = {}) {
+    return unwrap(this.api.GET('/api/admin/audit', { params: { query } }));
   }
   getAuditEvent(id: string) {
-    return this.request<AuditEvent>('GET', `/api/admin/audit/${encodeURIComponent(id)}`);
+    return unwrap(this.api.GET('/api/admin/audit/{id}', { params: { path: { id } } }));
   }
   verifyAudit() {
-    return this.request<AuditVerification>('GET', '/api/admin/audit/verify');
+    return unwrap(this.api.GET('/api/admin/audit/verify'));
   }
   /** The export as a stream (NDJSON or CSV). */
-  async exportAudit(query: AuditFilter & { format?: 'ndjson' | 'csv' } = {}): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.send('GET', '/api/admin/audit/export', { query });
-    if (!response.body)
-      throw new FlaglineApiError(response.status, 'INTERNAL', 'The export had no body.', undefined, undefined);
+  async exportAudit(query: AuditExportQuery = {}): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.exportAuditResponse(query);
+    if (!response.body) throw new FlaglineApiError(200, 'INTERNAL', 'The export had no body.', undefined, undefined);
     return response.body;
+  }
+  /** The export's whole answer, for saving it as a file under the name its Content-Disposition gives. */
+  async exportAuditResponse(query: AuditExportQuery = {}): Promise<Response> {
+    const outcome = this.api.GET('/api/admin/audit/export', { params: { query }, parseAs: 'stream' });
+    await unwrap(outcome);
+    return (await outcome).response;
   }
 
   // Who am I, environments, tokens, webhooks
   /** The role, bound environment and audit actor of this client's token. */
   me() {
-    return this.request<PrincipalView>('GET', '/api/admin/me');
+    return unwrap(this.api.GET('/api/admin/me'));
   }
   listEnvironments() {
-    return this.request<{ items: Environment[] }>('GET', '/api/admin/environments');
+    return unwrap(this.api.GET('/api/admin/environments'));
   }
-  createEnvironment(body: CreateEnvironmentBody) {
-    return this.request<Environment>('POST', '/api/admin/environments', { body });
+  createEnvironment(body: { key: string; name?: string }) {
+    return unwrap(this.api.POST('/api/admin/environments', { body }));
   }
   listTokens() {
-    return this.request<{ items: Token[] }>('GET', '/api/admin/tokens');
+    return unwrap(this.api.GET('/api/admin/tokens'));
   }
-  createToken(body: CreateTokenBody) {
-    return this.request<CreatedToken>('POST', '/api/admin/tokens', { body });
+  createToken(body: paths['/api/admin/tokens']['post']['requestBody']['content']['application/json']) {
+    return unwrap(this.api.POST('/api/admin/tokens', { body }));
   }
-  revokeToken(id: string) {
-    return this.request<void>('DELETE', `/api/admin/tokens/${encodeURIComponent(id)}`);
+  async revokeToken(id: string): Promise<void> {
+    await unwrap(this.api.DELETE('/api/admin/tokens/{id}', { params: { path: { id } } }));
   }
   listWebhooks() {
-    return this.request<{ items: Webhook[] }>('GET', '/api/admin/webhooks');
+    return unwrap(this.api.GET('/api/admin/webhooks'));
   }
-  createWebhook(body: CreateWebhookBody) {
-    return this.request<CreatedWebhook>('POST', '/api/admin/webhooks', { body });
+  createWebhook(body: paths['/api/admin/webhooks']['post']['requestBody']['content']['application/json']) {
+    return unwrap(this.api.POST('/api/admin/webhooks', { body }));
   }
   getWebhook(id: string) {
-    return this.request<Webhook>('GET', `/api/admin/webhooks/${encodeURIComponent(id)}`);
+    return unwrap(this.api.GET('/api/admin/webhooks/{id}', { params: { path: { id } } }));
   }
   listWebhookDeliveries(id: string, limit?: number) {
-    return this.request<{ items: WebhookDelivery[] }>(
-      'GET',
-      `/api/admin/webhooks/${encodeURIComponent(id)}/deliveries`,
-      {
-        query: { limit },
-      },
-    );
+    return unwrap(this.api.GET('/api/admin/webhooks/{id}/deliveries', { params: { path: { id }, query: { limit } } }));
   }
-  deleteWebhook(id: string) {
-    return this.request<void>('DELETE', `/api/admin/webhooks/${encodeURIComponent(id)}`);
+  async deleteWebhook(id: string): Promise<void> {
+    await unwrap(this.api.DELETE('/api/admin/webhooks/{id}', { params: { path: { id } } }));
   }
 }

@@ -1,4 +1,4 @@
-import type { ErrorBody, ErrorCode } from '@flagline/core';
+import { type ErrorBody, type ErrorCode, errorBodySchema } from '@flagline/core';
 
 /** An error answer from the Flagline API, in the API's own error shape. */
 export class FlaglineApiError extends Error {
@@ -11,6 +11,12 @@ export class FlaglineApiError extends Error {
     readonly requestId: string | undefined,
   ) {
     super(message);
+  }
+
+  /** From whatever an error answer carried: the design's error shape when it is one (a proxy's HTML page is not). */
+  static fromAnswer(status: number, body: unknown): FlaglineApiError {
+    const parsed = errorBodySchema.partial().safeParse(body);
+    return FlaglineApiError.fromBody(status, parsed.success ? parsed.data : undefined);
   }
 
   static fromBody(status: number, body: Partial<ErrorBody> | undefined): FlaglineApiError {

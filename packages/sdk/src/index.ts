@@ -1,3 +1,4 @@
-export { FlaglineClient, type FlaglineClientOptions } from './client';
+export { Backoff, type BackoffOptions } from './backoff';
+export { type FlaglineApiPaths, FlaglineClient, type FlaglineClientOptions } from './client';
 export { FlaglineApiError } from './errors';
-export { readServerSentEvents, type ServerSentEvent } from './sse';
+export type { FlagStreamEvent, FlagStreamOptions } from './stream';

@@ -16,7 +16,6 @@ import {
   type ResolutionDetails,
 } from '@openfeature/server-sdk';
 import { FlaglineClient } from './client';
-import { readServerSentEvents } from './sse';
 
 export interface FlaglineProviderOptions {
   /** Flagline's base URL, e.g. http://127.0.0.1:4747 */
@@ -27,7 +26,7 @@ export interface FlaglineProviderOptions {
   streaming?: boolean;
   /** Polling interval while not streaming (default 10 s). */
   pollIntervalMs?: number;
-  /** First reconnect delay; doubles up to maxReconnectMs (default 500 ms → 30 s). */
+  /** First reconnect delay; doubles (jittered) up to maxReconnectMs, and starts again once connected (default 500 ms → 30 s). */
   reconnectMs?: number;
   maxReconnectMs?: number;
   fetch?: typeof fetch;
@@ -55,8 +54,6 @@ export class FlaglineProvider implements Provider {
   private abort: AbortController | undefined;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private streamLoop: Promise<void> | undefined;
-  /** Ends the reconnect backoff early (on close). */
-  private wake: (() => void) | undefined;
 
   constructor(options: FlaglineProviderOptions) {
     const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
@@ -94,7 +91,6 @@ export class FlaglineProvider implements Provider {
   async onClose(): Promise<void> {
     this.closed = true;
     this.abort?.abort();
-    this.wake?.();
     this.stopPolling();
     await this.streamLoop;
   }
@@ -200,46 +196,31 @@ export class FlaglineProvider implements Provider {
     this.events.emit(ProviderEvents.Ready, {});
   }
 
+  /**
+   * Follows the live stream (the client reconnects with backoff, resuming from the last version): while it is down
+   * the provider is stale and polls; a snapshot replaces the ruleset, a change patches it.
+   */
   private async followStream(): Promise<void> {
-    let delay = this.options.reconnectMs;
-    while (!this.closed) {
-      this.abort = new AbortController();
-      try {
-        // Never loaded (the first fetch failed): load the ruleset before announcing that the provider is ready.
-        if (this.version < 0) {
-          const result = await this.client.getRuleset();
-          if (result) this.replace(result.ruleset, result.etag, true);
-        }
-        const response = await this.options.fetch(`${this.options.url.replace(/\/+$/, '')}/api/client/stream`, {
-          headers: {
-            authorization: `Bearer ${this.options.token}`,
-            accept: 'text/event-stream',
-            ...(this.version >= 0 ? { 'last-event-id': String(this.version) } : {}),
-          },
-          signal: this.abort.signal,
-        });
-        if (!response.ok || !response.body) throw new Error(`stream answered HTTP ${response.status}`);
+    this.abort = new AbortController();
+    const changes = this.client.stream({
+      ...(this.version >= 0 ? { lastEventId: String(this.version) } : {}),
+      signal: this.abort.signal,
+      backoff: { initialMs: this.options.reconnectMs, maxMs: this.options.maxReconnectMs },
+    });
+    for await (const event of changes) {
+      if (this.closed) return;
+      if (event.type === 'open') {
         this.stopPolling();
+        // Never loaded (the first fetch failed): the snapshot that follows announces readiness once it has loaded.
+        if (this.version >= 0) this.markFresh();
+      } else if (event.type === 'snapshot') {
+        this.replace(event.ruleset, undefined, true);
         this.markFresh();
-        delay = this.options.reconnectMs;
-        for await (const event of readServerSentEvents(response.body)) {
-          if (event.event === 'snapshot') this.replace(JSON.parse(event.data) as Ruleset, undefined, true);
-          else if (event.event === 'change') this.applyChange(JSON.parse(event.data) as RulesetChange);
-        }
-        if (!this.closed) throw new Error('stream ended');
-      } catch (error) {
-        if (this.closed) return;
-        this.markStale(`Lost the Flagline stream: ${error instanceof Error ? error.message : String(error)}`);
+      } else if (event.type === 'change') {
+        this.applyChange(event.change);
+      } else {
+        this.markStale(`Lost the Flagline stream: ${event.error.message}`);
         this.startPolling();
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay + Math.random() * delay * 0.2);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-        delay = Math.min(this.options.maxReconnectMs, delay * 2);
       }
     }
   }

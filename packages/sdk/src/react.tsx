@@ -1,6 +1,5 @@
 import { createContext, type ReactNode, useContext, useEffect, useState } from 'react';
 import { FlaglineClient } from './client';
-import { readServerSentEvents } from './sse';
 
 interface FlagState {
   flags: Record<string, boolean>;
@@ -8,9 +7,10 @@ interface FlagState {
   error: Error | undefined;
 }
 
-const FlagContext = createContext<FlagState>({ flags: {}, loading: true, error: undefined });
+/** The flags of the nearest FlaglineReactProvider (exported for tests and custom hooks; most code wants useFlag). */
+export const FlaglineContext = createContext<FlagState>({ flags: {}, loading: true, error: undefined });
 
-export interface FlaglineProviderProps {
+export interface FlaglineReactProviderProps {
   /** Flagline's base URL. */
   url: string;
   /** A client token for the environment. */
@@ -24,60 +24,53 @@ export interface FlaglineProviderProps {
 /**
  * Evaluates every flag for the user (GET /api/config/flags) and re-evaluates whenever the live stream reports a
  * change, so components update without a reload. As in the origin, a flag reads false until it has loaded.
+ * (Not to be confused with the OpenFeature provider, `@flagline/sdk/openfeature`'s FlaglineProvider.)
  */
-export function FlaglineProvider({ url, token, userId, children, fetch: fetchImpl }: FlaglineProviderProps) {
+export function FlaglineReactProvider({ url, token, userId, children, fetch: fetchImpl }: FlaglineReactProviderProps) {
   const [state, setState] = useState<FlagState>({ flags: {}, loading: true, error: undefined });
 
   useEffect(() => {
     const client = new FlaglineClient({ url, token, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
     const abort = new AbortController();
-    let active = true;
     const load = async () => {
       try {
         const flags = await client.evaluateAll(userId);
-        if (active) setState({ flags, loading: false, error: undefined });
+        if (!abort.signal.aborted) setState({ flags, loading: false, error: undefined });
       } catch (error) {
-        if (active) setState((previous) => ({ ...previous, loading: false, error: error as Error }));
+        if (!abort.signal.aborted) {
+          setState((previous) => ({
+            ...previous,
+            loading: false,
+            error: error instanceof Error ? error : new Error(String(error)),
+          }));
+        }
       }
     };
     const follow = async () => {
-      let delay = 500;
-      while (active) {
-        try {
-          const response = await (fetchImpl ?? fetch)(`${url.replace(/\/+$/, '')}/api/client/stream`, {
-            headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-            signal: abort.signal,
-          });
-          if (!response.ok || !response.body) throw new Error(`stream answered HTTP ${response.status}`);
-          delay = 500;
-          for await (const event of readServerSentEvents(response.body)) {
-            // The snapshot on connect covers a change made between the first load and the stream connecting.
-            if (event.event === 'change' || event.event === 'snapshot') await load();
-          }
-        } catch {
-          if (!active) return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(30_000, delay * 2);
-        await load();
+      for await (const event of client.stream({ signal: abort.signal })) {
+        // The snapshot on connect covers a change made between the first load and the stream connecting (and
+        // whatever was missed while disconnected).
+        if (event.type === 'change' || event.type === 'snapshot') await load();
       }
     };
-    void load().then(() => follow());
-    return () => {
-      active = false;
-      abort.abort();
-    };
+    void load().then(follow);
+    return () => abort.abort();
   }, [url, token, userId, fetchImpl]);
 
-  return <FlagContext.Provider value={state}>{children}</FlagContext.Provider>;
+  return <FlaglineContext.Provider value={state}>{children}</FlaglineContext.Provider>;
 }
+
+/** @deprecated Renamed FlaglineReactProvider, so it is not confused with the OpenFeature provider of the same name. */
+export const FlaglineProvider = FlaglineReactProvider;
+/** @deprecated Renamed FlaglineReactProviderProps. */
+export type FlaglineProviderProps = FlaglineReactProviderProps;
 
 /** Whether the flag is on for the current user: false while loading, if unknown, or on error. */
 export function useFlag(key: string): boolean {
-  return useContext(FlagContext).flags[key] ?? false;
+  return useContext(FlaglineContext).flags[key] ?? false;
 }
 
 /** Every flag plus loading and error state, for components that want to show them. */
 export function useFlags(): FlagState {
-  return useContext(FlagContext);
+  return useContext(FlaglineContext);
 }

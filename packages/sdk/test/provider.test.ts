@@ -102,7 +102,8 @@ function recordingFetch() {
   const requests: { path: string; ifNoneMatch: string | null; lastEventId: string | null; status: number }[] = [];
   const impl: typeof fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    const headers = new Headers(init?.headers);
+    // The client hands fetch a Request (openapi-fetch), whose headers travel inside it.
+    const headers = new Headers(input instanceof Request ? input.headers : init?.headers);
     const entry = {
       path: url.pathname,
       ifNoneMatch: headers.get('if-none-match'),

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { get } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FlaglineProvider, useFlag, useFlags } from '@flagline/sdk/react';
+import { FlaglineReactProvider, useFlag, useFlags } from '@flagline/sdk/react';
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { useEffect } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -126,9 +126,9 @@ describe('React bindings', () => {
   it('useFlag is false while loading, true once an enabled flag has loaded, and follows changes live without a remount', async () => {
     mounts = 0;
     render(
-      <FlaglineProvider url={server.url} token={token} userId="grace">
+      <FlaglineReactProvider url={server.url} token={token} userId="grace">
         <Feature flag="react-flag" />
-      </FlaglineProvider>,
+      </FlaglineReactProvider>,
     );
     const element = screen.getByTestId('react-flag');
     expect(element.textContent).toBe('off');
@@ -158,19 +158,19 @@ describe('React bindings', () => {
 
   it('evaluates for the given user (an override) and reads false for a flag that does not exist', async () => {
     render(
-      <FlaglineProvider url={server.url} token={token} userId="ada">
+      <FlaglineReactProvider url={server.url} token={token} userId="ada">
         <Feature flag="react-vip" />
         <Feature flag="react-missing" />
-      </FlaglineProvider>,
+      </FlaglineReactProvider>,
     );
     await waitFor(() => expect(screen.getByTestId('react-vip').textContent).toBe('on'), { timeout: 20_000 });
     expect(screen.getByTestId('react-missing').textContent).toBe('off');
 
     cleanup();
     render(
-      <FlaglineProvider url={server.url} token={token} userId="grace">
+      <FlaglineReactProvider url={server.url} token={token} userId="grace">
         <Feature flag="react-vip" />
-      </FlaglineProvider>,
+      </FlaglineReactProvider>,
     );
     await waitFor(() => expect(screen.getByTestId('react-vip').dataset.loading).toBe('false'), { timeout: 20_000 });
     expect(screen.getByTestId('react-vip').textContent).toBe('off');

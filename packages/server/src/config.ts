@@ -105,71 +105,6 @@ function requireTokenBinding(value: z.infer<typeof envSchema>, context: z.Refine
   }
 }
 
-export interface Config {
-  port: number;
-  host: string;
-  /** PostgreSQL when set; otherwise the embedded database in `dataDir`. */
-  databaseUrl: string | undefined;
-  /** Embedded database directory, or `memory:` for a throwaway in-memory database. */
-  dataDir: string;
-  /** How long start-up keeps retrying a PostgreSQL that cannot be reached (refused, timed out, starting up). */
-  databaseConnectTimeoutMs: number;
-  /** On SIGTERM/SIGINT, how long requests already running may take to finish before connections are closed. */
-  shutdownGraceMs: number;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Where admin writes without `?environment=` go; null (`none`) makes such a write a 400. */
-  defaultEnvironment: string | null;
-  adminToken: string | undefined;
-  auth: {
-    /** Failed authentications an address may make per minute before it is refused (429); 0 turns the limit off. */
-    failuresPerMinute: number;
-    jwksUrl: string | undefined;
-    /** Required with jwksUrl unless allowAnyIssuer / allowAnyAudience is set (each logs a warning at start). */
-    issuer: string | undefined;
-    audience: string | undefined;
-    allowAnyIssuer: boolean;
-    allowAnyAudience: boolean;
-    groupsClaim: string;
-    adminGroups: string[];
-    viewerGroups: string[];
-  };
-  overrideRateLimitPerHour: number;
-  snapshotPollMs: number;
-  /** How often an idle SSE stream sends a heartbeat comment (keeps proxies from closing it). */
-  sseHeartbeatMs: number;
-  scheduler: {
-    /** Run the scheduler inside `serve` (a separate `flagline worker` runs it regardless). */
-    enabled: boolean;
-    /** The longest the worker sleeps without checking for due schedules (a safety net for missed notifications). */
-    pollMs: number;
-    batchSize: number;
-    /** Retry n waits retryBaseMs · 2^(n-1) plus up to retryJitterMs: by default 2, 4, 8 … minutes + 0–30 s. */
-    retryBaseMs: number;
-    retryJitterMs: number;
-    maxHorizonDays: number;
-    /** Applied schedules are deleted after this many days, cancelled ones after cancelledRetentionDays; failed ones are kept. */
-    appliedRetentionDays: number;
-    cancelledRetentionDays: number;
-  };
-  webhooks: {
-    /** Delivery attempt n waits retryBaseMs · 2^(n-1) (at most maxBackoffMs) plus jitter; after maxAttempts it is failed. */
-    retryBaseMs: number;
-    maxBackoffMs: number;
-    maxAttempts: number;
-    /** The longest one delivery may take, connecting included; a receiver that hangs is cut off then. */
-    timeoutMs: number;
-    /** Sends to one endpoint at once (per process): a slow endpoint fills its own slots, never another's. */
-    maxInFlightPerEndpoint: number;
-    /**
-     * Targets delivered to although they are loopback, private, link-local or otherwise not public: IP addresses and
-     * CIDR ranges (matched against the address actually connected to) and host names (trusted whatever they resolve to).
-     */
-    allowedTargets: string[];
-  };
-  /** When set, GET /metrics answers only requests that send it as a bearer token. */
-  metricsToken: string | undefined;
-}
-
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -189,57 +124,84 @@ export class StartupError extends Error {
   }
 }
 
+/**
+ * The environment, validated, as the settings Flagline runs with: the one place a variable's name meets the setting it
+ * feeds, so `Config` is this schema's output rather than a second description of it.
+ */
+const configSchema = envSchema.superRefine(requireTokenBinding).transform((value) => ({
+  port: value.PORT,
+  host: value.HOST,
+  /** PostgreSQL when set; otherwise the embedded database in `dataDir`. */
+  databaseUrl: value.DATABASE_URL,
+  /** Embedded database directory, or `memory:` for a throwaway in-memory database. */
+  dataDir: value.FLAGLINE_DATA_DIR,
+  /** How long start-up keeps retrying a PostgreSQL that cannot be reached (refused, timed out, starting up). */
+  databaseConnectTimeoutMs: value.DATABASE_CONNECT_TIMEOUT_MS,
+  /** On SIGTERM/SIGINT, how long requests already running may take to finish before connections are closed. */
+  shutdownGraceMs: value.SHUTDOWN_GRACE_MS,
+  logLevel: value.LOG_LEVEL,
+  /** Where admin writes without `?environment=` go; null (`none`) makes such a write a 400. */
+  defaultEnvironment: value.FLAGLINE_DEFAULT_ENVIRONMENT === 'none' ? null : value.FLAGLINE_DEFAULT_ENVIRONMENT,
+  adminToken: value.FLAGLINE_ADMIN_TOKEN,
+  auth: {
+    /** Failed authentications an address may make per minute before it is refused (429); 0 turns the limit off. */
+    failuresPerMinute: value.AUTH_FAILURES_PER_MINUTE,
+    jwksUrl: value.AUTH_JWKS_URL,
+    /** Required with jwksUrl unless allowAnyIssuer / allowAnyAudience is set (each logs a warning at start). */
+    issuer: value.AUTH_ISSUER,
+    audience: value.AUTH_AUDIENCE,
+    allowAnyIssuer: value.AUTH_ALLOW_ANY_ISSUER,
+    allowAnyAudience: value.AUTH_ALLOW_ANY_AUDIENCE,
+    groupsClaim: value.AUTH_GROUPS_CLAIM,
+    adminGroups: value.AUTH_ADMIN_GROUPS,
+    viewerGroups: value.AUTH_VIEWER_GROUPS,
+  },
+  overrideRateLimitPerHour: value.OVERRIDE_RATE_LIMIT_PER_HOUR,
+  snapshotPollMs: value.SNAPSHOT_POLL_MS,
+  /** How often an idle SSE stream sends a heartbeat comment (keeps proxies from closing it). */
+  sseHeartbeatMs: value.SSE_HEARTBEAT_MS,
+  scheduler: {
+    /** Run the scheduler inside `serve` (a separate `flagline worker` runs it regardless). */
+    enabled: value.SCHEDULER_ENABLED,
+    /** The longest the worker sleeps without checking for due schedules (a safety net for missed notifications). */
+    pollMs: value.SCHEDULER_POLL_MS,
+    batchSize: value.SCHEDULER_BATCH_SIZE,
+    /** Retry n waits retryBaseMs · 2^(n-1) plus up to retryJitterMs: by default 2, 4, 8 … minutes + 0–30 s. */
+    retryBaseMs: value.SCHEDULE_RETRY_BASE_MS,
+    retryJitterMs: value.SCHEDULE_RETRY_JITTER_MS,
+    maxHorizonDays: value.SCHEDULE_MAX_HORIZON_DAYS,
+    /** Applied schedules are deleted after this many days, cancelled ones after cancelledRetentionDays; failed ones are kept. */
+    appliedRetentionDays: value.SCHEDULE_RETENTION_APPLIED_DAYS,
+    cancelledRetentionDays: value.SCHEDULE_RETENTION_CANCELLED_DAYS,
+  },
+  webhooks: {
+    /** Delivery attempt n waits retryBaseMs · 2^(n-1) (at most maxBackoffMs) plus jitter; after maxAttempts it is failed. */
+    retryBaseMs: value.WEBHOOK_RETRY_BASE_MS,
+    maxBackoffMs: value.WEBHOOK_MAX_BACKOFF_MS,
+    maxAttempts: value.WEBHOOK_MAX_ATTEMPTS,
+    /** The longest one delivery may take, connecting included; a receiver that hangs is cut off then. */
+    timeoutMs: value.WEBHOOK_TIMEOUT_MS,
+    /** Sends to one endpoint at once (per process): a slow endpoint fills its own slots, never another's. */
+    maxInFlightPerEndpoint: value.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
+    /**
+     * Targets delivered to although they are loopback, private, link-local or otherwise not public: IP addresses and
+     * CIDR ranges (matched against the address actually connected to) and host names (trusted whatever they resolve to).
+     */
+    allowedTargets: value.WEBHOOK_ALLOWED_TARGETS,
+  },
+  /** When set, GET /metrics answers only requests that send it as a bearer token. */
+  metricsToken: value.METRICS_TOKEN,
+}));
+
+export type Config = z.output<typeof configSchema>;
+
 /** Reads and validates the environment once; nothing else in Flagline reads process.env. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = envSchema.superRefine(requireTokenBinding).safeParse(present);
+  const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
-  const value = parsed.data;
-  return {
-    port: value.PORT,
-    host: value.HOST,
-    databaseUrl: value.DATABASE_URL,
-    dataDir: value.FLAGLINE_DATA_DIR,
-    databaseConnectTimeoutMs: value.DATABASE_CONNECT_TIMEOUT_MS,
-    shutdownGraceMs: value.SHUTDOWN_GRACE_MS,
-    logLevel: value.LOG_LEVEL,
-    defaultEnvironment: value.FLAGLINE_DEFAULT_ENVIRONMENT === 'none' ? null : value.FLAGLINE_DEFAULT_ENVIRONMENT,
-    adminToken: value.FLAGLINE_ADMIN_TOKEN,
-    auth: {
-      failuresPerMinute: value.AUTH_FAILURES_PER_MINUTE,
-      jwksUrl: value.AUTH_JWKS_URL,
-      issuer: value.AUTH_ISSUER,
-      audience: value.AUTH_AUDIENCE,
-      allowAnyIssuer: value.AUTH_ALLOW_ANY_ISSUER,
-      allowAnyAudience: value.AUTH_ALLOW_ANY_AUDIENCE,
-      groupsClaim: value.AUTH_GROUPS_CLAIM,
-      adminGroups: value.AUTH_ADMIN_GROUPS,
-      viewerGroups: value.AUTH_VIEWER_GROUPS,
-    },
-    overrideRateLimitPerHour: value.OVERRIDE_RATE_LIMIT_PER_HOUR,
-    snapshotPollMs: value.SNAPSHOT_POLL_MS,
-    sseHeartbeatMs: value.SSE_HEARTBEAT_MS,
-    scheduler: {
-      enabled: value.SCHEDULER_ENABLED,
-      pollMs: value.SCHEDULER_POLL_MS,
-      batchSize: value.SCHEDULER_BATCH_SIZE,
-      retryBaseMs: value.SCHEDULE_RETRY_BASE_MS,
-      retryJitterMs: value.SCHEDULE_RETRY_JITTER_MS,
-      maxHorizonDays: value.SCHEDULE_MAX_HORIZON_DAYS,
-      appliedRetentionDays: value.SCHEDULE_RETENTION_APPLIED_DAYS,
-      cancelledRetentionDays: value.SCHEDULE_RETENTION_CANCELLED_DAYS,
-    },
-    webhooks: {
-      retryBaseMs: value.WEBHOOK_RETRY_BASE_MS,
-      maxBackoffMs: value.WEBHOOK_MAX_BACKOFF_MS,
-      maxAttempts: value.WEBHOOK_MAX_ATTEMPTS,
-      timeoutMs: value.WEBHOOK_TIMEOUT_MS,
-      maxInFlightPerEndpoint: value.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
-      allowedTargets: value.WEBHOOK_ALLOWED_TARGETS,
-    },
-    metricsToken: value.METRICS_TOKEN,
-  };
+  return parsed.data;
 }

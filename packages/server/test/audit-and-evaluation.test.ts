@@ -2,6 +2,7 @@ import { type AuditEvent, type AuditPage, auditEventSchema, bucket, type Created
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configState, flagOverrides, flags } from '../src/db/schema';
+import { answer, apiClient } from './helpers/api-client';
 import { createTestApp, type TestApp, type TestResponse } from './helpers/app';
 import { testBackends } from './helpers/database';
 import {
@@ -19,8 +20,12 @@ const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString
 
 describe.each(testBackends())('audit and evaluation (%s)', (backend) => {
   let t: TestApp;
+  let api: ReturnType<typeof apiClient>;
+  let clientApi: ReturnType<typeof apiClient>;
   beforeAll(async () => {
     t = await createTestApp(backend);
+    api = apiClient(t);
+    clientApi = apiClient(t, t.tokens.client);
   }, APP_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t?.close();
@@ -386,42 +391,50 @@ describe.each(testBackends())('audit and evaluation (%s)', (backend) => {
       const version = await configVersion();
       const mark = await auditMark(t);
       await rejectingAuditType('flag.created', async () => {
-        const response = await t.request('POST', '/api/admin/flags', { body: { key: 'rollback-create' } });
+        const response = await answer(api.POST('/api/admin/flags', { body: { key: 'rollback-create' } }));
         const error = expectError(response, 500, 'INTERNAL');
         expect(error.message).not.toMatch(/audit_events|constraint|test_reject/);
       });
       expect(await db().select().from(flags).where(eq(flags.key, 'rollback-create'))).toEqual([]);
-      expectError(await t.request('GET', '/api/admin/flags/rollback-create'), 404, 'NOT_FOUND');
+      expectError(
+        await answer(api.GET('/api/admin/flags/{flagKey}', { params: { path: { flagKey: 'rollback-create' } } })),
+        404,
+        'NOT_FOUND',
+      );
       expect(await configVersion()).toBe(version);
       expect(await auditSince(t, mark)).toEqual([]);
-      const evaluated = await t.request('GET', '/api/config/flags', { token: t.tokens.client });
+      const evaluated = await answer(clientApi.GET('/api/config/flags'));
       expect(expectStatus(evaluated, 200)).not.toHaveProperty('rollback-create');
       // once the database accepts the event again, the same request succeeds
-      expectStatus(await t.request('POST', '/api/admin/flags', { body: { key: 'rollback-create' } }), 201);
+      expectStatus(await answer(api.POST('/api/admin/flags', { body: { key: 'rollback-create' } })), 201);
     });
 
     it('is rolled back: an update and an override keep their previous state', async () => {
-      expectStatus(await t.request('POST', '/api/admin/flags', { body: { key: 'rollback-update' } }), 201);
+      const rollbackUpdate = { path: { flagKey: 'rollback-update' } };
+      expectStatus(await answer(api.POST('/api/admin/flags', { body: { key: 'rollback-update' } })), 201);
       await rejectingAuditType('flag.updated', async () => {
-        const response = await t.request('PATCH', '/api/admin/flags/rollback-update', {
-          body: { enabled: true, rolloutPercentage: 100 },
-        });
+        const response = await answer(
+          api.PATCH('/api/admin/flags/{flagKey}', {
+            params: rollbackUpdate,
+            body: { enabled: true, rolloutPercentage: 100 },
+          }),
+        );
         expectError(response, 500, 'INTERNAL');
       });
-      const view = await t.request('GET', '/api/admin/flags/rollback-update');
+      const view = await answer(api.GET('/api/admin/flags/{flagKey}', { params: rollbackUpdate }));
       expect(expectStatus(view, 200)).toMatchObject({ enabled: false, rolloutPercentage: 0, version: 1 });
 
       await rejectingAuditType('flag_override.set', async () => {
-        const response = await t.request('POST', '/api/admin/flags/rollback-update/users', {
-          body: { userId: 'rollback-user', overrideType: 'include' },
-        });
+        const response = await answer(
+          api.POST('/api/admin/flags/{flagKey}/users', {
+            params: rollbackUpdate,
+            body: { userId: 'rollback-user', overrideType: 'include' },
+          }),
+        );
         expectError(response, 500, 'INTERNAL');
       });
       expect(await db().select().from(flagOverrides).where(eq(flagOverrides.userId, 'rollback-user'))).toEqual([]);
-      const overrides = await t.request<{ pagination: { total: number } }>(
-        'GET',
-        '/api/admin/flags/rollback-update/users',
-      );
+      const overrides = await answer(api.GET('/api/admin/flags/{flagKey}/users', { params: rollbackUpdate }));
       expect(expectStatus(overrides, 200).pagination.total).toBe(0);
     });
   });
@@ -431,28 +444,36 @@ describe.each(testBackends())('audit and evaluation (%s)', (backend) => {
     const inside = Array.from({ length: 200 }, (_, i) => `user-${i}`).find((id) => bucket('eval-half', id) <= 50)!;
     const outside = Array.from({ length: 200 }, (_, i) => `user-${i}`).find((id) => bucket('eval-half', id) > 50)!;
 
-    const evaluateAll = async (query = '', token = t.tokens.client) =>
-      expectStatus(await t.request<Record<string, boolean>>('GET', `/api/config/flags${query}`, { token }), 200);
+    const evaluateAll = async (query: { userId?: string; environment?: string } = {}, token = t.tokens.client) =>
+      expectStatus(await answer(apiClient(t, token).GET('/api/config/flags', { params: { query } })), 200);
 
     beforeAll(async () => {
-      const states: [string, Record<string, unknown>][] = [
+      const states: [string, { enabled: boolean; rolloutPercentage: number }][] = [
         ['eval-off', { enabled: false, rolloutPercentage: 100 }],
         ['eval-full', { enabled: true, rolloutPercentage: 100 }],
         ['eval-half', { enabled: true, rolloutPercentage: 50 }],
         ['eval-zero', { enabled: true, rolloutPercentage: 0 }],
       ];
       for (const [key, body] of states) {
-        expectStatus(await t.request('POST', '/api/admin/flags', { body: { key, description: `${key} flag` } }), 201);
-        expectStatus(await t.request('PATCH', `/api/admin/flags/${key}`, { body }), 200);
+        expectStatus(await answer(api.POST('/api/admin/flags', { body: { key, description: `${key} flag` } })), 201);
+        expectStatus(
+          await answer(api.PATCH('/api/admin/flags/{flagKey}', { params: { path: { flagKey: key } }, body })),
+          200,
+        );
       }
-      const overrides: [string, string, string][] = [
+      const overrides: [string, string, 'include' | 'exclude'][] = [
         ['eval-zero', 'vip', 'include'],
         ['eval-off', 'vip', 'include'],
         ['eval-full', 'banned', 'exclude'],
         ['eval-half', inside, 'exclude'],
       ];
       for (const [key, userId, overrideType] of overrides) {
-        const response = await t.request('POST', `/api/admin/flags/${key}/users`, { body: { userId, overrideType } });
+        const response = await answer(
+          api.POST('/api/admin/flags/{flagKey}/users', {
+            params: { path: { flagKey: key } },
+            body: { userId, overrideType },
+          }),
+        );
         expectStatus(response, 201);
       }
     });
@@ -460,18 +481,18 @@ describe.each(testBackends())('audit and evaluation (%s)', (backend) => {
     it('evaluates every flag for a user', async () => {
       expect(inside).toBeDefined();
       expect(outside).toBeDefined();
-      const plain = await evaluateAll(`?userId=${outside}`);
+      const plain = await evaluateAll({ userId: outside });
       expect(plain).toMatchObject({ 'eval-off': false, 'eval-full': true, 'eval-half': false, 'eval-zero': false });
       expect(Object.values(plain).every((value) => typeof value === 'boolean')).toBe(true);
       // a user inside the 50% who is not excluded
       const insideOthers = Array.from({ length: 400 }, (_, i) => `other-${i}`).filter(
         (id) => bucket('eval-half', id) <= 50,
       );
-      for (const id of insideOthers.slice(0, 5)) expect((await evaluateAll(`?userId=${id}`))['eval-half']).toBe(true);
+      for (const id of insideOthers.slice(0, 5)) expect((await evaluateAll({ userId: id }))['eval-half']).toBe(true);
     });
 
     it('serves partial rollouts to nobody without a userId', async () => {
-      for (const query of ['', '?userId=']) {
+      for (const query of [{}, { userId: '' }]) {
         expect(await evaluateAll(query)).toMatchObject({
           'eval-off': false,
           'eval-full': true,
@@ -482,52 +503,74 @@ describe.each(testBackends())('audit and evaluation (%s)', (backend) => {
     });
 
     it('applies overrides, but the kill switch beats an include', async () => {
-      expect(await evaluateAll('?userId=vip')).toMatchObject({ 'eval-zero': true, 'eval-off': false });
-      expect(await evaluateAll('?userId=banned')).toMatchObject({ 'eval-full': false });
-      expect(await evaluateAll(`?userId=${inside}`)).toMatchObject({ 'eval-half': false });
+      expect(await evaluateAll({ userId: 'vip' })).toMatchObject({ 'eval-zero': true, 'eval-off': false });
+      expect(await evaluateAll({ userId: 'banned' })).toMatchObject({ 'eval-full': false });
+      expect(await evaluateAll({ userId: inside })).toMatchObject({ 'eval-half': false });
     });
 
     it('answers GET /api/config/flags/:flagKey with the public shape, and 404 for an unknown flag', async () => {
-      const response = await t.request('GET', '/api/config/flags/eval-half', { token: t.tokens.client });
+      const response = await answer(
+        clientApi.GET('/api/config/flags/{flagKey}', { params: { path: { flagKey: 'eval-half' } } }),
+      );
       expect(expectStatus(response, 200)).toEqual({
         key: 'eval-half',
         enabled: true,
         rolloutPercentage: 50,
         description: 'eval-half flag',
       });
-      for (const key of ['eval-missing', 'Bad%20Key', 'k'.repeat(300)]) {
-        expectError(await t.request('GET', `/api/config/flags/${key}`, { token: t.tokens.client }), 404, 'NOT_FOUND');
+      for (const flagKey of ['eval-missing', 'Bad Key', 'k'.repeat(300)]) {
+        const response = await answer(clientApi.GET('/api/config/flags/{flagKey}', { params: { path: { flagKey } } }));
+        expectError(response, 404, 'NOT_FOUND');
       }
     });
 
     it('lets an admin token pick the environment, and validates it', async () => {
-      const development = await evaluateAll('?environment=development', t.tokens.admin);
+      const development = await evaluateAll({ environment: 'development' }, t.tokens.admin);
       expect(development).toMatchObject({ 'eval-full': false, 'eval-zero': false });
-      expectError(await t.request('GET', '/api/config/flags?environment=nowhere'), 404, 'NOT_FOUND');
-      expectError(await t.request('GET', '/api/config/flags/eval-full?environment=nowhere'), 404, 'NOT_FOUND');
-      expectFieldError(await t.request('GET', '/api/config/flags?environment=NOPE'), 'environment', 'query');
-      expectFieldError(await t.request('GET', `/api/config/flags?userId=${'u'.repeat(256)}`), 'userId', 'query');
+      const nowhere = { environment: 'nowhere' };
+      expectError(await answer(api.GET('/api/config/flags', { params: { query: nowhere } })), 404, 'NOT_FOUND');
+      expectError(
+        await answer(
+          api.GET('/api/config/flags/{flagKey}', { params: { path: { flagKey: 'eval-full' }, query: nowhere } }),
+        ),
+        404,
+        'NOT_FOUND',
+      );
+      const malformed = await answer(api.GET('/api/config/flags', { params: { query: { environment: 'NOPE' } } }));
+      expectFieldError(malformed, 'environment', 'query');
+      const longUser = await answer(api.GET('/api/config/flags', { params: { query: { userId: 'u'.repeat(256) } } }));
+      expectFieldError(longUser, 'userId', 'query');
     });
 
     it('reflects a change as soon as the change request returns', async () => {
-      expectStatus(await t.request('POST', '/api/admin/flags', { body: { key: 'eval-live' } }), 201);
-      expect(await evaluateAll('?userId=u1')).toHaveProperty('eval-live', false);
+      const evalLive = { path: { flagKey: 'eval-live' } };
+      expectStatus(await answer(api.POST('/api/admin/flags', { body: { key: 'eval-live' } })), 201);
+      expect(await evaluateAll({ userId: 'u1' })).toHaveProperty('eval-live', false);
       for (const rolloutPercentage of [100, 0, 100, 0, 100]) {
         const body = { enabled: true, rolloutPercentage };
-        expectStatus(await t.request('PATCH', '/api/admin/flags/eval-live', { body }), 200);
-        expect((await evaluateAll('?userId=u1'))['eval-live']).toBe(rolloutPercentage === 100);
+        expectStatus(await answer(api.PATCH('/api/admin/flags/{flagKey}', { params: evalLive, body })), 200);
+        expect((await evaluateAll({ userId: 'u1' }))['eval-live']).toBe(rolloutPercentage === 100);
       }
-      const exclude = { userId: 'u1', overrideType: 'exclude' };
-      expectStatus(await t.request('POST', '/api/admin/flags/eval-live/users', { body: exclude }), 201);
-      expect((await evaluateAll('?userId=u1'))['eval-live']).toBe(false);
-      expect((await t.request('DELETE', '/api/admin/flags/eval-live/users/u1')).status).toBe(204);
-      expect((await evaluateAll('?userId=u1'))['eval-live']).toBe(true);
-      expectStatus(await t.request('PATCH', '/api/admin/flags/eval-live', { body: { description: 'now' } }), 200);
-      const one = await t.request('GET', '/api/config/flags/eval-live', { token: t.tokens.client });
+      const exclude = { userId: 'u1', overrideType: 'exclude' } as const;
+      expectStatus(
+        await answer(api.POST('/api/admin/flags/{flagKey}/users', { params: evalLive, body: exclude })),
+        201,
+      );
+      expect((await evaluateAll({ userId: 'u1' }))['eval-live']).toBe(false);
+      const removed = await api.DELETE('/api/admin/flags/{flagKey}/users/{userId}', {
+        params: { path: { flagKey: 'eval-live', userId: 'u1' } },
+      });
+      expect(removed.response.status).toBe(204);
+      expect((await evaluateAll({ userId: 'u1' }))['eval-live']).toBe(true);
+      expectStatus(
+        await answer(api.PATCH('/api/admin/flags/{flagKey}', { params: evalLive, body: { description: 'now' } })),
+        200,
+      );
+      const one = await answer(clientApi.GET('/api/config/flags/{flagKey}', { params: evalLive }));
       expect(expectStatus(one, 200)).toMatchObject({ description: 'now' });
-      expect((await t.request('DELETE', '/api/admin/flags/eval-live')).status).toBe(204);
-      expect(await evaluateAll('?userId=u1')).not.toHaveProperty('eval-live');
-      expectError(await t.request('GET', '/api/config/flags/eval-live', { token: t.tokens.client }), 404, 'NOT_FOUND');
+      expect((await api.DELETE('/api/admin/flags/{flagKey}', { params: evalLive })).response.status).toBe(204);
+      expect(await evaluateAll({ userId: 'u1' })).not.toHaveProperty('eval-live');
+      expectError(await answer(clientApi.GET('/api/config/flags/{flagKey}', { params: evalLive })), 404, 'NOT_FOUND');
     });
   });
 });

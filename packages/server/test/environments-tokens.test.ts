@@ -1,14 +1,13 @@
 import {
-  type CreatedToken,
   createdTokenSchema,
   type Environment,
   environmentListSchema,
   environmentSchema,
   type FlagView,
-  type Token,
   tokenListSchema,
 } from '@flagline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answer, apiClient } from './helpers/api-client';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
 import {
@@ -29,12 +28,15 @@ describe.each(testBackends())('environments and tokens (%s)', (backend) => {
     await t?.close();
   });
 
+  type TokenBody = { name: string; role: 'admin' | 'viewer' | 'client'; environment?: string };
   const listEnvironments = async () =>
-    environmentListSchema.parse(expectStatus(await t.request('GET', '/api/admin/environments'), 200)).items;
+    environmentListSchema.parse(expectStatus(await answer(apiClient(t).GET('/api/admin/environments')), 200)).items;
   const listTokens = async () =>
-    tokenListSchema.parse(expectStatus(await t.request<{ items: Token[] }>('GET', '/api/admin/tokens'), 200)).items;
-  const createToken = async (body: Record<string, unknown>) =>
-    createdTokenSchema.parse(expectStatus(await t.request<CreatedToken>('POST', '/api/admin/tokens', { body }), 201));
+    tokenListSchema.parse(expectStatus(await answer(apiClient(t).GET('/api/admin/tokens')), 200)).items;
+  const createToken = async (body: TokenBody) =>
+    createdTokenSchema.parse(expectStatus(await answer(apiClient(t).POST('/api/admin/tokens', { body })), 201));
+  const revokeToken = (id: string) =>
+    answer(apiClient(t).DELETE('/api/admin/tokens/{id}', { params: { path: { id } } }));
 
   describe('environments', () => {
     it('lists development and production from the first migration', async () => {
@@ -205,12 +207,13 @@ describe.each(testBackends())('environments and tokens (%s)', (backend) => {
 
     it('revokes with 204: the token is refused at once, listed as revoked, and the revocation audited', async () => {
       const client = await createToken({ name: 'to revoke', role: 'client', environment: 'production' });
-      expectStatus(await t.request('GET', '/api/config/flags', { token: client.secret }), 200);
+      const asClient = apiClient(t, client.secret);
+      expectStatus(await answer(asClient.GET('/api/config/flags')), 200);
 
-      const revoked = await t.request('DELETE', `/api/admin/tokens/${client.id}`);
+      const revoked = await revokeToken(client.id);
       expect(revoked.status).toBe(204);
       expect(revoked.body).toBeNull();
-      expectError(await t.request('GET', '/api/config/flags', { token: client.secret }), 401, 'UNAUTHORIZED');
+      expectError(await answer(asClient.GET('/api/config/flags')), 401, 'UNAUTHORIZED');
       expect((await listTokens()).find((token) => token.id === client.id)?.revokedAt).not.toBeNull();
 
       const [event] = await auditEvents(t, { type: 'token.revoked' });
@@ -220,20 +223,21 @@ describe.each(testBackends())('environments and tokens (%s)', (backend) => {
         before: { id: client.id, revokedAt: null },
       });
       // revoking again changes nothing and records nothing
-      expect((await t.request('DELETE', `/api/admin/tokens/${client.id}`)).status).toBe(204);
+      expect((await revokeToken(client.id)).status).toBe(204);
       expect(await auditEvents(t, { type: 'token.revoked' })).toHaveLength(1);
     });
 
     it('revokes an admin token, which then cannot use the admin API', async () => {
       const admin = await createToken({ name: 'short-lived admin', role: 'admin' });
-      expectStatus(await t.request('GET', '/api/admin/tokens', { token: admin.secret }), 200);
-      expect((await t.request('DELETE', `/api/admin/tokens/${admin.id}`)).status).toBe(204);
-      expectError(await t.request('GET', '/api/admin/tokens', { token: admin.secret }), 401, 'UNAUTHORIZED');
+      const asShortLived = apiClient(t, admin.secret);
+      expectStatus(await answer(asShortLived.GET('/api/admin/tokens')), 200);
+      expect((await revokeToken(admin.id)).status).toBe(204);
+      expectError(await answer(asShortLived.GET('/api/admin/tokens')), 401, 'UNAUTHORIZED');
     });
 
     it('answers 404 for an unknown token id, whether or not it is a UUID', async () => {
       for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid', '12345', 'x'.repeat(300)]) {
-        expectError(await t.request('DELETE', `/api/admin/tokens/${id}`), 404, 'NOT_FOUND');
+        expectError(await revokeToken(id), 404, 'NOT_FOUND');
       }
     });
   });

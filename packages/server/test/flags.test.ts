@@ -2,6 +2,7 @@ import { type FlagPage, type FlagView, flagPageSchema, flagViewSchema } from '@f
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flagOverrides, flagStates, flags } from '../src/db/schema';
+import { answer, apiClient } from './helpers/api-client';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
 import { APP_SETUP_TIMEOUT_MS, auditEvents, expectError, expectFieldError, expectStatus } from './helpers/http';
@@ -10,8 +11,10 @@ const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString
 
 describe.each(testBackends())('flags (%s)', (backend) => {
   let t: TestApp;
+  let api: ReturnType<typeof apiClient>;
   beforeAll(async () => {
     t = await createTestApp(backend);
+    api = apiClient(t);
   }, APP_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t?.close();
@@ -19,19 +22,17 @@ describe.each(testBackends())('flags (%s)', (backend) => {
 
   const create = async (key: string, description?: string): Promise<FlagView> =>
     expectStatus(
-      await t.request<FlagView>('POST', '/api/admin/flags', {
-        body: description === undefined ? { key } : { key, description },
-      }),
+      await answer(api.POST('/api/admin/flags', { body: description === undefined ? { key } : { key, description } })),
       201,
     );
   const get = (key: string, environment = 'production') =>
-    t.request<FlagView>('GET', `/api/admin/flags/${key}?environment=${environment}`);
+    answer(api.GET('/api/admin/flags/{flagKey}', { params: { path: { flagKey: key }, query: { environment } } }));
 
   describe('create', () => {
     it('answers 201 with the flag disabled at 0%, with a state in every environment', async () => {
-      const response = await t.request<FlagView>('POST', '/api/admin/flags', {
-        body: { key: 'create-basic', description: 'The new checkout' },
-      });
+      const response = await answer(
+        api.POST('/api/admin/flags', { body: { key: 'create-basic', description: 'The new checkout' } }),
+      );
       const view = flagViewSchema.parse(expectStatus(response, 201));
       expect(view).toMatchObject({
         key: 'create-basic',
@@ -48,9 +49,12 @@ describe.each(testBackends())('flags (%s)', (backend) => {
     });
 
     it('shows the requested environment and defaults the description to ""', async () => {
-      const response = await t.request<FlagView>('POST', '/api/admin/flags?environment=development', {
-        body: { key: 'create-in-development' },
-      });
+      const response = await answer(
+        api.POST('/api/admin/flags', {
+          params: { query: { environment: 'development' } },
+          body: { key: 'create-in-development' },
+        }),
+      );
       expect(expectStatus(response, 201)).toMatchObject({ environment: 'development', description: '' });
     });
 
@@ -62,7 +66,7 @@ describe.each(testBackends())('flags (%s)', (backend) => {
     it('answers 409 ALREADY_EXISTS for a taken key and records nothing', async () => {
       await create('create-twice');
       const before = await auditEvents(t, { flagKey: 'create-twice' });
-      const again = await t.request('POST', '/api/admin/flags', { body: { key: 'create-twice', description: 'x' } });
+      const again = await answer(api.POST('/api/admin/flags', { body: { key: 'create-twice', description: 'x' } }));
       expectError(again, 409, 'ALREADY_EXISTS');
       expect(await auditEvents(t, { flagKey: 'create-twice' })).toEqual(before);
       expect(expectStatus(await get('create-twice'), 200).description).toBe('');
@@ -117,9 +121,12 @@ describe.each(testBackends())('flags (%s)', (backend) => {
     });
 
     it('answers 404 for an unknown environment and creates nothing', async () => {
-      const response = await t.request('POST', '/api/admin/flags?environment=staging', {
-        body: { key: 'create-nowhere' },
-      });
+      const response = await answer(
+        api.POST('/api/admin/flags', {
+          params: { query: { environment: 'staging' } },
+          body: { key: 'create-nowhere' },
+        }),
+      );
       expectError(response, 404, 'NOT_FOUND');
       expectError(await get('create-nowhere'), 404, 'NOT_FOUND');
     });
@@ -131,7 +138,10 @@ describe.each(testBackends())('flags (%s)', (backend) => {
     beforeAll(async () => {
       for (const key of keys) await create(key, key === 'lst.04' ? 'Pricing Page experiment' : '');
       await create('other-pricing');
-      await t.request('PATCH', '/api/admin/flags/lst.02?environment=development', { body: { enabled: true } });
+      await api.PATCH('/api/admin/flags/{flagKey}', {
+        params: { path: { flagKey: 'lst.02' }, query: { environment: 'development' } },
+        body: { enabled: true },
+      });
     });
 
     const list = async (query: string) => {
@@ -215,7 +225,11 @@ describe.each(testBackends())('flags (%s)', (backend) => {
     });
 
     it('answers 404 for an unknown environment', async () => {
-      expectError(await t.request('GET', '/api/admin/flags?environment=staging'), 404, 'NOT_FOUND');
+      expectError(
+        await answer(api.GET('/api/admin/flags', { params: { query: { environment: 'staging' } } })),
+        404,
+        'NOT_FOUND',
+      );
     });
   });
 
@@ -229,8 +243,13 @@ describe.each(testBackends())('flags (%s)', (backend) => {
 
     it('answers 404 for an unknown flag, also when the key could never exist', async () => {
       expectError(await get('never-created'), 404, 'NOT_FOUND');
-      expectError(await t.request('GET', '/api/admin/flags/Bad%20Key'), 404, 'NOT_FOUND');
-      expectError(await t.request('GET', `/api/admin/flags/${'k'.repeat(101)}`), 404, 'NOT_FOUND');
+      for (const flagKey of ['Bad Key', 'k'.repeat(101)]) {
+        expectError(
+          await answer(api.GET('/api/admin/flags/{flagKey}', { params: { path: { flagKey } } })),
+          404,
+          'NOT_FOUND',
+        );
+      }
     });
 
     it('answers 404 for an unknown environment and 400 for a malformed one', async () => {
@@ -243,11 +262,19 @@ describe.each(testBackends())('flags (%s)', (backend) => {
   describe('update', () => {
     it('changes the flag with PATCH and with POST, bumping the version each time', async () => {
       await create('upd-basic');
-      const patched = await t.request<FlagView>('PATCH', '/api/admin/flags/upd-basic', { body: { enabled: true } });
+      const patched = await answer(
+        api.PATCH('/api/admin/flags/{flagKey}', {
+          params: { path: { flagKey: 'upd-basic' } },
+          body: { enabled: true },
+        }),
+      );
       expect(expectStatus(patched, 200)).toMatchObject({ enabled: true, rolloutPercentage: 0, version: 2 });
-      const posted = await t.request<FlagView>('POST', '/api/admin/flags/upd-basic', {
-        body: { rolloutPercentage: 25 },
-      });
+      const posted = await answer(
+        api.POST('/api/admin/flags/{flagKey}', {
+          params: { path: { flagKey: 'upd-basic' } },
+          body: { rolloutPercentage: 25 },
+        }),
+      );
       expect(flagViewSchema.parse(expectStatus(posted, 200))).toMatchObject({
         key: 'upd-basic',
         environment: 'production',
@@ -262,18 +289,24 @@ describe.each(testBackends())('flags (%s)', (backend) => {
 
     it('changes only the requested environment', async () => {
       await create('upd-env');
-      const response = await t.request<FlagView>('PATCH', '/api/admin/flags/upd-env?environment=development', {
-        body: { enabled: true, rolloutPercentage: 100 },
-      });
+      const response = await answer(
+        api.PATCH('/api/admin/flags/{flagKey}', {
+          params: { path: { flagKey: 'upd-env' }, query: { environment: 'development' } },
+          body: { enabled: true, rolloutPercentage: 100 },
+        }),
+      );
       expect(expectStatus(response, 200)).toMatchObject({ environment: 'development', enabled: true, version: 2 });
       expect(expectStatus(await get('upd-env'), 200)).toMatchObject({ enabled: false, rolloutPercentage: 0 });
     });
 
     it('changes the description for every environment', async () => {
       await create('upd-description', 'old');
-      const response = await t.request<FlagView>('PATCH', '/api/admin/flags/upd-description', {
-        body: { description: 'new' },
-      });
+      const response = await answer(
+        api.PATCH('/api/admin/flags/{flagKey}', {
+          params: { path: { flagKey: 'upd-description' } },
+          body: { description: 'new' },
+        }),
+      );
       expect(expectStatus(response, 200).description).toBe('new');
       expect(expectStatus(await get('upd-description', 'development'), 200).description).toBe('new');
     });
@@ -295,7 +328,13 @@ describe.each(testBackends())('flags (%s)', (backend) => {
 
     it('answers 400 for an empty body, a wrong type and an unknown field', async () => {
       await create('upd-bad-body');
-      expectError(await t.request('PATCH', '/api/admin/flags/upd-bad-body', { body: {} }), 400, 'VALIDATION_FAILED');
+      expectError(
+        await answer(
+          api.PATCH('/api/admin/flags/{flagKey}', { params: { path: { flagKey: 'upd-bad-body' } }, body: {} }),
+        ),
+        400,
+        'VALIDATION_FAILED',
+      );
       expectFieldError(
         await t.request('PATCH', '/api/admin/flags/upd-bad-body', { body: { enabled: 'yes' } }),
         'enabled',
@@ -307,34 +346,32 @@ describe.each(testBackends())('flags (%s)', (backend) => {
 
     it('honours If-Match: the current version changes, a stale one is 412, garbage is 400', async () => {
       await create('upd-if-match');
-      const path = '/api/admin/flags/upd-if-match';
-      const matching = await t.request<FlagView>('PATCH', path, {
-        body: { enabled: true },
-        headers: { 'if-match': '1' },
-      });
+      const params = { path: { flagKey: 'upd-if-match' } };
+      const path = '/api/admin/flags/{flagKey}';
+      const matching = await answer(api.PATCH(path, { params, body: { enabled: true }, headers: { 'if-match': '1' } }));
       expect(expectStatus(matching, 200).version).toBe(2);
       // the version as an entity tag, strong or weak
-      const quoted = await t.request<FlagView>('POST', path, {
-        body: { rolloutPercentage: 10 },
-        headers: { 'if-match': '"2"' },
-      });
+      const quoted = await answer(
+        api.POST(path, { params, body: { rolloutPercentage: 10 }, headers: { 'if-match': '"2"' } }),
+      );
       expect(expectStatus(quoted, 200).version).toBe(3);
-      const weak = await t.request<FlagView>('PATCH', path, {
-        body: { rolloutPercentage: 20 },
-        headers: { 'if-match': 'W/"3"' },
-      });
+      const weak = await answer(
+        api.PATCH(path, { params, body: { rolloutPercentage: 20 }, headers: { 'if-match': 'W/"3"' } }),
+      );
       expect(expectStatus(weak, 200).version).toBe(4);
 
-      const stale = await t.request('PATCH', path, { body: { enabled: false }, headers: { 'if-match': '2' } });
+      const stale = await answer(api.PATCH(path, { params, body: { enabled: false }, headers: { 'if-match': '2' } }));
       const error = expectError(stale, 412, 'PRECONDITION_FAILED');
       expect(error.details).toEqual({ currentVersion: 4 });
       expectError(
-        await t.request('POST', path, { body: { enabled: false }, headers: { 'if-match': '5' } }),
+        await answer(api.POST(path, { params, body: { enabled: false }, headers: { 'if-match': '5' } })),
         412,
         'PRECONDITION_FAILED',
       );
       for (const garbage of ['abc', '1.0', '-1', '"', '1, 2', '9999999999']) {
-        const response = await t.request('PATCH', path, { body: { enabled: false }, headers: { 'if-match': garbage } });
+        const response = await answer(
+          api.PATCH(path, { params, body: { enabled: false }, headers: { 'if-match': garbage } }),
+        );
         expectFieldError(response, 'If-Match', 'header');
       }
       expect(expectStatus(await get('upd-if-match'), 200)).toMatchObject({
@@ -343,13 +380,14 @@ describe.each(testBackends())('flags (%s)', (backend) => {
         version: 4,
       });
       // If-Match: * means "whatever version"
-      const any = await t.request<FlagView>('PATCH', path, { body: { enabled: false }, headers: { 'if-match': '*' } });
+      const any = await answer(api.PATCH(path, { params, body: { enabled: false }, headers: { 'if-match': '*' } }));
       expect(expectStatus(any, 200).version).toBe(5);
     });
 
     it('writes no audit event and keeps the version when nothing changes', async () => {
       await create('upd-noop', 'same');
-      expectStatus(await t.request('PATCH', '/api/admin/flags/upd-noop', { body: { enabled: true } }), 200);
+      const noop = { params: { path: { flagKey: 'upd-noop' } } };
+      expectStatus(await answer(api.PATCH('/api/admin/flags/{flagKey}', { ...noop, body: { enabled: true } })), 200);
       const events = await auditEvents(t, { flagKey: 'upd-noop' });
       expect(events.map((event) => event.type)).toEqual(['flag.updated', 'flag.created']);
       for (const [method, body] of [
@@ -357,10 +395,10 @@ describe.each(testBackends())('flags (%s)', (backend) => {
         ['POST', { enabled: true, rolloutPercentage: 0, description: 'same' }],
         ['PATCH', { description: 'same' }],
       ] as const) {
-        const response = await t.request<FlagView>(method, '/api/admin/flags/upd-noop', {
-          body,
-          headers: { 'if-match': '2' },
-        });
+        const send = method === 'PATCH' ? api.PATCH : api.POST;
+        const response = await answer(
+          send('/api/admin/flags/{flagKey}', { ...noop, body, headers: { 'if-match': '2' } }),
+        );
         expect(expectStatus(response, 200)).toMatchObject({ enabled: true, version: 2 });
       }
       expect(await auditEvents(t, { flagKey: 'upd-noop' })).toEqual(events);
@@ -368,19 +406,32 @@ describe.each(testBackends())('flags (%s)', (backend) => {
 
     it('answers 404 for an unknown flag or environment', async () => {
       expectError(
-        await t.request('PATCH', '/api/admin/flags/upd-missing', { body: { enabled: true } }),
+        await answer(
+          api.PATCH('/api/admin/flags/{flagKey}', {
+            params: { path: { flagKey: 'upd-missing' } },
+            body: { enabled: true },
+          }),
+        ),
         404,
         'NOT_FOUND',
       );
       expectError(
-        await t.request('POST', '/api/admin/flags/Not%20A%20Key', { body: { enabled: true } }),
+        await answer(
+          api.POST('/api/admin/flags/{flagKey}', {
+            params: { path: { flagKey: 'Not A Key' } },
+            body: { enabled: true },
+          }),
+        ),
         404,
         'NOT_FOUND',
       );
       await create('upd-no-env');
-      const response = await t.request('PATCH', '/api/admin/flags/upd-no-env?environment=staging', {
-        body: { enabled: true },
-      });
+      const response = await answer(
+        api.PATCH('/api/admin/flags/{flagKey}', {
+          params: { path: { flagKey: 'upd-no-env' }, query: { environment: 'staging' } },
+          body: { enabled: true },
+        }),
+      );
       expectError(response, 404, 'NOT_FOUND');
     });
   });
@@ -395,24 +446,28 @@ describe.each(testBackends())('flags (%s)', (backend) => {
 
     it('answers 204, then 404, and removes its states and overrides', async () => {
       await create('del-me', 'doomed');
-      await t.request('PATCH', '/api/admin/flags/del-me', { body: { enabled: true, rolloutPercentage: 30 } });
+      const delMe = { path: { flagKey: 'del-me' } };
+      await api.PATCH('/api/admin/flags/{flagKey}', { params: delMe, body: { enabled: true, rolloutPercentage: 30 } });
       for (const environment of ['production', 'development']) {
-        const response = await t.request(`POST`, `/api/admin/flags/del-me/users?environment=${environment}`, {
-          body: { userId: 'u1', overrideType: 'include' },
-        });
+        const response = await answer(
+          api.POST('/api/admin/flags/{flagKey}/users', {
+            params: { ...delMe, query: { environment } },
+            body: { userId: 'u1', overrideType: 'include' },
+          }),
+        );
         expectStatus(response, 201);
       }
       const [flag] = await t.deps.database.db.select({ id: flags.id }).from(flags).where(eq(flags.key, 'del-me'));
       if (!flag) throw new Error('flag row missing');
       expect(await rowCounts(flag.id)).toEqual({ states: 2, overrides: 2 });
 
-      const deleted = await t.request('DELETE', '/api/admin/flags/del-me');
+      const deleted = await answer(api.DELETE('/api/admin/flags/{flagKey}', { params: delMe }));
       expect(deleted.status).toBe(204);
       expect(deleted.body).toBeNull();
       expectError(await get('del-me'), 404, 'NOT_FOUND');
-      expectError(await t.request('DELETE', '/api/admin/flags/del-me'), 404, 'NOT_FOUND');
+      expectError(await answer(api.DELETE('/api/admin/flags/{flagKey}', { params: delMe })), 404, 'NOT_FOUND');
       expect(await rowCounts(flag.id)).toEqual({ states: 0, overrides: 0 });
-      expectError(await t.request('GET', '/api/admin/flags/del-me/users'), 404, 'NOT_FOUND');
+      expectError(await answer(api.GET('/api/admin/flags/{flagKey}/users', { params: delMe })), 404, 'NOT_FOUND');
 
       const [event] = await auditEvents(t, { flagKey: 'del-me' });
       expect(event).toMatchObject({ type: 'flag.deleted', after: null, environment: null });
@@ -427,13 +482,18 @@ describe.each(testBackends())('flags (%s)', (backend) => {
 
       // the key is free again, and the new flag starts from scratch
       expect(await create('del-me')).toMatchObject({ enabled: false, rolloutPercentage: 0, version: 1 });
-      const overrides = await t.request<{ pagination: { total: number } }>('GET', '/api/admin/flags/del-me/users');
+      const overrides = await answer(api.GET('/api/admin/flags/{flagKey}/users', { params: delMe }));
       expect(expectStatus(overrides, 200).pagination.total).toBe(0);
     });
 
     it('answers 404 for a flag that never existed or a key that could not', async () => {
-      expectError(await t.request('DELETE', '/api/admin/flags/del-never'), 404, 'NOT_FOUND');
-      expectError(await t.request('DELETE', '/api/admin/flags/NOT%20VALID'), 404, 'NOT_FOUND');
+      for (const flagKey of ['del-never', 'NOT VALID']) {
+        expectError(
+          await answer(api.DELETE('/api/admin/flags/{flagKey}', { params: { path: { flagKey } } })),
+          404,
+          'NOT_FOUND',
+        );
+      }
     });
   });
 });

@@ -71,6 +71,12 @@ describe.each(testBackends())('OpenAPI document and /docs (%s)', (backend) => {
     await t?.close();
   });
 
+  it('matches the committed packages/server/openapi.json, which the SDK types are generated from', async () => {
+    const committed = JSON.parse(await readFile(join(repoRoot, 'packages/server/openapi.json'), 'utf8')) as unknown;
+    // When this fails, a route changed: run `npm run openapi` and commit the document and the SDK's types with it.
+    expect(document, 'packages/server/openapi.json is stale; run `npm run openapi`').toEqual(committed);
+  });
+
   it('gives every operation a unique operationId and names a server', () => {
     const ids = operations(document).map(([name, operation]) => {
       expect(operation.operationId, `${name} has an operationId`).toMatch(/^[a-z][A-Za-z]+$/);

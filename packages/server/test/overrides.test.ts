@@ -1,5 +1,6 @@
 import { type Override, type OverrideList, overrideListSchema, overrideSchema } from '@flagline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answer, apiClient } from './helpers/api-client';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
 import {
@@ -12,7 +13,7 @@ import {
 } from './helpers/http';
 
 const createFlag = async (t: TestApp, key: string) => {
-  expectStatus(await t.request('POST', '/api/admin/flags', { body: { key } }), 201);
+  expectStatus(await answer(apiClient(t).POST('/api/admin/flags', { body: { key } })), 201);
 };
 
 const setOverride = (t: TestApp, flagKey: string, body: Record<string, unknown>, environment = 'production') =>
@@ -78,11 +79,16 @@ describe.each(testBackends())('overrides (%s)', (backend) => {
   it('deletes with 204, then answers 404, and audits the removal', async () => {
     await createFlag(t, 'ovr-delete');
     expectStatus(await setOverride(t, 'ovr-delete', { userId: 'user@example.com', overrideType: 'exclude' }), 201);
-    const path = '/api/admin/flags/ovr-delete/users/user%40example.com';
-    const deleted = await t.request('DELETE', path);
+    const remove = () =>
+      answer(
+        apiClient(t).DELETE('/api/admin/flags/{flagKey}/users/{userId}', {
+          params: { path: { flagKey: 'ovr-delete', userId: 'user@example.com' } },
+        }),
+      );
+    const deleted = await remove();
     expect(deleted.status).toBe(204);
     expect(deleted.body).toBeNull();
-    expectError(await t.request('DELETE', path), 404, 'NOT_FOUND');
+    expectError(await remove(), 404, 'NOT_FOUND');
     expect((await listOverrides(t, 'ovr-delete')).pagination.total).toBe(0);
     const [event] = await overrideEvents(t, 'ovr-delete');
     expect(event).toMatchObject({
@@ -156,9 +162,23 @@ describe.each(testBackends())('overrides (%s)', (backend) => {
 
   it('answers 404 for an unknown flag on every override route, and writes nothing', async () => {
     expectError(await setOverride(t, 'ovr-missing', { userId: 'u1', overrideType: 'include' }), 404, 'NOT_FOUND');
-    expectError(await t.request('DELETE', '/api/admin/flags/ovr-missing/users/u1'), 404, 'NOT_FOUND');
-    expectError(await t.request('GET', '/api/admin/flags/ovr-missing/users'), 404, 'NOT_FOUND');
-    expectError(await t.request('GET', '/api/admin/flags/Not%20A%20Key/users'), 404, 'NOT_FOUND');
+    const api = apiClient(t);
+    const missing = { path: { flagKey: 'ovr-missing' } };
+    expectError(
+      await answer(
+        api.DELETE('/api/admin/flags/{flagKey}/users/{userId}', {
+          params: { path: { ...missing.path, userId: 'u1' } },
+        }),
+      ),
+      404,
+      'NOT_FOUND',
+    );
+    expectError(await answer(api.GET('/api/admin/flags/{flagKey}/users', { params: missing })), 404, 'NOT_FOUND');
+    expectError(
+      await answer(api.GET('/api/admin/flags/{flagKey}/users', { params: { path: { flagKey: 'Not A Key' } } })),
+      404,
+      'NOT_FOUND',
+    );
     expect(await overrideEvents(t, 'ovr-missing')).toEqual([]);
   });
 
@@ -166,9 +186,21 @@ describe.each(testBackends())('overrides (%s)', (backend) => {
     await createFlag(t, 'ovr-env-missing');
     const body = { userId: 'u1', overrideType: 'include' };
     expectError(await setOverride(t, 'ovr-env-missing', body, 'staging'), 404, 'NOT_FOUND');
-    expectError(await t.request('GET', '/api/admin/flags/ovr-env-missing/users?environment=staging'), 404, 'NOT_FOUND');
+    const api = apiClient(t);
+    const staging = { query: { environment: 'staging' } };
     expectError(
-      await t.request('DELETE', '/api/admin/flags/ovr-env-missing/users/u1?environment=staging'),
+      await answer(
+        api.GET('/api/admin/flags/{flagKey}/users', { params: { path: { flagKey: 'ovr-env-missing' }, ...staging } }),
+      ),
+      404,
+      'NOT_FOUND',
+    );
+    expectError(
+      await answer(
+        api.DELETE('/api/admin/flags/{flagKey}/users/{userId}', {
+          params: { path: { flagKey: 'ovr-env-missing', userId: 'u1' }, ...staging },
+        }),
+      ),
       404,
       'NOT_FOUND',
     );
@@ -200,9 +232,12 @@ describe.each(testBackends())('overrides (%s)', (backend) => {
   it('keeps environments apart', async () => {
     await createFlag(t, 'ovr-env');
     for (const environment of ['production', 'development']) {
-      const response = await t.request('PATCH', `/api/admin/flags/ovr-env?environment=${environment}`, {
-        body: { enabled: true },
-      });
+      const response = await answer(
+        apiClient(t).PATCH('/api/admin/flags/{flagKey}', {
+          params: { path: { flagKey: 'ovr-env' }, query: { environment } },
+          body: { enabled: true },
+        }),
+      );
       expectStatus(response, 200);
     }
     expectStatus(await setOverride(t, 'ovr-env', { userId: 'dev-user', overrideType: 'include' }, 'development'), 201);
@@ -211,15 +246,15 @@ describe.each(testBackends())('overrides (%s)', (backend) => {
     const development = await listOverrides(t, 'ovr-env', 'environment=development');
     expect(development.includes.map((item) => item.userId)).toEqual(['dev-user']);
     // deleting in production does not find the development override
-    expectError(await t.request('DELETE', '/api/admin/flags/ovr-env/users/dev-user'), 404, 'NOT_FOUND');
+    const removeInProduction = apiClient(t).DELETE('/api/admin/flags/{flagKey}/users/{userId}', {
+      params: { path: { flagKey: 'ovr-env', userId: 'dev-user' } },
+    });
+    expectError(await answer(removeInProduction), 404, 'NOT_FOUND');
 
-    const inDevelopment = await t.request<Record<string, boolean>>('GET', '/api/config/flags?userId=dev-user', {
-      token: t.tokens.developmentClient,
-    });
+    const devUser = { params: { query: { userId: 'dev-user' } } };
+    const inDevelopment = await answer(apiClient(t, t.tokens.developmentClient).GET('/api/config/flags', devUser));
     expect(expectStatus(inDevelopment, 200)['ovr-env']).toBe(true);
-    const inProduction = await t.request<Record<string, boolean>>('GET', '/api/config/flags?userId=dev-user', {
-      token: t.tokens.client,
-    });
+    const inProduction = await answer(apiClient(t, t.tokens.client).GET('/api/config/flags', devUser));
     expect(expectStatus(inProduction, 200)['ovr-env']).toBe(false);
 
     const [event] = await overrideEvents(t, 'ovr-env');

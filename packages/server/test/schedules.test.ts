@@ -203,9 +203,12 @@ describe.each(testBackends())('scheduled changes over HTTP (%s)', (backend) => {
       '/api/admin/audit?flagKey=sched-delete&type=flag_schedule.cancelled',
     );
     expect(audit.body.items).toHaveLength(2);
-    expect(audit.body.items.every((item) => item.data.reason === 'flag_deleted')).toBe(true);
+    expect(
+      audit.body.items.every((item) => item.type === 'flag_schedule.cancelled' && item.data.reason === 'flag_deleted'),
+    ).toBe(true);
     const deleted = await t.request<AuditPage>('GET', '/api/admin/audit?flagKey=sched-delete&type=flag.deleted');
-    expect(deleted.body.items[0]?.data.cancelledScheduleIds).toEqual(
+    const deletedEvent = deleted.body.items[0];
+    expect(deletedEvent?.type === 'flag.deleted' ? deletedEvent.data.cancelledScheduleIds : undefined).toEqual(
       expect.arrayContaining([first.body.id, second.body.id]),
     );
   });

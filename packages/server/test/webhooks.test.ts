@@ -285,7 +285,9 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
       const events = await auditSince(t, mark);
       expect(events.length).toBeGreaterThanOrEqual(21);
       const deliveredToAll = events; // its own webhook.created included: the webhook existed in that transaction
-      const lifecycleCreated = events.findIndex((event) => event.data.webhookId === lifecycle.id);
+      const lifecycleCreated = events.findIndex(
+        (event) => event.type === 'webhook.created' && event.data.webhookId === lifecycle.id,
+      );
       const deliveredToLifecycle = events
         .slice(lifecycleCreated + 1)
         .filter((event) => event.type === 'flag.created' || event.type === 'flag.deleted');

@@ -3,22 +3,24 @@ import { describe, expect, it } from 'vitest';
 import { buildTimeline } from '../src/features/flags/timeline/build-timeline';
 
 let nextId = 1;
-const event = (type: AuditEvent['type'], at: string, fields: Partial<AuditEvent> = {}): AuditEvent => ({
-  id: String(nextId++),
-  type,
-  occurredAt: at,
-  actor: { type: 'token', id: 'release-bot', email: null },
-  environment: 'production',
-  flagKey: 'checkout',
-  scheduleId: null,
-  requestId: null,
-  data: {},
-  before: null,
-  after: null,
-  prevHash: null,
-  hash: null,
-  ...fields,
-});
+// The timeline reads type, time and before/after, never `data`, so the fixture leaves data empty for every type.
+const event = (type: AuditEvent['type'], at: string, fields: Partial<AuditEvent> = {}): AuditEvent =>
+  ({
+    id: String(nextId++),
+    type,
+    occurredAt: at,
+    actor: { type: 'token', id: 'release-bot', email: null },
+    environment: 'production',
+    flagKey: 'checkout',
+    scheduleId: null,
+    requestId: null,
+    data: {},
+    before: null,
+    after: null,
+    prevHash: null,
+    hash: null,
+    ...fields,
+  }) as AuditEvent;
 
 const flag: FlagView = {
   key: 'checkout',

@@ -1,12 +1,19 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 import pino from 'pino';
 import { loadConfig } from '../../../server/src/config';
 import { type RunningServer, startServer } from '../../../server/src/server';
 import { FlaglineClient } from '../../src/client';
-import { readServerSentEvents, type ServerSentEvent } from '../../src/sse';
 import { sleep, waitFor } from './util';
 
 export { freePort, sleep, waitFor } from './util';
+
+/** One raw event as the stream sent it. */
+export interface ServerSentEvent {
+  event: string;
+  data: string;
+  id: string | undefined;
+}
 
 export const ADMIN_TOKEN = 'sdk-tests-admin-token-0123456789';
 
@@ -77,9 +84,13 @@ export class EventStream {
     return stream;
   }
 
-  private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
+  private async pump(body: NonNullable<Response['body']>): Promise<void> {
     try {
-      for await (const event of readServerSentEvents(body)) this.events.push(event);
+      const reader = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        const { event = 'message', data, id } = read.value;
+        this.events.push({ event, data, id });
+      }
     } catch {
       // aborted
     } finally {

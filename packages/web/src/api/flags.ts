@@ -1,4 +1,4 @@
-import type { AuditPage, FlagHistoryQuery } from '@flagline/core';
+import type { FlagHistoryQuery } from '@flagline/core';
 import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
 import type { ApiScope } from './scope';
 
@@ -31,12 +31,7 @@ export const flagQueries = {
       queryKey: [...flagQueries.inEnvironment(scope), 'history', flagKey] as const,
       queryFn: async () => {
         const query = { environment: scope.environment, limit: HISTORY_LIMIT } satisfies FlagHistoryQuery;
-        // The SDK has no method for this route yet, so its path is named here, once.
-        const page = await scope.client.request<AuditPage>(
-          'GET',
-          `/api/admin/flags/${encodeURIComponent(flagKey)}/history`,
-          { query },
-        );
+        const page = await scope.client.flagHistory(flagKey, query);
         return page.items;
       },
     }),

@@ -1,22 +1,13 @@
-import { readServerSentEvents } from '@flagline/sdk';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { createClient } from '../api/client';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-
 /**
- * Follows the environment's live change stream (SSE) and refetches what is on screen whenever a change commits
- * anywhere: another admin's edit, or a schedule the worker applied. After a reconnect the first snapshot may
- * hide missed changes, so it refetches then too.
+ * Follows the environment's live change stream (the SDK's stream client, which reconnects with backoff) and refetches
+ * what is on screen whenever a change commits anywhere: another admin's edit, or a schedule the worker applied. After
+ * a reconnect a snapshot means missed changes could not be replayed one by one, so it refetches then too.
  */
 export function useLiveUpdates(token: string, environment: string): LiveStatus {
   const queryClient = useQueryClient();
@@ -34,29 +25,13 @@ export function useLiveUpdates(token: string, environment: string): LiveStatus {
       }, 50);
     };
     const run = async () => {
-      let attempt = 0;
       let connectedBefore = false;
-      while (!abort.signal.aborted) {
-        try {
-          const response = await fetch(`/api/client/stream?environment=${encodeURIComponent(environment)}`, {
-            headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-            signal: abort.signal,
-            cache: 'no-store',
-          });
-          if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
-          setStatus('live');
-          attempt = 0;
-          for await (const event of readServerSentEvents(response.body)) {
-            if (event.event === 'change' || (event.event === 'snapshot' && connectedBefore)) refresh();
-            connectedBefore = true;
-          }
-        } catch {
-          if (abort.signal.aborted) return;
-        }
-        connectedBefore = true;
-        setStatus('reconnecting');
-        await sleep(Math.min(500 * 2 ** attempt, 15_000), abort.signal);
-        attempt += 1;
+      const events = createClient(token).stream({ environment, signal: abort.signal, backoff: { maxMs: 15_000 } });
+      for await (const event of events) {
+        if (event.type === 'open') setStatus('live');
+        else if (event.type === 'disconnected') setStatus('reconnecting');
+        else if (event.type === 'change' || connectedBefore) refresh();
+        if (event.type !== 'open') connectedBefore = true;
       }
     };
     setStatus('connecting');

@@ -1,7 +1,7 @@
 import type { AuditEventType, AuditFilter } from '@flagline/core';
+import { auditEventTypes as AUDIT_EVENT_TYPES } from '@flagline/core';
 import { Field } from '../../components/ui';
 import { useTokenNames } from '../../lib/actors';
-import { AUDIT_EVENT_TYPES } from '../../lib/audit-types';
 import { fromDateTimeInput, localTimeZone, utcOffset } from '../../lib/time';
 import { useSession } from '../session/session';
 

@@ -11,7 +11,7 @@ export function ExportButtons({ filter }: { filter: AuditFilter }) {
     setState({ busy: format });
     try {
       // The export needs the Authorization header, so it cannot be a plain link: fetch it, then save the blob.
-      const response = await client.send('GET', '/api/admin/audit/export', { query: { ...filter, format } });
+      const response = await client.exportAuditResponse({ ...filter, format });
       const blob = await response.blob();
       const disposition = response.headers.get('content-disposition') ?? '';
       const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? `flagline-audit.${format}`;

@@ -1,10 +1,10 @@
 import type { AuditEventType, CreatedWebhook } from '@flagline/core';
+import { auditEventTypes as AUDIT_EVENT_TYPES } from '@flagline/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { webhookQueries } from '../../api/webhooks';
 import { SecretOnce } from '../../components/secret-once';
 import { ErrorMessage, Field } from '../../components/ui';
-import { AUDIT_EVENT_TYPES } from '../../lib/audit-types';
 import { fieldError } from '../../lib/errors';
 import { useSession } from '../session/session';
 
