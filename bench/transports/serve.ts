@@ -17,12 +17,12 @@ import type * as ConfigModule from '../../packages/server/src/config';
 import { environmentQuery } from '../../packages/server/src/delivery/client-routes';
 import { evaluateFlagsQuery } from '../../packages/server/src/delivery/config-routes';
 import type * as FastPathModule from '../../packages/server/src/delivery/evaluate-fast-path';
-import { EVALUATION_CORS_HEADERS } from '../../packages/server/src/delivery/evaluation-http';
+import { evaluationCorsHeaders } from '../../packages/server/src/delivery/evaluation-http';
 import {
+  addEvaluationHeaders,
   countEvaluations,
   type EvaluationResponse,
   evaluateFlagsResponse,
-  evaluationHeaders,
   ofrepBulkResponse,
   rulesetResponse,
 } from '../../packages/server/src/delivery/evaluation-responses';
@@ -66,7 +66,8 @@ function bareListener() {
     if (!answer) return app.fetch(c.req.raw);
     countEvaluations(answer);
     const requestId = acceptedRequestId(c.req.header('x-request-id'));
-    const headers = { ...EVALUATION_CORS_HEADERS, ...evaluationHeaders(answer), 'x-request-id': requestId };
+    const headers = addEvaluationHeaders(answer, evaluationCorsHeaders());
+    headers['x-request-id'] = requestId;
     const response =
       answer.status === 304 || answer.body === undefined
         ? c.body(null, answer.status, headers)

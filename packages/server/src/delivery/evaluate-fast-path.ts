@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ofrepRequestSchema } from '@flagline/core';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator';
@@ -8,12 +8,12 @@ import { AppError } from '../http/errors';
 import { acceptedRequestId } from '../http/request-id';
 import { environmentQuery } from './client-routes';
 import { evaluateFlagsQuery } from './config-routes';
-import { EVALUATION_CORS_HEADERS } from './evaluation-http';
+import { evaluationCorsHeaders } from './evaluation-http';
 import {
+  addEvaluationHeaders,
   countEvaluations,
   type EvaluationResponse,
   evaluateFlagsResponse,
-  evaluationHeaders,
   ofrepBulkResponse,
   rulesetResponse,
 } from './evaluation-responses';
@@ -154,12 +154,9 @@ export function createEvaluateFastPath(
     countEvaluations(evaluation);
     const sentId = request.headers['x-request-id'];
     const requestId = acceptedRequestId(typeof sentId === 'string' ? sentId : undefined);
-    const headers: OutgoingHttpHeaders = {
-      ...EVALUATION_CORS_HEADERS,
-      ...evaluationHeaders(evaluation),
-      'x-request-id': requestId,
-    };
-    if (evaluation.body !== undefined) headers['content-length'] = Buffer.byteLength(evaluation.body);
+    const headers = addEvaluationHeaders(evaluation, evaluationCorsHeaders());
+    headers['x-request-id'] = requestId;
+    if (evaluation.body !== undefined) headers['content-length'] = String(Buffer.byteLength(evaluation.body));
     response.writeHead(evaluation.status, headers);
     response.end(evaluation.body);
     recordRequest(logger, { method: route.method, route: route.path, status: evaluation.status, started, requestId });

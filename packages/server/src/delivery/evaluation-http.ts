@@ -3,18 +3,19 @@ import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/context';
-import { countEvaluations, type EvaluationResponse, evaluationHeaders } from './evaluation-responses';
+import { addEvaluationHeaders, countEvaluations, type EvaluationResponse } from './evaluation-responses';
 
 const EXPOSED_HEADERS = ['ETag', 'X-Request-Id'];
 
 /**
- * What every evaluation answer that is not a preflight carries, errors included: browser apps on other origins
- * evaluate flags with a bearer token (no cookies), so any origin may call these routes.
+ * A fresh header object holding what every evaluation answer that is not a preflight carries, errors included:
+ * browser apps on other origins evaluate flags with a bearer token (no cookies), so any origin may call these routes.
  */
-export const EVALUATION_CORS_HEADERS = {
+export const evaluationCorsHeaders = (): Record<string, string> => ({
   'access-control-allow-origin': '*',
-  'access-control-expose-headers': EXPOSED_HEADERS.join(','),
-} as const;
+  'access-control-expose-headers': 'ETag,X-Request-Id',
+});
+const CORS_HEADERS = Object.entries(evaluationCorsHeaders());
 
 const preflight = cors({
   origin: '*',
@@ -29,7 +30,7 @@ export const evaluationCors = createMiddleware<AppEnv>(async (c, next) => {
   // The same headers cors() sets, but prepared rather than set on c.res: cors() reads c.res before the handler,
   // which makes Hono re-wrap the handler's response (its body becomes a stream to be read back) — measured at about
   // a quarter of an evaluation request's CPU, and most of its garbage.
-  for (const [name, value] of Object.entries(EVALUATION_CORS_HEADERS)) c.header(name, value);
+  for (const [name, value] of CORS_HEADERS) c.header(name, value);
   await next();
 });
 
@@ -42,7 +43,7 @@ export function respond<R extends RouteConfig>(
   response: EvaluationResponse,
 ): RouteConfigToTypedResponse<R> {
   countEvaluations(response);
-  const headers = evaluationHeaders(response);
+  const headers = addEvaluationHeaders(response, {});
   const answer =
     response.status === 304 || response.body === undefined
       ? c.body(null, response.status, headers)

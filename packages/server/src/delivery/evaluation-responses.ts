@@ -135,9 +135,14 @@ export function ofrepBulkResponse(
   };
 }
 
-/** The response's own headers (lower-case names), for either transport. */
-export function evaluationHeaders(response: EvaluationResponse): Record<string, string> {
-  const headers: Record<string, string> = {};
+/**
+ * Adds the response's own headers (lower-case names) to `headers`, for either transport. Set one by one: an object
+ * spread of header names is slow enough in V8 to cost an evaluation answer a third of its throughput (measured).
+ */
+export function addEvaluationHeaders(
+  response: EvaluationResponse,
+  headers: Record<string, string>,
+): Record<string, string> {
   if (response.revalidate) headers['cache-control'] = 'no-cache';
   if (response.body !== undefined) headers['content-type'] = 'application/json';
   if (response.etag !== undefined) headers.etag = response.etag;
