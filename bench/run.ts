@@ -4,6 +4,7 @@ import { benchEvaluate } from './evaluate';
 import { benchPeers } from './peers';
 import { benchSchedules } from './schedules';
 import { benchStartup } from './startup';
+import { benchTransports } from './transports';
 
 const benchmarks: Record<string, () => Promise<void>> = {
   evaluate: benchEvaluate,
@@ -12,6 +13,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   audit: benchAudit,
   peers: benchPeers,
   startup: benchStartup,
+  transports: benchTransports,
 };
 
 const requested = process.argv.slice(2);

@@ -45,7 +45,7 @@ export interface LoadOptions {
   rounds: number;
 }
 
-async function hit(target: LoadTarget, connections: number, durationS: number): Promise<RoundResult> {
+export async function hit(target: LoadTarget, connections: number, durationS: number): Promise<RoundResult> {
   let n = 0;
   const result = await autocannon({
     url: target.url,

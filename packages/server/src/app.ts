@@ -1,7 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { auditRoutes } from './audit/audit-routes';
@@ -12,6 +11,7 @@ import { checkDatabase, DATABASE_CHECK_TIMEOUT_MS, withTimeout } from './db/heal
 import { ChangeHub } from './delivery/change-hub';
 import { clientRoutes } from './delivery/client-routes';
 import { configRoutes } from './delivery/config-routes';
+import { evaluationCors } from './delivery/evaluation-http';
 import { ofrepRoutes } from './delivery/ofrep-routes';
 import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
@@ -183,22 +183,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   // Reading `body` makes the Node adapter build a full Request; reads have no body, so skip it on the hot path.
   app.use((c, next) => (READ_METHODS.has(c.req.method) ? next() : limitBody(c, next)));
-  // Browser apps on other origins evaluate flags with a bearer token (no cookies), so any origin may call these.
-  const preflight = cors({
-    origin: '*',
-    allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'Last-Event-ID'],
-    exposeHeaders: ['ETag', 'X-Request-Id'],
-    maxAge: 600,
-  });
-  const evaluationCors = createMiddleware<AppEnv>(async (c, next) => {
-    if (c.req.method === 'OPTIONS') return preflight(c, next);
-    // The same headers cors() sets, but prepared rather than set on c.res: cors() reads c.res before the handler,
-    // which makes Hono re-wrap the handler's response (its body becomes a stream to be read back) — measured at about
-    // a quarter of an evaluation request's CPU, and most of its garbage.
-    c.header('Access-Control-Allow-Origin', '*');
-    c.header('Access-Control-Expose-Headers', 'ETag,X-Request-Id');
-    await next();
-  });
   app.use('/api/config/*', evaluationCors);
   app.use('/api/client/*', evaluationCors);
   app.use('/ofrep/*', evaluationCors);

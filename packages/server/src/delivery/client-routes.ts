@@ -1,18 +1,19 @@
 import { environmentKeySchema, type RulesetChange, rulesetSchema } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { type AppDeps, resolveEnvironment } from '../http/deps';
-import { AppError } from '../http/errors';
-import { matchesEtag } from '../http/etag';
+import type { AppDeps } from '../http/deps';
 import { sseConnections } from '../http/metrics';
 import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
 import type { ChangeHub } from './change-hub';
+import { respond } from './evaluation-http';
+import { environmentSnapshot, readableEnvironment, rulesetResponse } from './evaluation-responses';
 
 const rulesetEtag = etagHeader('The ruleset version; send it as If-None-Match to get a 304 while nothing changed.');
 
 const tags = ['Delivery'];
-const environmentQuery = z.object({ environment: environmentKeySchema.optional() });
+/** The query of GET /api/client/flags (and the stream); the fast path validates with it too. */
+export const environmentQuery = z.object({ environment: environmentKeySchema.optional() });
 
 const rulesetRoute = createRoute({
   method: 'get',
@@ -49,23 +50,14 @@ const streamRoute = createRoute({
 });
 
 export function clientRoutes(deps: AppDeps, hub: ChangeHub, heartbeatMs: number) {
-  const environmentSnapshot = (environment: string) => {
-    const snapshot = deps.snapshot.current.environments.get(environment);
-    if (!snapshot) throw new AppError('NOT_FOUND', `Environment "${environment}" does not exist.`);
-    return snapshot;
-  };
   return createRouter()
     .openapi(rulesetRoute, (c) => {
-      const { json, etag } = environmentSnapshot(resolveEnvironment(c, c.req.valid('query').environment)).rulesetBody();
-      c.header('etag', etag);
-      c.header('cache-control', 'no-cache');
-      if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
-      c.header('content-type', 'application/json');
-      return c.body(json, 200) as unknown as ReturnType<typeof c.json<z.infer<typeof rulesetSchema>, 200>>;
+      const input = { ...c.req.valid('query'), ifNoneMatch: c.req.header('if-none-match') };
+      return respond<typeof rulesetRoute>(c, rulesetResponse(c.get('principal'), input, deps.snapshot.current));
     })
     .openapi(streamRoute, (c) => {
-      const environment = resolveEnvironment(c, c.req.valid('query').environment);
-      environmentSnapshot(environment);
+      const environment = readableEnvironment(c.get('principal'), c.req.valid('query').environment);
+      environmentSnapshot(deps.snapshot.current, environment);
       const lastEventId = Number.parseInt(c.req.header('last-event-id') ?? '', 10);
       return streamSSE(c, async (stream) => {
         const queue: RulesetChange[] = [];
@@ -81,7 +73,7 @@ export function clientRoutes(deps: AppDeps, hub: ChangeHub, heartbeatMs: number)
           wake?.();
         });
         try {
-          const current = environmentSnapshot(environment);
+          const current = environmentSnapshot(deps.snapshot.current, environment);
           const missed = Number.isInteger(lastEventId)
             ? hub.changesSince(environment, lastEventId, current.version)
             : undefined;

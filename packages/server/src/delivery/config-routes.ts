@@ -1,12 +1,17 @@
 import { environmentKeySchema, evaluatedFlagsSchema, publicFlagSchema } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { type AppDeps, resolveEnvironment } from '../http/deps';
-import { AppError, notFound } from '../http/errors';
-import { evaluations } from '../http/metrics';
+import type { AppDeps } from '../http/deps';
 import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
-import type { EnvironmentSnapshot } from './snapshot';
+import { respond } from './evaluation-http';
+import { evaluateFlagsResponse, publicFlagResponse } from './evaluation-responses';
 
 const tags = ['Evaluation'];
+
+/** The query of GET /api/config/flags; the fast path validates with it too. */
+export const evaluateFlagsQuery = z.object({
+  userId: z.string().max(255).optional(),
+  environment: environmentKeySchema.optional(),
+});
 
 const evaluateAllRoute = createRoute({
   method: 'get',
@@ -17,10 +22,7 @@ const evaluateAllRoute = createRoute({
   description: 'Served from the in-memory snapshot. Without userId, partial rollouts are off (design §4).',
   security: bearerSecurity,
   request: {
-    query: z.object({
-      userId: z.string().max(255).optional(),
-      environment: environmentKeySchema.optional(),
-    }),
+    query: evaluateFlagsQuery,
   },
   responses: { 200: jsonContent(evaluatedFlagsSchema, '{ flagKey: boolean }'), ...commonErrors, ...notFoundError },
 });
@@ -40,34 +42,21 @@ const flagRoute = createRoute({
 });
 
 export function configRoutes(deps: AppDeps) {
-  const environmentSnapshot = (environment: string): EnvironmentSnapshot => {
-    const snapshot = deps.snapshot.current.environments.get(environment);
-    if (!snapshot) throw new AppError('NOT_FOUND', `Environment "${environment}" does not exist.`);
-    return snapshot;
-  };
   return createRouter()
-    .openapi(evaluateAllRoute, (c) => {
-      const query = c.req.valid('query');
-      const snapshot = environmentSnapshot(resolveEnvironment(c, query.environment));
-      evaluations.inc({ endpoint: 'config' }, snapshot.flags.size);
-      c.header('content-type', 'application/json');
-      // Already-serialised JSON; the cast keeps the route's typed response contract.
-      return c.body(snapshot.evaluateAllJson(query.userId || undefined), 200) as unknown as ReturnType<
-        typeof c.json<Record<string, boolean>, 200>
-      >;
-    })
-    .openapi(flagRoute, (c) => {
-      const key = c.req.valid('param').flagKey;
-      const flag = environmentSnapshot(resolveEnvironment(c, c.req.valid('query').environment)).flags.get(key);
-      if (!flag) throw notFound(`Flag "${key}"`);
-      return c.json(
-        {
-          key: flag.key,
-          enabled: flag.enabled,
-          rolloutPercentage: flag.rolloutPercentage,
-          description: flag.description,
-        },
-        200,
-      );
-    });
+    .openapi(evaluateAllRoute, (c) =>
+      respond<typeof evaluateAllRoute>(
+        c,
+        evaluateFlagsResponse(c.get('principal'), c.req.valid('query'), deps.snapshot.current),
+      ),
+    )
+    .openapi(flagRoute, (c) =>
+      respond<typeof flagRoute>(
+        c,
+        publicFlagResponse(
+          c.get('principal'),
+          { ...c.req.valid('query'), ...c.req.valid('param') },
+          deps.snapshot.current,
+        ),
+      ),
+    );
 }

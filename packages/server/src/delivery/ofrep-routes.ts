@@ -1,19 +1,10 @@
-import {
-  evaluate,
-  type OfrepBulkResponse,
-  ofrepBulkResponseSchema,
-  ofrepFailureSchema,
-  ofrepRequestSchema,
-  ofrepSuccessSchema,
-} from '@flagline/core';
+import { ofrepBulkResponseSchema, ofrepFailureSchema, ofrepRequestSchema, ofrepSuccessSchema } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { type AppDeps, resolveEnvironment } from '../http/deps';
-import { AppError } from '../http/errors';
-import { matchesEtag } from '../http/etag';
-import { evaluations } from '../http/metrics';
+import type { AppDeps } from '../http/deps';
 import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, jsonBody, jsonContent } from '../http/router';
-import { ofrepReason, type SnapshotFlag } from './snapshot';
+import { respond } from './evaluation-http';
+import { ofrepBulkResponse, ofrepFlagResponse } from './evaluation-responses';
 
 const bulkEtag = etagHeader('Identifies these results for this context; send it as If-None-Match to get a 304.');
 
@@ -49,49 +40,17 @@ const bulkRoute = createRoute({
   },
 });
 
-function evaluation(flag: SnapshotFlag, targetingKey: string | undefined) {
-  const result = evaluate(flag, targetingKey);
-  return {
-    key: flag.key,
-    value: result.value,
-    reason: ofrepReason(result.reason),
-    variant: result.value ? 'on' : 'off',
-    metadata: { rolloutPercentage: flag.rolloutPercentage },
-  };
-}
-
 export function ofrepRoutes(deps: AppDeps) {
-  const environmentSnapshot = (environment: string) => {
-    const snapshot = deps.snapshot.current.environments.get(environment);
-    if (!snapshot) throw new AppError('NOT_FOUND', `Environment "${environment}" does not exist.`);
-    return snapshot;
-  };
   return createRouter()
-    .openapi(singleRoute, async (c) => {
-      const { key } = c.req.valid('param');
-      const body = c.req.valid('json') ?? {};
-      const snapshot = environmentSnapshot(resolveEnvironment(c, undefined));
-      const flag = snapshot.flags.get(key);
-      if (!flag) {
-        return c.json({ key, errorCode: 'FLAG_NOT_FOUND' as const, errorDetails: `Flag "${key}" was not found.` }, 404);
-      }
-      evaluations.inc({ endpoint: 'ofrep' });
-      return c.json(evaluation(flag, body.context?.targetingKey), 200);
+    .openapi(singleRoute, (c) => {
+      const input = { key: c.req.valid('param').key, targetingKey: c.req.valid('json')?.context?.targetingKey };
+      return respond<typeof singleRoute>(c, ofrepFlagResponse(c.get('principal'), input, deps.snapshot.current));
     })
-    .openapi(bulkRoute, async (c) => {
-      const body = c.req.valid('json') ?? {};
-      const targetingKey = body.context?.targetingKey;
-      const snapshot = environmentSnapshot(resolveEnvironment(c, undefined));
-      const etag = snapshot.ofrepEtag(targetingKey);
-      c.header('etag', etag);
-      if (matchesEtag(c.req.header('if-none-match'), etag)) {
-        return c.body(null, 304);
-      }
-      evaluations.inc({ endpoint: 'ofrep' }, snapshot.flags.size);
-      c.header('content-type', 'application/json');
-      // Already-serialised JSON; the cast keeps the route's typed response contract.
-      return c.body(snapshot.ofrepBulkJson(targetingKey), 200) as unknown as ReturnType<
-        typeof c.json<OfrepBulkResponse, 200>
-      >;
+    .openapi(bulkRoute, (c) => {
+      const input = {
+        targetingKey: c.req.valid('json')?.context?.targetingKey,
+        ifNoneMatch: c.req.header('if-none-match'),
+      };
+      return respond<typeof bulkRoute>(c, ofrepBulkResponse(c.get('principal'), input, deps.snapshot.current));
     });
 }

@@ -30,23 +30,6 @@ export function changeContext(c: Context<AppEnv>): ChangeContext {
   return { actor: c.get('principal').actor, requestId: c.get('requestId') };
 }
 
-/**
- * A client token reads its own environment; asking for another is refused rather than quietly answered from its own
- * (a caller that named "development" must not act on production's flags believing them development's). Other
- * principals get the one asked for, production by default.
- */
-export function resolveEnvironment(c: Context<AppEnv>, requested: string | undefined): string {
-  const bound = c.get('principal').environment;
-  if (bound !== null && requested !== undefined && requested !== bound) {
-    throw new AppError(
-      'FORBIDDEN',
-      `This token is bound to environment "${bound}" and cannot read environment "${requested}"; leave out ?environment= or ask for "${bound}".`,
-      { tokenEnvironment: bound, requestedEnvironment: requested },
-    );
-  }
-  return bound ?? requested ?? 'production';
-}
-
 /** The response header naming the environment a write changed (a 204 has no body to say it). */
 export const CHANGED_ENVIRONMENT_HEADER = 'Flagline-Environment';
 
