@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { apiTokens } from '../db/schema';
 import type { Principal } from '../http/context';
-import { AppError, isDatabaseUnavailable } from '../http/errors';
+import { AppError, isDatabaseUnavailable } from '../shared/errors';
 import { FailedAuthenticationLimiter } from './failed-authentication-limiter';
 import { constantTimeEquals, hashTokenSecret, looksLikeApiToken } from './secrets';
 

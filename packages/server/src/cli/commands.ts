@@ -11,11 +11,11 @@ import { type Config, loadConfig } from '../config';
 import { openDatabase } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { describeFatal } from '../fatal';
-import { AppError } from '../http/errors';
 import { createLogger } from '../logger';
 import { progressBar } from '../progress';
 import { runDueOnce } from '../schedules/lambda';
 import { startServer } from '../server';
+import { AppError } from '../shared/errors';
 import { createToken, listTokens, revokeToken } from '../tokens/token-service';
 
 /*

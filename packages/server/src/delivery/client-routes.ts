@@ -2,11 +2,11 @@ import { environmentKeySchema, type RulesetChange, rulesetSchema } from '@flagli
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { type AppDeps, resolveEnvironment } from '../http/deps';
-import { AppError } from '../http/errors';
 import { matchesEtag } from '../http/etag';
-import { sseConnections } from '../http/metrics';
 import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
+import { AppError } from '../shared/errors';
+import { sseConnections } from '../shared/metrics';
 import type { ChangeHub } from './change-hub';
 
 const rulesetEtag = etagHeader('The ruleset version; send it as If-None-Match to get a 304 while nothing changed.');

@@ -1,9 +1,9 @@
 import { environmentKeySchema, evaluatedFlagsSchema, publicFlagSchema } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import { type AppDeps, resolveEnvironment } from '../http/deps';
-import { AppError, notFound } from '../http/errors';
-import { evaluations } from '../http/metrics';
 import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
+import { AppError, notFound } from '../shared/errors';
+import { evaluations } from '../shared/metrics';
 import type { EnvironmentSnapshot } from './snapshot';
 
 const tags = ['Evaluation'];

@@ -5,8 +5,8 @@ import type { Authenticator } from '../auth/authenticator';
 import { recordRequest } from '../http/access-log';
 import type { Principal } from '../http/context';
 import { matchesEtag } from '../http/etag';
-import { evaluations } from '../http/metrics';
 import { acceptedRequestId } from '../http/request-id';
+import { evaluations } from '../shared/metrics';
 import type { EnvironmentSnapshot, SnapshotStore } from './snapshot';
 
 const CONFIG = { method: 'GET', path: '/api/config/flags' } as const;

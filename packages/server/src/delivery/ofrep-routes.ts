@@ -8,11 +8,11 @@ import {
 } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import { type AppDeps, resolveEnvironment } from '../http/deps';
-import { AppError } from '../http/errors';
 import { matchesEtag } from '../http/etag';
-import { evaluations } from '../http/metrics';
 import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, jsonBody, jsonContent } from '../http/router';
+import { AppError } from '../shared/errors';
+import { evaluations } from '../shared/metrics';
 import { ofrepReason, type SnapshotFlag } from './snapshot';
 
 const bulkEtag = etagHeader('Identifies these results for this context; send it as If-None-Match to get a 304.');

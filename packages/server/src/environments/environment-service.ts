@@ -3,7 +3,7 @@ import { asc } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { environments, flagStates, flags } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
-import { AppError, sqlState, UNIQUE_VIOLATION } from '../http/errors';
+import { AppError, sqlState, UNIQUE_VIOLATION } from '../shared/errors';
 
 const toEnvironment = (row: typeof environments.$inferSelect): Environment => ({
   key: row.key,

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { environments } from '../db/schema';
-import { AppError } from '../http/errors';
+import { AppError } from '../shared/errors';
 
 export async function requireEnvironment(executor: Executor, key: string): Promise<void> {
   const [row] = await executor.select({ key: environments.key }).from(environments).where(eq(environments.key, key));

@@ -16,7 +16,6 @@ import {
   resolveWriteEnvironment,
   unitOfWork,
 } from '../http/deps';
-import { AppError } from '../http/errors';
 import { etagHeader } from '../http/openapi';
 import {
   bearerSecurity,
@@ -28,6 +27,7 @@ import {
   notFoundError,
   preconditionError,
 } from '../http/router';
+import { AppError } from '../shared/errors';
 import { createFlag, deleteFlag, getFlag, listFlags, updateFlag } from './flag-service';
 
 const flagParams = z.object({ flagKey: z.string().meta({ description: 'Flag key.' }) });

@@ -4,9 +4,9 @@ import type { Db } from '../db/client';
 import { environments, flagStates, flags } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
-import { decodeCursor, encodeCursor } from '../http/cursor';
-import { AppError, notFound, sqlState, UNIQUE_VIOLATION } from '../http/errors';
 import { cancelPendingSchedules } from '../schedules/schedule-service';
+import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { AppError, notFound, sqlState, UNIQUE_VIOLATION } from '../shared/errors';
 import { allStates, findFlagView, listFlagViews, setState } from './flag-store';
 
 /** A cursor carries the last key of a page, so anything that is not a flag key (e.g. U+0000, a 500 in PostgreSQL) is not one. */

@@ -5,8 +5,8 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { ChangeContext, UnitOfWorkDeps } from '../db/unit-of-work';
 import type { SnapshotStore } from '../delivery/snapshot';
+import { AppError } from '../shared/errors';
 import type { AppEnv } from './context';
-import { AppError } from './errors';
 
 /** What the HTTP app is built from; tests build it on a fresh database. */
 export interface AppDeps {

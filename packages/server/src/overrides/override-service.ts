@@ -5,7 +5,7 @@ import { auditEvents, flagOverrides, flags } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
 import { lockFlag } from '../flags/flag-store';
-import { AppError, notFound } from '../http/errors';
+import { AppError, notFound } from '../shared/errors';
 
 type OverrideRow = typeof flagOverrides.$inferSelect;
 

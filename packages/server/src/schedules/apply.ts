@@ -3,7 +3,7 @@ import type { AuditInput, AuditRecorder } from '../audit/recorder';
 import type { Tx } from '../db/client';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { type FlagStateValues, setStates } from '../flags/flag-store';
-import { scheduleLateness, schedulesProcessed } from '../http/metrics';
+import { scheduleLateness, schedulesProcessed } from '../shared/metrics';
 import { type ScheduleRow, toSchedule } from './schedule-store';
 import { anyDue } from './sql/any-due';
 import { claimDue } from './sql/claim-due';

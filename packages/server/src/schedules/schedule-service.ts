@@ -12,8 +12,8 @@ import type { Db, Tx } from '../db/client';
 import { flagSchedules, flags } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
-import { decodeCursor, encodeCursor } from '../http/cursor';
-import { AppError, notFound } from '../http/errors';
+import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { AppError, notFound } from '../shared/errors';
 import { notifySchedulers, type ScheduleRow, toSchedule, UUID_PATTERN } from './schedule-store';
 import { lockFlagStatesOf } from './sql/lock-flag-states';
 

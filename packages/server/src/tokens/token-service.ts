@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { apiTokens } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
-import { AppError, notFound } from '../http/errors';
+import { AppError, notFound } from '../shared/errors';
 
 const toToken = (row: typeof apiTokens.$inferSelect): Token => ({
   id: row.id,

@@ -4,7 +4,7 @@ import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../db/client';
 import { webhookDeliveries, webhooks } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
-import { AppError, notFound } from '../http/errors';
+import { AppError, notFound } from '../shared/errors';
 import { shownError } from './delivery-failure';
 import { generatedSecretFrom } from './signing';
 import type { TargetPolicy } from './target-policy';
