@@ -1,4 +1,4 @@
-import type { Role } from '@flagline/core';
+import { ADMIN_TOKEN_ACTOR_ID, type Role } from '@flagline/core';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
@@ -131,7 +131,7 @@ export class Authenticator {
       return Promise.resolve({
         role: 'admin',
         environment: null,
-        actor: { type: 'token', id: 'FLAGLINE_ADMIN_TOKEN', email: null },
+        actor: { type: 'token', id: ADMIN_TOKEN_ACTOR_ID, email: null },
       });
     }
     if (looksLikeApiToken(token)) return this.authenticateApiToken(token);

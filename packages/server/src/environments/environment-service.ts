@@ -24,7 +24,7 @@ export async function createEnvironment(
 ): Promise<Environment> {
   const exists = () => new AppError('ALREADY_EXISTS', `Environment "${body.key}" already exists.`);
   try {
-    return await runChange(deps, context, async (tx, audit) => {
+    return await runChange(deps, context, async ({ tx, audit }) => {
       const name = body.name ?? body.key;
       const [row] = await tx.insert(environments).values({ key: body.key, name }).onConflictDoNothing().returning();
       if (!row) throw exists();

@@ -22,7 +22,7 @@ export function unitOfWork(deps: AppDeps): UnitOfWorkDeps {
     db: deps.database.db,
     logger: deps.logger,
     // Read-your-writes: the instance that made a change answers only once its own snapshot has it.
-    afterCommit: (version) => deps.snapshot.ensureAtLeast(version),
+    afterCommit: (notice) => deps.snapshot.receive(notice),
   };
 }
 

@@ -1,10 +1,10 @@
 import type { Override, OverrideList, SetOverrideBody } from '@flagline/core';
 import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client';
-import { auditEvents, flagOverrides, flags } from '../db/schema';
+import { auditEvents, flagOverrides } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
-import { lockFlag } from '../flags/flag-store';
+import { requireFlagByKey } from '../flags/flag-store';
 import { AppError, notFound } from '../shared/errors';
 
 type OverrideRow = typeof flagOverrides.$inferSelect;
@@ -64,10 +64,9 @@ export async function setOverride(
   context: ChangeContext,
   input: { flagKey: string; environment: string; body: SetOverrideBody },
 ): Promise<{ override: Override; created: boolean }> {
-  return runChange(deps, context, async (tx, audit) => {
+  return runChange(deps, context, async ({ tx, audit, actor }) => {
     await requireEnvironment(tx, input.environment);
-    const flag = await lockFlag(tx, input.flagKey);
-    if (!flag) throw notFound(`Flag "${input.flagKey}"`);
+    const flag = await requireFlagByKey(tx, input.flagKey, { lock: true });
     const { userId, overrideType } = input.body;
     const reason = input.body.reason ?? null;
     const [existing] = await tx
@@ -99,7 +98,7 @@ export async function setOverride(
             userId,
             overrideType,
             reason,
-            createdBy: context.actor.id,
+            createdBy: actor.id,
           })
           .returning();
     if (!row) throw new Error('override write returned no row');
@@ -120,10 +119,9 @@ export async function removeOverride(
   context: ChangeContext,
   input: { flagKey: string; environment: string; userId: string },
 ): Promise<void> {
-  await runChange(deps, context, async (tx, audit) => {
+  await runChange(deps, context, async ({ tx, audit }) => {
     await requireEnvironment(tx, input.environment);
-    const flag = await lockFlag(tx, input.flagKey);
-    if (!flag) throw notFound(`Flag "${input.flagKey}"`);
+    const flag = await requireFlagByKey(tx, input.flagKey, { lock: true });
     const [existing] = await tx
       .select()
       .from(flagOverrides)
@@ -154,8 +152,7 @@ export async function listOverrides(
   input: { flagKey: string; environment: string; page: number; pageSize: number },
 ): Promise<OverrideList> {
   await requireEnvironment(db, input.environment);
-  const [flag] = await db.select({ id: flags.id }).from(flags).where(eq(flags.key, input.flagKey));
-  if (!flag) throw notFound(`Flag "${input.flagKey}"`);
+  const flag = await requireFlagByKey(db, input.flagKey);
   const scope = and(eq(flagOverrides.flagId, flag.id), eq(flagOverrides.environment, input.environment));
   const [totals] = await db.select({ total: count() }).from(flagOverrides).where(scope);
   const rows = await db

@@ -7,14 +7,15 @@ import {
   type ScheduleStatus,
 } from '@flagline/core';
 import { and, asc, eq, gt, gte, lt, or } from 'drizzle-orm';
-import type { AuditRecorder } from '../audit/recorder';
-import type { Db, Tx } from '../db/client';
-import { flagSchedules, flags } from '../db/schema';
-import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import type { Db, Executor } from '../db/client';
+import { flagSchedules } from '../db/schema';
+import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
+import { requireFlagByKey } from '../flags/flag-store';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
-import { notifySchedulers, type ScheduleRow, toSchedule, UUID_PATTERN } from './schedule-store';
+import { isUuid } from '../shared/ids';
+import { notifySchedulers, type ScheduleRow, toSchedule } from './schedule-store';
 import { lockFlagStatesOf } from './sql/lock-flag-states';
 
 const DAY_MS = 86_400_000;
@@ -37,10 +38,9 @@ export async function createSchedule(
   if (scheduledAt.getTime() > now + input.maxHorizonDays * DAY_MS) {
     throw invalidScheduledAt(`must be at most ${input.maxHorizonDays} days ahead`);
   }
-  return runChange(deps, context, async (tx, audit) => {
+  return runChange(deps, context, async ({ tx, audit, actor }) => {
     await requireEnvironment(tx, input.environment);
-    const [flag] = await tx.select({ id: flags.id }).from(flags).where(eq(flags.key, input.flagKey));
-    if (!flag) throw notFound(`Flag "${input.flagKey}"`);
+    const flag = await requireFlagByKey(tx, input.flagKey);
     const updates = input.body.updates;
     const [row] = await tx
       .insert(flagSchedules)
@@ -51,8 +51,8 @@ export async function createSchedule(
         scheduledAt,
         updates,
         maxRetries: input.body.maxRetries ?? 3,
-        createdBy: context.actor.id,
-        createdByEmail: context.actor.email,
+        createdBy: actor.id,
+        createdByEmail: actor.email,
       })
       .returning();
     if (!row) throw new Error('schedule insert returned no row');
@@ -67,8 +67,8 @@ export async function createSchedule(
         flagKey: input.flagKey,
         scheduledAt: schedule.scheduledAt,
         updates,
-        adminUserId: context.actor.id,
-        adminEmail: context.actor.email,
+        adminUserId: actor.id,
+        adminEmail: actor.email,
       },
       before: null,
       after: schedule,
@@ -83,8 +83,7 @@ export async function listFlagSchedules(
   input: { flagKey: string; environment: string; status: ScheduleStatus | undefined },
 ): Promise<Schedule[]> {
   await requireEnvironment(db, input.environment);
-  const [flag] = await db.select({ id: flags.id }).from(flags).where(eq(flags.key, input.flagKey));
-  if (!flag) throw notFound(`Flag "${input.flagKey}"`);
+  const flag = await requireFlagByKey(db, input.flagKey);
   const rows = await db
     .select()
     .from(flagSchedules)
@@ -99,9 +98,9 @@ export async function listFlagSchedules(
   return rows.map(toSchedule);
 }
 
-async function findFlagSchedule(executor: Db | Tx, flagKey: string, id: string): Promise<ScheduleRow> {
+async function findFlagSchedule(executor: Executor, flagKey: string, id: string): Promise<ScheduleRow> {
   const missing = notFound(`Schedule "${id}" of flag "${flagKey}"`);
-  if (!UUID_PATTERN.test(id)) throw missing;
+  if (!isUuid(id)) throw missing;
   const [row] = await executor
     .select()
     .from(flagSchedules)
@@ -116,9 +115,7 @@ export async function getFlagSchedule(db: Db, flagKey: string, id: string): Prom
 
 /** Marks pending schedules cancelled and audits each; the caller's transaction makes it atomic with its change. */
 export async function cancelPendingSchedules(
-  tx: Tx,
-  audit: AuditRecorder,
-  context: ChangeContext,
+  { tx, audit, actor }: ChangeScope,
   where: { id: string } | { flagId: string },
   reason: string,
 ): Promise<ScheduleRow[]> {
@@ -128,7 +125,7 @@ export async function cancelPendingSchedules(
   const now = new Date();
   const cancelled = await tx
     .update(flagSchedules)
-    .set({ status: 'cancelled', cancelledBy: context.actor.id, cancelledAt: now, updatedAt: now })
+    .set({ status: 'cancelled', cancelledBy: actor.id, cancelledAt: now, updatedAt: now })
     .where(
       and(
         'id' in where ? eq(flagSchedules.id, where.id) : eq(flagSchedules.flagId, where.flagId),
@@ -146,12 +143,12 @@ export async function cancelPendingSchedules(
         scheduleId: row.id,
         flagKey: row.flagKey,
         scheduledAt: row.scheduledAt.toISOString(),
-        adminUserId: context.actor.id,
-        adminEmail: context.actor.email,
+        adminUserId: actor.id,
+        adminEmail: actor.email,
         reason,
       },
       before: { status: 'pending' },
-      after: { status: 'cancelled', cancelledBy: context.actor.id, cancelledAt: now.toISOString() },
+      after: { status: 'cancelled', cancelledBy: actor.id, cancelledAt: now.toISOString() },
     });
   }
   if (cancelled.length > 0) await notifySchedulers(tx);
@@ -165,11 +162,11 @@ export async function cancelSchedule(
   flagKey: string,
   id: string,
 ): Promise<Schedule> {
-  return runChange(deps, context, async (tx, audit) => {
-    const existing = await findFlagSchedule(tx, flagKey, id);
-    const [cancelled] = await cancelPendingSchedules(tx, audit, context, { id: existing.id }, 'cancelled_by_admin');
+  return runChange(deps, context, async (scope) => {
+    const existing = await findFlagSchedule(scope.tx, flagKey, id);
+    const [cancelled] = await cancelPendingSchedules(scope, { id: existing.id }, 'cancelled_by_admin');
     if (cancelled) return toSchedule(cancelled);
-    const current = await findFlagSchedule(tx, flagKey, id);
+    const current = await findFlagSchedule(scope.tx, flagKey, id);
     throw new AppError(
       'INVALID_STATE',
       `Schedule "${id}" is ${current.status}; only pending schedules can be cancelled.`,
@@ -183,7 +180,7 @@ const isScheduleCursor = (value: unknown): value is { t: string; i: string } =>
   typeof value === 'object' &&
   value !== null &&
   instantInputSchema.safeParse((value as { t?: unknown }).t).success &&
-  UUID_PATTERN.test(String((value as { i?: unknown }).i));
+  isUuid(String((value as { i?: unknown }).i));
 
 /** Schedules across flags in scheduled order (keyset on scheduledAt, id): the upcoming and the past. */
 export async function listSchedules(db: Db, query: ListSchedulesQuery): Promise<SchedulePage> {

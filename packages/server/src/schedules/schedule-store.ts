@@ -38,5 +38,3 @@ export const dueAt = sql`coalesce(${flagSchedules.nextRetryAt}, ${flagSchedules.
 export async function notifySchedulers(executor: Executor): Promise<void> {
   await executor.execute(sql`select pg_notify(${SCHEDULES_CHANNEL}, '')`);
 }
-
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -6,6 +6,7 @@ import { apiTokens } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
 import { AppError, notFound } from '../shared/errors';
+import { isUuid } from '../shared/ids';
 
 const toToken = (row: typeof apiTokens.$inferSelect): Token => ({
   id: row.id,
@@ -18,8 +19,6 @@ const toToken = (row: typeof apiTokens.$inferSelect): Token => ({
   revokedAt: row.revokedAt?.toISOString() ?? null,
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export async function listTokens(db: Db): Promise<Token[]> {
   const rows = await db.select().from(apiTokens).orderBy(desc(apiTokens.createdAt));
   return rows.map(toToken);
@@ -31,7 +30,7 @@ export async function createToken(
   context: ChangeContext,
   body: CreateTokenBody,
 ): Promise<CreatedToken> {
-  return runChange(deps, context, async (tx, audit) => {
+  return runChange(deps, context, async ({ tx, audit, actor }) => {
     const environment = body.role === 'client' ? (body.environment ?? null) : null;
     if (environment) await requireEnvironment(tx, environment);
     const secret = generateTokenSecret();
@@ -42,7 +41,7 @@ export async function createToken(
         role: body.role,
         environment,
         tokenHash: hashTokenSecret(secret),
-        createdBy: context.actor.id,
+        createdBy: actor.id,
       })
       .returning();
     if (!row) throw new Error('token insert returned no row');
@@ -73,8 +72,8 @@ export async function revokeToken(
   id: string,
   options: RevokeOptions,
 ): Promise<void> {
-  if (!UUID.test(id)) throw notFound(`Token "${id}"`);
-  await runChange(deps, context, async (tx, audit) => {
+  if (!isUuid(id)) throw notFound(`Token "${id}"`);
+  await runChange(deps, context, async ({ tx, audit }) => {
     // Every live admin token is locked, in one order, before the count: two admins revoking each other's token at
     // once on PostgreSQL would otherwise each see the other's still live and leave none.
     const liveAdmins = options.adminAccessWithoutTokens

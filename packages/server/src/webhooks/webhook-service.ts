@@ -5,12 +5,11 @@ import type { Db, Executor } from '../db/client';
 import { webhookDeliveries, webhooks } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { AppError, notFound } from '../shared/errors';
+import { isUuid } from '../shared/ids';
 import { shownError } from './delivery-failure';
 import { generatedSecretFrom } from './signing';
 import type { TargetPolicy } from './target-policy';
 import { maskUrl } from './url-masking';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type WebhookRow = typeof webhooks.$inferSelect;
 
@@ -67,7 +66,7 @@ export async function listWebhooks(db: Db): Promise<Webhook[]> {
 }
 
 async function findWebhook(executor: Executor, id: string): Promise<WebhookRow> {
-  if (!UUID.test(id)) throw notFound(`Webhook "${id}"`);
+  if (!isUuid(id)) throw notFound(`Webhook "${id}"`);
   const [row] = await executor
     .select()
     .from(webhooks)
@@ -99,7 +98,7 @@ export async function createWebhook(
       fields: { url: reason },
     });
   }
-  return runChange(deps, context, async (tx, audit) => {
+  return runChange(deps, context, async ({ tx, audit, actor }) => {
     const secret = body.secret ?? generatedSecretFrom(randomBytes(24));
     const [row] = await tx
       .insert(webhooks)
@@ -108,7 +107,7 @@ export async function createWebhook(
         description: body.description ?? '',
         eventTypes: body.eventTypes ?? null,
         secret,
-        createdBy: context.actor.id,
+        createdBy: actor.id,
       })
       .returning();
     if (!row) throw new Error('webhook insert returned no row');
@@ -126,7 +125,7 @@ export async function createWebhook(
 
 /** Removes a webhook; deliveries not yet sent are dropped with it. */
 export async function deleteWebhook(deps: UnitOfWorkDeps, context: ChangeContext, id: string): Promise<void> {
-  await runChange(deps, context, async (tx, audit) => {
+  await runChange(deps, context, async ({ tx, audit }) => {
     const row = await findWebhook(tx, id);
     await tx.update(webhooks).set({ deletedAt: new Date() }).where(eq(webhooks.id, row.id));
     await tx
