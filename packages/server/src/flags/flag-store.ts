@@ -128,6 +128,13 @@ export async function insertFlag(
   return created;
 }
 
+/** Gives every flag a state in a new environment (disabled, 0%). */
+export async function addStatesInEnvironment(executor: Executor, environment: string): Promise<void> {
+  const flagIds = await executor.select({ id: flags.id }).from(flags);
+  if (flagIds.length === 0) return;
+  await executor.insert(flagStates).values(flagIds.map((flag) => ({ flagId: flag.id, environment })));
+}
+
 /** Deletes the flag; its states and overrides go with it (foreign keys cascade). */
 export async function deleteFlagRow(executor: Executor, flagId: string): Promise<void> {
   await executor.delete(flags).where(eq(flags.id, flagId));

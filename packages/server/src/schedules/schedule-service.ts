@@ -6,17 +6,24 @@ import {
   type SchedulePage,
   type ScheduleStatus,
 } from '@flagline/core';
-import { and, asc, eq, gt, gte, lt, or } from 'drizzle-orm';
 import type { Db, Executor } from '../db/client';
-import { flagSchedules } from '../db/schema';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
 import { requireFlagByKey } from '../flags/flag-store';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
 import { isUuid } from '../shared/ids';
-import { notifySchedulers, type ScheduleRow, toSchedule } from './schedule-store';
+import {
+  findScheduleOfFlag,
+  insertSchedule,
+  listSchedulesOfFlag,
+  notifySchedulers,
+  pageSchedules,
+  type ScheduleRow,
+  toSchedule,
+} from './schedule-store';
 import { lockFlagStatesOf } from './sql/lock-flag-states';
+import { markCancelled } from './sql/mark-cancelled';
 
 const DAY_MS = 86_400_000;
 
@@ -42,20 +49,16 @@ export async function createSchedule(
     await requireEnvironment(tx, input.environment);
     const flag = await requireFlagByKey(tx, input.flagKey);
     const updates = input.body.updates;
-    const [row] = await tx
-      .insert(flagSchedules)
-      .values({
-        flagId: flag.id,
-        flagKey: input.flagKey,
-        environment: input.environment,
-        scheduledAt,
-        updates,
-        maxRetries: input.body.maxRetries ?? 3,
-        createdBy: actor.id,
-        createdByEmail: actor.email,
-      })
-      .returning();
-    if (!row) throw new Error('schedule insert returned no row');
+    const row = await insertSchedule(tx, {
+      flagId: flag.id,
+      flagKey: input.flagKey,
+      environment: input.environment,
+      scheduledAt,
+      updates,
+      maxRetries: input.body.maxRetries ?? 3,
+      createdBy: actor.id,
+      createdByEmail: actor.email,
+    });
     const schedule = toSchedule(row);
     await audit.record({
       type: 'flag_schedule.created',
@@ -84,33 +87,18 @@ export async function listFlagSchedules(
 ): Promise<Schedule[]> {
   await requireEnvironment(db, input.environment);
   const flag = await requireFlagByKey(db, input.flagKey);
-  const rows = await db
-    .select()
-    .from(flagSchedules)
-    .where(
-      and(
-        eq(flagSchedules.flagId, flag.id),
-        eq(flagSchedules.environment, input.environment),
-        input.status ? eq(flagSchedules.status, input.status) : undefined,
-      ),
-    )
-    .orderBy(asc(flagSchedules.scheduledAt), asc(flagSchedules.createdAt));
+  const rows = await listSchedulesOfFlag(db, { flagId: flag.id, environment: input.environment, status: input.status });
   return rows.map(toSchedule);
 }
 
-async function findFlagSchedule(executor: Executor, flagKey: string, id: string): Promise<ScheduleRow> {
-  const missing = notFound(`Schedule "${id}" of flag "${flagKey}"`);
-  if (!isUuid(id)) throw missing;
-  const [row] = await executor
-    .select()
-    .from(flagSchedules)
-    .where(and(eq(flagSchedules.id, id), eq(flagSchedules.flagKey, flagKey)));
-  if (!row) throw missing;
+async function requireScheduleOfFlag(executor: Executor, flagKey: string, id: string): Promise<ScheduleRow> {
+  const row = await findScheduleOfFlag(executor, flagKey, id);
+  if (!row) throw notFound(`Schedule "${id}" of flag "${flagKey}"`);
   return row;
 }
 
 export async function getFlagSchedule(db: Db, flagKey: string, id: string): Promise<Schedule> {
-  return toSchedule(await findFlagSchedule(db, flagKey, id));
+  return toSchedule(await requireScheduleOfFlag(db, flagKey, id));
 }
 
 /** Marks pending schedules cancelled and audits each; the caller's transaction makes it atomic with its change. */
@@ -123,16 +111,7 @@ export async function cancelPendingSchedules(
   // waits, and afterwards they are no longer pending and the conditional UPDATE below matches nothing.
   await lockFlagStatesOf(tx, where);
   const now = new Date();
-  const cancelled = await tx
-    .update(flagSchedules)
-    .set({ status: 'cancelled', cancelledBy: actor.id, cancelledAt: now, updatedAt: now })
-    .where(
-      and(
-        'id' in where ? eq(flagSchedules.id, where.id) : eq(flagSchedules.flagId, where.flagId),
-        eq(flagSchedules.status, 'pending'),
-      ),
-    )
-    .returning();
+  const cancelled = await markCancelled(tx, where, actor.id, now);
   for (const row of cancelled) {
     await audit.record({
       type: 'flag_schedule.cancelled',
@@ -163,10 +142,10 @@ export async function cancelSchedule(
   id: string,
 ): Promise<Schedule> {
   return runChange(deps, context, async (scope) => {
-    const existing = await findFlagSchedule(scope.tx, flagKey, id);
+    const existing = await requireScheduleOfFlag(scope.tx, flagKey, id);
     const [cancelled] = await cancelPendingSchedules(scope, { id: existing.id }, 'cancelled_by_admin');
     if (cancelled) return toSchedule(cancelled);
-    const current = await findFlagSchedule(scope.tx, flagKey, id);
+    const current = await requireScheduleOfFlag(scope.tx, flagKey, id);
     throw new AppError(
       'INVALID_STATE',
       `Schedule "${id}" is ${current.status}; only pending schedules can be cancelled.`,
@@ -185,26 +164,7 @@ const isScheduleCursor = (value: unknown): value is { t: string; i: string } =>
 /** Schedules across flags in scheduled order (keyset on scheduledAt, id): the upcoming and the past. */
 export async function listSchedules(db: Db, query: ListSchedulesQuery): Promise<SchedulePage> {
   const after = query.cursor ? decodeCursor(query.cursor, isScheduleCursor) : undefined;
-  const afterAt = after ? new Date(after.t) : undefined;
-  const rows = await db
-    .select()
-    .from(flagSchedules)
-    .where(
-      and(
-        query.status ? eq(flagSchedules.status, query.status) : undefined,
-        query.environment ? eq(flagSchedules.environment, query.environment) : undefined,
-        query.from ? gte(flagSchedules.scheduledAt, new Date(query.from)) : undefined,
-        query.to ? lt(flagSchedules.scheduledAt, new Date(query.to)) : undefined,
-        after && afterAt
-          ? or(
-              gt(flagSchedules.scheduledAt, afterAt),
-              and(eq(flagSchedules.scheduledAt, afterAt), gt(flagSchedules.id, after.i)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(asc(flagSchedules.scheduledAt), asc(flagSchedules.id))
-    .limit(query.limit + 1);
+  const rows = await pageSchedules(db, query, after ? { at: new Date(after.t), id: after.i } : undefined);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {

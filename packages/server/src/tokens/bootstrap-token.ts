@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { type Config, ConfigError } from '../config';
 import type { Db } from '../db/client';
 import { BOOTSTRAP_TOKEN_FILE } from '../db/data-dir';
-import { createToken, hasActiveAdminToken } from './token-service';
+import { createToken } from './token-service';
+import { hasActiveAdminToken } from './token-store';
 
 /** Any fixed number: it names the lock serialising the first-start admin token across instances. */
 const BOOTSTRAP_LOCK_ID = 4747_0004;
