@@ -91,6 +91,18 @@ describe.each(testBackends())('change propagation between instances (%s)', (back
   };
   const createFlag = async (key: string) =>
     expectStatus(await t.request('POST', '/api/admin/flags', { body: { key } }), 201);
+  /** A production client token, verified (and so cached) by both instances. */
+  const clientTokenSeenByBoth = async (name: string) => {
+    const created = expectStatus(
+      await t.request<CreatedToken>('POST', '/api/admin/tokens', {
+        body: { name, role: 'client', environment: 'production' },
+      }),
+      201,
+    );
+    await vi.waitFor(async () => expect((await other.get('/api/config/flags', created.secret)).status).toBe(200));
+    expect((await t.request('GET', '/api/config/flags', { token: created.secret })).status).toBe(200);
+    return created;
+  };
 
   it('reloads each instance once for a flag change: the one that made it and every other', async () => {
     const reloads = { first: first.reloads, second: second.reloads };
@@ -154,15 +166,8 @@ describe.each(testBackends())('change propagation between instances (%s)', (back
   });
 
   it('stops a revoked token on the other instance at once, without a reload', async () => {
-    const created = expectStatus(
-      await t.request<CreatedToken>('POST', '/api/admin/tokens', {
-        body: { name: 'revoked elsewhere', role: 'client', environment: 'production' },
-      }),
-      201,
-    );
-    // The other instance verifies the token and caches it (for 30 s unless told otherwise).
-    await vi.waitFor(async () => expect((await other.get('/api/config/flags', created.secret)).status).toBe(200));
-    expect((await other.get('/api/config/flags', created.secret)).status).toBe(200);
+    // Each instance caches the token for 30 s unless told otherwise.
+    const created = await clientTokenSeenByBoth('revoked elsewhere');
     const reloads = second.reloads;
 
     expectStatus(await t.request('DELETE', `/api/admin/tokens/${created.id}`), 204);
@@ -175,14 +180,7 @@ describe.each(testBackends())('change propagation between instances (%s)', (back
   });
 
   it('stops a revoked token on every instance even when its notification is lost (the version poll sees it)', async () => {
-    const created = expectStatus(
-      await t.request<CreatedToken>('POST', '/api/admin/tokens', {
-        body: { name: 'revoked quietly', role: 'client', environment: 'production' },
-      }),
-      201,
-    );
-    await vi.waitFor(async () => expect((await other.get('/api/config/flags', created.secret)).status).toBe(200));
-    expect((await t.request('GET', '/api/config/flags', { token: created.secret })).status).toBe(200);
+    const created = await clientTokenSeenByBoth('revoked quietly');
     // Revoked behind the API's back: no audit event, no NOTIFY, as if the notification had been lost.
     await t.deps.database.db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, created.id));
     await vi.waitFor(
