@@ -303,7 +303,9 @@ export class SnapshotStore {
       for (const listener of this.tokenListeners) listener();
     }
     this.tokenMark = row.tokens;
-    if (!this.snapshot || row.version !== this.snapshot.version) await this.refresh();
+    // Through ensureAtLeast, not refresh: a load already under way (this instance's own change, or a notice) may bring
+    // this version, and refresh would queue one more load after it.
+    if (!this.snapshot || row.version !== this.snapshot.version) await this.ensureAtLeast(row.version);
     else this.checkedAt = new Date();
   }
 }
