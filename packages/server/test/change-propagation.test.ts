@@ -2,11 +2,11 @@ import type { CreatedToken, CreatedWebhook, Schedule } from '@flagline/core';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app';
-import { Authenticator } from '../src/auth/authenticator';
 import { type Database, openDatabase } from '../src/db/client';
 import { apiTokens, configState } from '../src/db/schema';
 import { type ChangeNotice, parseChangeNotice } from '../src/db/unit-of-work';
-import { SnapshotStore } from '../src/delivery/snapshot';
+import type { SnapshotStore } from '../src/delivery/snapshot';
+import { composeRuntime } from '../src/runtime';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
 import { APP_SETUP_TIMEOUT_MS, expectStatus } from './helpers/http';
@@ -40,18 +40,13 @@ function observe(snapshot: SnapshotStore): Observed {
 async function secondInstance(t: TestApp) {
   const url = t.testDatabase.url;
   const database: Database = url ? await openDatabase({ databaseUrl: url, poolSize: 2 }) : t.deps.database;
-  const { config, logger } = t.deps;
-  const snapshot = new SnapshotStore(database, logger, config.snapshotPollMs);
-  const authenticator = new Authenticator(database.db, config, logger);
-  snapshot.onTokensChange(() => authenticator.invalidate());
-  await snapshot.start();
-  const app = createApp({ config, database, logger, snapshot, authenticator });
+  const { stop, ...deps } = await composeRuntime(database, t.deps.config, t.deps.logger);
+  const app = createApp(deps);
   return {
-    snapshot,
+    snapshot: deps.snapshot,
     get: (path: string, token: string) => app.request(path, { headers: { authorization: `Bearer ${token}` } }),
     async close() {
-      await snapshot.stop();
-      await authenticator.stop();
+      await stop();
       if (url) await database.close();
     },
   };
