@@ -27,7 +27,7 @@ import {
   rulesetResponse,
 } from '../../packages/server/src/delivery/evaluation-responses';
 import { recordRequest } from '../../packages/server/src/http/access-log';
-import { AppError } from '../../packages/server/src/http/errors';
+import { AppError } from '../../packages/server/src/shared/errors';
 import { acceptedRequestId } from '../../packages/server/src/http/request-id';
 import type * as RuntimeModule from '../../packages/server/src/runtime';
 import { root } from '../lib';

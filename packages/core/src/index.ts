@@ -1,3 +1,4 @@
+export * from './actors';
 export * from './audit';
 export * from './common';
 export * from './delivery';

@@ -1,6 +1,6 @@
 import { ConfigError, StartupError } from './config';
 import { errorTextWithoutParameters } from './db/redaction';
-import { AppError } from './http/errors';
+import { AppError } from './shared/errors';
 
 const firstLine = (text: string) => text.split('\n')[0] ?? text;
 

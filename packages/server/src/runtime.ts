@@ -15,8 +15,8 @@ export type Runtime = AppDeps & { stop(): Promise<void> };
 export async function composeRuntime(database: Database, config: Config, logger: Logger): Promise<Runtime> {
   const snapshot = new SnapshotStore(database, logger, config.snapshotPollMs);
   const authenticator = new Authenticator(database.db, config, logger);
-  // Any committed change may have created or revoked a token: forget cached lookups.
-  snapshot.onChange(() => authenticator.invalidate());
+  // A token was created or revoked, on any instance: forget cached look-ups.
+  snapshot.onTokensChange(() => authenticator.invalidate());
   await snapshot.start();
   authenticator.start();
   return {

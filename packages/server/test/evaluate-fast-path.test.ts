@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvaluateFastPath } from '../src/delivery/evaluate-fast-path';
-import { evaluations, httpDuration } from '../src/http/metrics';
+import { evaluations, httpDuration } from '../src/shared/metrics';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
 

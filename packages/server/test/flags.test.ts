@@ -311,6 +311,52 @@ describe.each(testBackends())('flags (%s)', (backend) => {
       expect(expectStatus(await get('upd-description', 'development'), 200).description).toBe('new');
     });
 
+    it('moves the version in every environment when the description changes, so If-Match in any of them sees it', async () => {
+      await create('upd-description-versions', 'old');
+      const path = '/api/admin/flags/upd-description-versions';
+      // development's state moves on first, so the two environments are at different versions
+      expectStatus(await t.request('PATCH', `${path}?environment=development`, { body: { enabled: true } }), 200);
+      const production = expectStatus(await get('upd-description-versions'), 200);
+      const development = expectStatus(await get('upd-description-versions', 'development'), 200);
+      expect([production.version, development.version]).toEqual([1, 2]);
+
+      const changed = await t.request<FlagView>('PATCH', path, {
+        body: { description: 'new' },
+        headers: { 'if-match': String(production.version) },
+      });
+      expect(expectStatus(changed, 200)).toMatchObject({ description: 'new', version: 2 });
+      expect(changed.headers.get('etag')).toBe('"2"');
+      const developmentAfter = expectStatus(await get('upd-description-versions', 'development'), 200);
+      expect(developmentAfter).toMatchObject({ description: 'new', enabled: true, version: 3 });
+
+      // A development client that read the flag before the description changed is told it moved on.
+      const stale = await t.request('PATCH', `${path}?environment=development`, {
+        body: { enabled: false },
+        headers: { 'if-match': String(development.version) },
+      });
+      expect(expectError(stale, 412, 'PRECONDITION_FAILED').details).toEqual({ currentVersion: 3 });
+      const current = await t.request<FlagView>('PATCH', `${path}?environment=development`, {
+        body: { description: 'newer', enabled: false },
+        headers: { 'if-match': '3' },
+      });
+      expect(expectStatus(current, 200)).toMatchObject({ description: 'newer', enabled: false, version: 4 });
+      // one more version in production for the second description change; its state is untouched
+      expect(expectStatus(await get('upd-description-versions'), 200)).toMatchObject({
+        description: 'newer',
+        enabled: false,
+        version: 3,
+      });
+
+      // the audit event records the change in the environment the request named
+      const [event] = await auditEvents(t, { flagKey: 'upd-description-versions', type: 'flag.updated' });
+      expect(event).toMatchObject({
+        environment: 'development',
+        data: { changedFields: ['description', 'enabled'] },
+        before: { version: 3 },
+        after: { version: 4 },
+      });
+    });
+
     it.each([
       ['150', 150, 'upd-rollout-150'],
       ['-10', -10, 'upd-rollout-minus-10'],

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BackgroundJobs, startBackgroundJobs } from '../src/background/jobs';
+import type { ChangeNotice } from '../src/db/unit-of-work';
 import { type ApplyOptions, runDuePass } from '../src/schedules/apply';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
@@ -32,7 +33,7 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
   const uow = () => ({
     db: t.deps.database.db,
     logger: t.deps.logger,
-    afterCommit: (v: number) => t.deps.snapshot.ensureAtLeast(v),
+    afterCommit: (notice: ChangeNotice) => t.deps.snapshot.receive(notice),
   });
   const run = () => runDuePass(uow(), options);
 

@@ -406,7 +406,7 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
       let written: AuditEvent | undefined;
       const uow = unitOfWork(t.deps);
       const context = { actor: { type: 'system' as const, id: 'held-open', email: null }, requestId: null };
-      const held = runChange(uow, context, async (tx, audit) => {
+      const held = runChange(uow, context, async ({ tx, audit }) => {
         await tx.insert(environments).values({ key: 'held', name: 'Held' });
         written = await audit.record({
           type: 'environment.created',
@@ -468,7 +468,7 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
       const context = { actor: { type: 'system' as const, id: 'doomed', email: null }, requestId: null };
       let recordedId: string | undefined;
       await expect(
-        runChange(uow, context, async (_tx, audit) => {
+        runChange(uow, context, async ({ audit }) => {
           const event = await audit.record({
             type: 'flag.deleted',
             flagKey: 'wh-1',

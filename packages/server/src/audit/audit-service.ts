@@ -2,8 +2,8 @@ import type { AuditEvent, AuditFilter, AuditPage, AuditVerification, ListAuditQu
 import { and, asc, count, desc, eq, gt, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { auditEvents } from '../db/schema';
-import { decodeCursor, encodeCursor } from '../http/cursor';
-import { notFound } from '../http/errors';
+import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { notFound } from '../shared/errors';
 import { chainHash } from './hash';
 import { toAuditEvent } from './view';
 

@@ -1,4 +1,4 @@
-import type { Role } from '@flagline/core';
+import { ADMIN_TOKEN_ACTOR_ID, type Role } from '@flagline/core';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { apiTokens } from '../db/schema';
 import type { Principal } from '../http/context';
-import { AppError, isDatabaseUnavailable } from '../http/errors';
+import { AppError, isDatabaseUnavailable } from '../shared/errors';
 import { FailedAuthenticationLimiter } from './failed-authentication-limiter';
 import { constantTimeEquals, hashTokenSecret, looksLikeApiToken } from './secrets';
 
@@ -131,7 +131,7 @@ export class Authenticator {
       return Promise.resolve({
         role: 'admin',
         environment: null,
-        actor: { type: 'token', id: 'FLAGLINE_ADMIN_TOKEN', email: null },
+        actor: { type: 'token', id: ADMIN_TOKEN_ACTOR_ID, email: null },
       });
     }
     if (looksLikeApiToken(token)) return this.authenticateApiToken(token);

@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '../http/errors';
+import { AppError } from '../shared/errors';
 
 const WINDOW_SECONDS = 60;
 

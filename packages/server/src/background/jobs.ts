@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
+import type { ChangeNotice } from '../db/unit-of-work';
 import type { SnapshotStore } from '../delivery/snapshot';
 import { cleanupSchedules } from '../schedules/retention';
 import { Scheduler } from '../schedules/scheduler';
@@ -30,7 +31,7 @@ export async function startBackgroundJobs(
     {
       db: database.db,
       logger,
-      ...(snapshot ? { afterCommit: (version: number) => snapshot.ensureAtLeast(version) } : {}),
+      ...(snapshot ? { afterCommit: (notice: ChangeNotice) => snapshot.receive(notice) } : {}),
     },
     config.scheduler,
     logger,

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { constants as osConstants, userInfo } from 'node:os';
-import { createTokenBodySchema, exportAuditQuerySchema } from '@flagline/core';
+import { cliActor, createTokenBodySchema, exportAuditQuerySchema } from '@flagline/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { countAuditEvents, verifyAuditChain } from '../audit/audit-service';
@@ -11,11 +11,11 @@ import { type Config, loadConfig } from '../config';
 import { openDatabase } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { describeFatal } from '../fatal';
-import { AppError } from '../http/errors';
 import { createLogger } from '../logger';
 import { progressBar } from '../progress';
 import { runDueOnce } from '../schedules/lambda';
 import { startServer } from '../server';
+import { AppError } from '../shared/errors';
 import { createToken, listTokens, revokeToken } from '../tokens/token-service';
 
 /*
@@ -57,8 +57,8 @@ async function withDatabase<T>(
   }
 }
 
-function cliActor() {
-  return { actor: { type: 'system' as const, id: `cli:${userInfo().username}`, email: null }, requestId: null };
+function cliContext() {
+  return { actor: cliActor(userInfo().username), requestId: null };
 }
 
 function printJson(value: unknown, pretty = true): void {
@@ -140,7 +140,7 @@ export async function tokenCreate(options: { name?: string; role?: string; envir
   if (!body.success) throw optionError(body.error);
   const { config, logger } = oneShot();
   await withDatabase(config, logger, async (database) => {
-    printJson(await createToken({ db: database.db, logger }, cliActor(), body.data));
+    printJson(await createToken({ db: database.db, logger }, cliContext(), body.data));
     process.stderr.write('The secret is shown only this once.\n');
   });
 }
@@ -154,7 +154,7 @@ export async function tokenRevoke(id: string, options: OutputOptions): Promise<v
   const { config, logger } = oneShot();
   await withDatabase(config, logger, async (database) => {
     // Whoever can run the CLI can make a new admin token with it, so the last one may go.
-    await revokeToken({ db: database.db, logger }, cliActor(), id, { adminAccessWithoutTokens: true });
+    await revokeToken({ db: database.db, logger }, cliContext(), id, { adminAccessWithoutTokens: true });
   });
   if (options.json) printJson({ revoked: id }, false);
   else process.stdout.write(`Revoked ${id}.\n`);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { isDatabaseUnavailable } from '../http/errors';
+import { isDatabaseUnavailable } from '../shared/errors';
 import type { Db } from './client';
 
 export interface DatabaseState {

@@ -9,7 +9,7 @@ import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { StartupError } from '../config';
-import { sqlState } from '../http/errors';
+import { sqlState } from '../shared/errors';
 import type { Database } from './client';
 import { rootMessage } from './problems';
 

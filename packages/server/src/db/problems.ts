@@ -1,4 +1,4 @@
-import { sqlState } from '../http/errors';
+import { sqlState } from '../shared/errors';
 
 /** Node's and node-postgres's ways of saying the server could not be reached (yet): worth retrying. */
 const UNREACHABLE_CODES = new Set([

@@ -1,51 +1,122 @@
-import type { Actor, AuditEvent } from '@flagline/core';
+import type { Actor, AuditEvent, AuditEventType } from '@flagline/core';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { AuditRecorder } from '../audit/recorder';
 import type { Db, Tx } from './client';
 import { configState } from './schema';
 
-/** The channel every change is announced on; instances refresh their snapshot when it fires. */
+/**
+ * The channel every committed change is announced on, with a ChangeNotice as payload: instances reload their
+ * snapshot only for what evaluation sees, drop cached token look-ups when tokens changed, and the webhook dispatcher
+ * wakes for the deliveries every change may have queued.
+ */
 export const CHANGES_CHANNEL = 'flagline_changes';
 
+/** What a committed change means for the other parts of every instance. */
+export interface ChangeNotice {
+  /** The config version the change committed as when evaluation sees it (config_state was bumped), else null. */
+  configVersion: number | null;
+  /** API tokens were created or revoked: every instance must look cached tokens up again. */
+  tokens: boolean;
+}
+
+/**
+ * What each kind of change affects besides the audit trail. `evaluation`: what the snapshot holds (flags, their
+ * states and descriptions, overrides, environments), so config_state is bumped and every instance reloads.
+ * `tokens`: credentials, which evaluation never reads. `none`: webhooks and schedules until one is applied (the
+ * scheduler has its own channel). A new event type must be placed here before it compiles.
+ */
+const EFFECT_OF: Record<AuditEventType, 'evaluation' | 'tokens' | 'none'> = {
+  'flag.created': 'evaluation',
+  'flag.updated': 'evaluation',
+  'flag.deleted': 'evaluation',
+  'flag_override.set': 'evaluation',
+  'flag_override.removed': 'evaluation',
+  'environment.created': 'evaluation',
+  'flag_schedule.applied': 'evaluation',
+  'token.created': 'tokens',
+  'token.revoked': 'tokens',
+  'webhook.created': 'none',
+  'webhook.deleted': 'none',
+  'flag_schedule.created': 'none',
+  'flag_schedule.cancelled': 'none',
+  'flag_schedule.retrying': 'none',
+  'flag_schedule.failed': 'none',
+};
+
+/** Reads a CHANGES_CHANNEL payload; undefined when it is not one (then assume anything may have changed). */
+export function parseChangeNotice(payload: string): ChangeNotice | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { configVersion, tokens } = value as Record<string, unknown>;
+  if (typeof tokens !== 'boolean' || !(configVersion === null || Number.isSafeInteger(configVersion))) {
+    return undefined;
+  }
+  return { configVersion: configVersion as number | null, tokens };
+}
+
+/** Who makes a change, and in answer to which request (null for the scheduler and the CLI). */
 export interface ChangeContext {
   actor: Actor;
   requestId: string | null;
 }
 
+/**
+ * Everything a use case changes through: the transaction, the audit recorder on it, and who is acting. Passed whole
+ * to anything that takes part in the change (cancelPendingSchedules, the scheduler's apply), never as loose pieces.
+ */
+export interface ChangeScope extends ChangeContext {
+  tx: Tx;
+  audit: AuditRecorder;
+}
+
 export interface UnitOfWorkDeps {
   db: Db;
   logger: Logger;
-  /** Runs after a change commits (this instance refreshes its snapshot before answering). */
-  afterCommit?: (version: number) => Promise<void>;
+  /**
+   * Runs after a change commits, with the notice every instance also receives (this instance catches up on its own
+   * change before answering: read-your-writes).
+   */
+  afterCommit?: (notice: ChangeNotice) => Promise<void>;
 }
 
-export type ChangeWork<T> = (tx: Tx, audit: AuditRecorder) => Promise<T>;
+export type ChangeWork<T> = (scope: ChangeScope) => Promise<T>;
 
 /**
- * The use-case boundary: one transaction for the change, its audit events, the config version bump and the change
- * notification (Postgres delivers NOTIFY on commit, so nobody hears of a change that rolled back). A unit of work that
- * records no event changed nothing and bumps nothing.
+ * The use-case boundary: one transaction for the change, its audit events, the config version bump when evaluation
+ * sees the change, and the change notification (Postgres delivers NOTIFY on commit, so nobody hears of a change that
+ * rolled back). A unit of work that records no event changed nothing, bumps nothing and announces nothing.
  */
 export async function runChange<T>(deps: UnitOfWorkDeps, context: ChangeContext, work: ChangeWork<T>): Promise<T> {
   let events: AuditEvent[] = [];
-  let version: number | undefined;
+  let notice: ChangeNotice | undefined;
   const result = await deps.db.transaction(async (tx) => {
     const audit = new AuditRecorder(tx, context.actor, context.requestId);
-    const value = await work(tx, audit);
+    const value = await work({ tx, audit, actor: context.actor, requestId: context.requestId });
     events = audit.recorded;
     if (events.length > 0) {
-      const [row] = await tx
-        .update(configState)
-        .set({ version: sql`${configState.version} + 1` })
-        .returning({ version: configState.version });
-      version = row?.version;
-      await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${String(version)})`);
+      const effects = new Set(events.map((event) => EFFECT_OF[event.type]));
+      let configVersion: number | null = null;
+      if (effects.has('evaluation')) {
+        const [row] = await tx
+          .update(configState)
+          .set({ version: sql`${configState.version} + 1` })
+          .returning({ version: configState.version });
+        if (!row) throw new Error('config_state has no row');
+        configVersion = row.version;
+      }
+      notice = { configVersion, tokens: effects.has('tokens') };
+      await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(notice)})`);
     }
     return value;
   });
   for (const event of events) logAuditEvent(deps.logger, event);
-  if (version !== undefined && deps.afterCommit) await deps.afterCommit(version);
+  if (notice && deps.afterCommit) await deps.afterCommit(notice);
   return result;
 }
 

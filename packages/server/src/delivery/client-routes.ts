@@ -2,9 +2,9 @@ import { environmentKeySchema, type RulesetChange, rulesetSchema } from '@flagli
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { AppDeps } from '../http/deps';
-import { sseConnections } from '../http/metrics';
 import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
+import { sseConnections } from '../shared/metrics';
 import type { ChangeHub } from './change-hub';
 import { respond } from './evaluation-http';
 import { environmentSnapshot, readableEnvironment, rulesetResponse } from './evaluation-responses';

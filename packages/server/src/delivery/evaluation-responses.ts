@@ -1,8 +1,8 @@
 import { evaluate, type OfrepFailure, type OfrepSuccess } from '@flagline/core';
 import type { Principal } from '../http/context';
-import { AppError, notFound } from '../http/errors';
 import { matchesEtag } from '../http/etag';
-import { evaluations } from '../http/metrics';
+import { AppError, notFound } from '../shared/errors';
+import { evaluations } from '../shared/metrics';
 import { type ConfigSnapshot, type EnvironmentSnapshot, ofrepReason, type SnapshotFlag } from './snapshot';
 
 /**

@@ -7,11 +7,11 @@ import {
   type RulesetFlag,
   toRulesetFlag,
 } from '@flagline/core';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Db, Unlisten } from '../db/client';
 import { configState, environments, flagOverrides, flagStates, flags } from '../db/schema';
-import { CHANGES_CHANNEL } from '../db/unit-of-work';
+import { CHANGES_CHANNEL, type ChangeNotice, parseChangeNotice } from '../db/unit-of-work';
 
 export interface SnapshotFlag extends EvaluableFlag {
   readonly description: string;
@@ -174,8 +174,10 @@ export async function loadSnapshot(db: Db): Promise<ConfigSnapshot> {
 export type SnapshotListener = (snapshot: ConfigSnapshot, previous: ConfigSnapshot) => void;
 
 /**
- * Each instance evaluates from an in-memory snapshot. It refreshes when a change is announced (NOTIFY) and, as a
- * safety net for a lost connection or notification, polls the config version every `pollMs`.
+ * Each instance evaluates from an in-memory snapshot. It reloads when a change evaluation sees is announced (NOTIFY),
+ * once per change even for this instance's own (see receive), and, as a safety net for a lost connection or
+ * notification, polls the config version every `pollMs`. It is also how the instance hears that API tokens changed
+ * (onTokensChange), which evaluation never reads: the same notification and the same poll carry it.
  */
 export class SnapshotStore {
   private snapshot: ConfigSnapshot | undefined;
@@ -186,6 +188,9 @@ export class SnapshotStore {
   private pollTimer: NodeJS.Timeout | undefined;
   private unlisten: Unlisten | undefined;
   private readonly listeners = new Set<SnapshotListener>();
+  private readonly tokenListeners = new Set<() => void>();
+  /** The token counts the last poll saw: when they move, a token notification may have been lost. */
+  private tokenMark: string | undefined;
 
   constructor(
     private readonly database: Database,
@@ -204,8 +209,11 @@ export class SnapshotStore {
 
   async start(): Promise<void> {
     await this.refresh();
-    this.unlisten = await this.database.listen(CHANGES_CHANNEL, () => {
-      this.refresh().catch((error: unknown) => this.logger.error({ err: error }, 'snapshot refresh failed'));
+    await this.pollVersion();
+    this.unlisten = await this.database.listen(CHANGES_CHANNEL, (payload) => {
+      this.receive(parseChangeNotice(payload)).catch((error: unknown) =>
+        this.logger.error({ err: error }, 'snapshot refresh failed'),
+      );
     });
     this.pollTimer = setInterval(() => {
       this.pollVersion().catch((error: unknown) => this.logger.warn({ err: error }, 'snapshot version poll failed'));
@@ -224,6 +232,24 @@ export class SnapshotStore {
   onChange(listener: SnapshotListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called when API tokens were created or revoked, on any instance. */
+  onTokensChange(listener: () => void): () => void {
+    this.tokenListeners.add(listener);
+    return () => this.tokenListeners.delete(listener);
+  }
+
+  /**
+   * A committed change: announced by NOTIFY, or this instance's own, just committed (read-your-writes). Reloads only
+   * when evaluation sees the change and the snapshot does not have it yet, so an instance's own change and its
+   * notification cost one reload between them; tells the token listeners when tokens changed. An unreadable notice
+   * (undefined) may mean anything: reload and tell them.
+   */
+  async receive(notice: ChangeNotice | undefined): Promise<void> {
+    if (notice === undefined || notice.tokens) for (const listener of this.tokenListeners) listener();
+    if (notice === undefined) await this.refresh();
+    else if (notice.configVersion !== null) await this.ensureAtLeast(notice.configVersion);
   }
 
   /** Reloads; concurrent calls coalesce into at most one more load after the one in flight. */
@@ -251,20 +277,35 @@ export class SnapshotStore {
     return this.loading;
   }
 
-  /** Refreshes if this instance is behind `version` (a change this instance just committed). */
+  /**
+   * Reloads if the snapshot is behind `version`. A load under way is awaited first rather than followed by another:
+   * it may already include the version (one started after the change committed does), and only if not is there one
+   * more load.
+   */
   async ensureAtLeast(version: number): Promise<void> {
-    if (this.snapshot && this.snapshot.version >= version) return;
-    await this.refresh();
-    if (this.snapshot && this.snapshot.version < version) await this.refresh();
+    for (let attempt = 0; attempt < 3 && (this.snapshot?.version ?? -1) < version; attempt++) {
+      await (this.loading ?? this.refresh());
+    }
   }
 
   private async pollVersion(): Promise<void> {
     if (this.loading) return;
+    // Tokens are never deleted, only created and revoked, so these two counts move with every token change.
     const [row] = await this.database.db
-      .select({ version: configState.version })
+      .select({
+        version: configState.version,
+        tokens: sql<string>`(select count(*) || ':' || count(revoked_at) from api_tokens)`,
+      })
       .from(configState)
       .where(eq(configState.id, 1));
-    if (row && (!this.snapshot || row.version !== this.snapshot.version)) await this.refresh();
+    if (!row) return;
+    if (this.tokenMark !== undefined && row.tokens !== this.tokenMark) {
+      for (const listener of this.tokenListeners) listener();
+    }
+    this.tokenMark = row.tokens;
+    // Through ensureAtLeast, not refresh: a load already under way (this instance's own change, or a notice) may bring
+    // this version, and refresh would queue one more load after it.
+    if (!this.snapshot || row.version !== this.snapshot.version) await this.ensureAtLeast(row.version);
     else this.checkedAt = new Date();
   }
 }

@@ -16,7 +16,6 @@ import {
   resolveWriteEnvironment,
   unitOfWork,
 } from '../http/deps';
-import { AppError } from '../http/errors';
 import { etagHeader } from '../http/openapi';
 import {
   bearerSecurity,
@@ -28,6 +27,7 @@ import {
   notFoundError,
   preconditionError,
 } from '../http/router';
+import { AppError, notFound } from '../shared/errors';
 import { createFlag, deleteFlag, getFlag, listFlags, updateFlag } from './flag-service';
 
 const flagParams = z.object({ flagKey: z.string().meta({ description: 'Flag key.' }) });
@@ -147,7 +147,7 @@ const deleteRoute = createRoute({
 
 /** Flag keys in paths that could never exist are 404s, not validation errors: the resource is simply not there. */
 function knownShapeOrNotFound(key: string): string {
-  if (!flagKeySchema.safeParse(key).success) throw new AppError('NOT_FOUND', `Flag "${key}" was not found.`);
+  if (!flagKeySchema.safeParse(key).success) throw notFound(`Flag "${key}"`);
   return key;
 }
 

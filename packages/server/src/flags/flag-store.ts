@@ -1,7 +1,8 @@
 import type { FlagView } from '@flagline/core';
-import { and, asc, eq, gt, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
-import { flagStates, flags } from '../db/schema';
+import { environments, flagStates, flags } from '../db/schema';
+import { notFound } from '../shared/errors';
 
 const viewColumns = {
   id: flags.id,
@@ -43,8 +44,22 @@ export function toFlagView(row: ViewRow): FlagView {
   };
 }
 
-/** The flag in one environment; `lock` takes a row lock on its state for the rest of the transaction. */
-export async function findFlagView(
+/**
+ * The flag in one environment, or 404; `lock` locks the flag row and its state there for the rest of the
+ * transaction (the flag row first: changes to one flag take turns, whatever environment they change).
+ */
+export async function requireFlagView(
+  executor: Executor,
+  key: string,
+  environment: string,
+  options: { lock?: boolean } = {},
+): Promise<ViewRow & { view: FlagView }> {
+  const found = await findFlagView(executor, key, environment, options);
+  if (!found) throw notFound(`Flag "${key}"`);
+  return found;
+}
+
+async function findFlagView(
   executor: Executor,
   key: string,
   environment: string,
@@ -82,10 +97,47 @@ export async function listFlagViews(
   return { items: page.map(toFlagView), lastKey: page.at(-1)?.key, hasMore };
 }
 
-/** Locks the flag row: the per-flag serialisation point for overrides and their rate limit. */
-export async function lockFlag(executor: Executor, key: string): Promise<{ id: string } | undefined> {
-  const [row] = await executor.select({ id: flags.id }).from(flags).where(eq(flags.key, key)).for('update');
+export type FlagRow = typeof flags.$inferSelect;
+
+/**
+ * The flag with this key, or 404. `lock` locks its row for the rest of the transaction: the per-flag serialisation
+ * point for changes to it (overrides and their rate limit, deletion), taken before its states (see setStates).
+ */
+export async function requireFlagByKey(
+  executor: Executor,
+  key: string,
+  options: { lock?: boolean } = {},
+): Promise<FlagRow> {
+  const query = executor.select().from(flags).where(eq(flags.key, key));
+  const [row] = options.lock ? await query.for('update') : await query;
+  if (!row) throw notFound(`Flag "${key}"`);
   return row;
+}
+
+/** Inserts the flag with a state in every environment (disabled, 0%); undefined when the key is taken. */
+export async function insertFlag(
+  executor: Executor,
+  values: { key: string; description: string },
+): Promise<FlagRow | undefined> {
+  const [created] = await executor.insert(flags).values(values).onConflictDoNothing().returning();
+  if (!created) return undefined;
+  const environmentKeys = await executor.select({ key: environments.key }).from(environments);
+  await executor
+    .insert(flagStates)
+    .values(environmentKeys.map((row) => ({ flagId: created.id, environment: row.key })));
+  return created;
+}
+
+/** Gives every flag a state in a new environment (disabled, 0%). */
+export async function addStatesInEnvironment(executor: Executor, environment: string): Promise<void> {
+  const flagIds = await executor.select({ id: flags.id }).from(flags);
+  if (flagIds.length === 0) return;
+  await executor.insert(flagStates).values(flagIds.map((flag) => ({ flagId: flag.id, environment })));
+}
+
+/** Deletes the flag; its states and overrides go with it (foreign keys cascade). */
+export async function deleteFlagRow(executor: Executor, flagId: string): Promise<void> {
+  await executor.delete(flags).where(eq(flags.id, flagId));
 }
 
 export async function allStates(executor: Executor, flagId: string) {
@@ -104,6 +156,12 @@ export async function allStates(executor: Executor, flagId: string) {
 export interface FlagStateValues {
   enabled: boolean;
   rolloutPercentage: number;
+  /**
+   * The version of the flag as this environment shows it (FlagView.version, the ETag that If-Match compares): +1 for
+   * each change of its state here, and +1 in EVERY environment when the description changes, because each
+   * environment's view shows the description. (A flag-level version would make If-Match compare two numbers, and one
+   * environment's ETag would not move when another's state did; bumping every environment keeps one number per view.)
+   */
   version: number;
 }
 
@@ -201,14 +259,31 @@ export async function setStates(
   return changes;
 }
 
-/** One state write (see setStates): before, after and the new version, or `undefined` if the state does not exist. */
+/** A change of a flag in one environment: its state there, and its description (which every environment shows). */
+export type FlagPatch = StatePatch & { description?: string };
+
+/**
+ * Changes a flag in one environment (see setStates): before, after and the new version there, or `undefined` if the
+ * state does not exist. A new description is written too, and moves the version of every other environment as well
+ * (see FlagStateValues.version).
+ */
 export async function setState(
   executor: Executor,
   flagId: string,
   environment: string,
-  patch: StatePatch,
+  patch: FlagPatch,
   at: Date,
 ): Promise<StateChange | undefined> {
-  const [change] = await setStates(executor, [{ flagId, environment, patch }], at);
+  const { description, ...statePatch } = patch;
+  const writes: StateWrite[] = [{ flagId, environment, patch: statePatch }];
+  if (description !== undefined) {
+    await executor.update(flags).set({ description, updatedAt: at }).where(eq(flags.id, flagId));
+    const others = await executor
+      .select({ environment: flagStates.environment })
+      .from(flagStates)
+      .where(and(eq(flagStates.flagId, flagId), ne(flagStates.environment, environment)));
+    for (const other of others) writes.push({ flagId, environment: other.environment, patch: {} });
+  }
+  const [change] = await setStates(executor, writes, at);
   return change;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { httpDuration } from './metrics';
+import { httpDuration } from '../shared/metrics';
 
 export interface FinishedRequest {
   method: string;

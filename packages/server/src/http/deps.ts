@@ -5,8 +5,8 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { ChangeContext, UnitOfWorkDeps } from '../db/unit-of-work';
 import type { SnapshotStore } from '../delivery/snapshot';
+import { AppError } from '../shared/errors';
 import type { AppEnv } from './context';
-import { AppError } from './errors';
 
 /** What the HTTP app is built from; tests build it on a fresh database. */
 export interface AppDeps {
@@ -22,7 +22,7 @@ export function unitOfWork(deps: AppDeps): UnitOfWorkDeps {
     db: deps.database.db,
     logger: deps.logger,
     // Read-your-writes: the instance that made a change answers only once its own snapshot has it.
-    afterCommit: (version) => deps.snapshot.ensureAtLeast(version),
+    afterCommit: (notice) => deps.snapshot.receive(notice),
   };
 }
 

@@ -2,8 +2,8 @@ import { type ErrorCode, errorTitles, type ProblemBody, problemType } from '@fla
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type AppError, RETRY_AFTER_SECONDS } from '../shared/errors';
 import type { AppEnv } from './context';
-import { type AppError, RETRY_AFTER_SECONDS } from './errors';
 
 /** Retry-After when the thrower does not know better: a database blip passes in seconds, a rate limit in a minute. */
 const DEFAULT_RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = {

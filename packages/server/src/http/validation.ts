@@ -1,5 +1,5 @@
 import type { ZodError } from 'zod';
-import { AppError } from './errors';
+import { AppError } from '../shared/errors';
 
 const locationNames: Record<string, string> = {
   json: 'body',

@@ -1,13 +1,18 @@
 import type { Override, OverrideList, SetOverrideBody } from '@flagline/core';
-import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client';
-import { auditEvents, flagOverrides, flags } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
-import { lockFlag } from '../flags/flag-store';
-import { AppError, notFound } from '../http/errors';
-
-type OverrideRow = typeof flagOverrides.$inferSelect;
+import { requireFlagByKey } from '../flags/flag-store';
+import { AppError, notFound } from '../shared/errors';
+import {
+  deleteOverride,
+  findOverride,
+  insertOverride,
+  type OverrideRow,
+  pageOverrides,
+  recentOverrideChanges,
+  updateOverride,
+} from './override-store';
 
 function toOverride(row: OverrideRow): Override {
   return {
@@ -20,36 +25,20 @@ function toOverride(row: OverrideRow): Override {
   };
 }
 
-const OVERRIDE_EVENT_TYPES = ['flag_override.set', 'flag_override.removed'];
-
 /**
  * The origin's limit of override changes per flag per hour, counted from the audit trail so every instance shares
  * it. The caller holds the flag's row lock, so concurrent requests for one flag count one after another.
  */
 async function enforceRateLimit(tx: Tx, flagKey: string, limitPerHour: number): Promise<void> {
   if (limitPerHour === 0) return;
-  const [row] = await tx
-    .select({
-      changes: count(),
-      // When the oldest change in the window leaves it: the earliest a retry can succeed.
-      secondsUntilFree: sql<
-        string | null
-      >`extract(epoch from min(${auditEvents.occurredAt}) + interval '1 hour' - now())`,
-    })
-    .from(auditEvents)
-    .where(
-      and(
-        eq(auditEvents.flagKey, flagKey),
-        inArray(auditEvents.type, OVERRIDE_EVENT_TYPES),
-        gt(auditEvents.occurredAt, sql`now() - interval '1 hour'`),
-      ),
-    );
-  if ((row?.changes ?? 0) >= limitPerHour) {
+  const recent = await recentOverrideChanges(tx, flagKey);
+  if (recent.changes >= limitPerHour) {
     throw new AppError(
       'RATE_LIMITED',
       `Flag "${flagKey}" had ${limitPerHour} override changes in the last hour, the most allowed; try again later.`,
       { limitPerHour },
-      Number(row?.secondsUntilFree ?? 60),
+      // When the oldest change in the window leaves it: the earliest a retry can succeed.
+      recent.secondsUntilFree ?? 60,
     );
   }
 }
@@ -64,45 +53,27 @@ export async function setOverride(
   context: ChangeContext,
   input: { flagKey: string; environment: string; body: SetOverrideBody },
 ): Promise<{ override: Override; created: boolean }> {
-  return runChange(deps, context, async (tx, audit) => {
+  return runChange(deps, context, async ({ tx, audit, actor }) => {
     await requireEnvironment(tx, input.environment);
-    const flag = await lockFlag(tx, input.flagKey);
-    if (!flag) throw notFound(`Flag "${input.flagKey}"`);
+    const flag = await requireFlagByKey(tx, input.flagKey, { lock: true });
     const { userId, overrideType } = input.body;
     const reason = input.body.reason ?? null;
-    const [existing] = await tx
-      .select()
-      .from(flagOverrides)
-      .where(
-        and(
-          eq(flagOverrides.flagId, flag.id),
-          eq(flagOverrides.environment, input.environment),
-          eq(flagOverrides.userId, userId),
-        ),
-      );
+    const existing = await findOverride(tx, { flagId: flag.id, environment: input.environment, userId });
     if (existing && existing.overrideType === overrideType && existing.reason === reason) {
       return { override: toOverride(existing), created: false };
     }
     await enforceRateLimit(tx, input.flagKey, deps.rateLimitPerHour);
     const now = new Date();
-    const [row] = existing
-      ? await tx
-          .update(flagOverrides)
-          .set({ overrideType, reason, updatedAt: now })
-          .where(eq(flagOverrides.id, existing.id))
-          .returning()
-      : await tx
-          .insert(flagOverrides)
-          .values({
-            flagId: flag.id,
-            environment: input.environment,
-            userId,
-            overrideType,
-            reason,
-            createdBy: context.actor.id,
-          })
-          .returning();
-    if (!row) throw new Error('override write returned no row');
+    const row = existing
+      ? await updateOverride(tx, existing.id, { overrideType, reason }, now)
+      : await insertOverride(tx, {
+          flagId: flag.id,
+          environment: input.environment,
+          userId,
+          overrideType,
+          reason,
+          createdBy: actor.id,
+        });
     await audit.record({
       type: 'flag_override.set',
       environment: input.environment,
@@ -120,23 +91,13 @@ export async function removeOverride(
   context: ChangeContext,
   input: { flagKey: string; environment: string; userId: string },
 ): Promise<void> {
-  await runChange(deps, context, async (tx, audit) => {
+  await runChange(deps, context, async ({ tx, audit }) => {
     await requireEnvironment(tx, input.environment);
-    const flag = await lockFlag(tx, input.flagKey);
-    if (!flag) throw notFound(`Flag "${input.flagKey}"`);
-    const [existing] = await tx
-      .select()
-      .from(flagOverrides)
-      .where(
-        and(
-          eq(flagOverrides.flagId, flag.id),
-          eq(flagOverrides.environment, input.environment),
-          eq(flagOverrides.userId, input.userId),
-        ),
-      );
+    const flag = await requireFlagByKey(tx, input.flagKey, { lock: true });
+    const existing = await findOverride(tx, { flagId: flag.id, environment: input.environment, userId: input.userId });
     if (!existing) throw notFound(`An override for user "${input.userId}" on flag "${input.flagKey}"`);
     await enforceRateLimit(tx, input.flagKey, deps.rateLimitPerHour);
-    await tx.delete(flagOverrides).where(eq(flagOverrides.id, existing.id));
+    await deleteOverride(tx, existing.id);
     await audit.record({
       type: 'flag_override.removed',
       environment: input.environment,
@@ -154,20 +115,15 @@ export async function listOverrides(
   input: { flagKey: string; environment: string; page: number; pageSize: number },
 ): Promise<OverrideList> {
   await requireEnvironment(db, input.environment);
-  const [flag] = await db.select({ id: flags.id }).from(flags).where(eq(flags.key, input.flagKey));
-  if (!flag) throw notFound(`Flag "${input.flagKey}"`);
-  const scope = and(eq(flagOverrides.flagId, flag.id), eq(flagOverrides.environment, input.environment));
-  const [totals] = await db.select({ total: count() }).from(flagOverrides).where(scope);
-  const rows = await db
-    .select()
-    .from(flagOverrides)
-    .where(scope)
-    .orderBy(asc(flagOverrides.createdAt), asc(flagOverrides.userId))
-    .limit(input.pageSize)
-    .offset((input.page - 1) * input.pageSize);
+  const flag = await requireFlagByKey(db, input.flagKey);
+  const { rows, total } = await pageOverrides(
+    db,
+    { flagId: flag.id, environment: input.environment },
+    { limit: input.pageSize, offset: (input.page - 1) * input.pageSize },
+  );
   return {
     includes: rows.filter((row) => row.overrideType === 'include').map(toOverride),
     excludes: rows.filter((row) => row.overrideType === 'exclude').map(toOverride),
-    pagination: { page: input.page, pageSize: input.pageSize, total: totals?.total ?? 0 },
+    pagination: { page: input.page, pageSize: input.pageSize, total },
   };
 }

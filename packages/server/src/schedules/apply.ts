@@ -1,9 +1,8 @@
-import { type RunDueSummary, type ScheduleUpdates, scheduleChangesSchema } from '@flagline/core';
-import type { AuditInput, AuditRecorder } from '../audit/recorder';
-import type { Tx } from '../db/client';
-import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import { type RunDueSummary, type ScheduleUpdates, scheduleChangesSchema, schedulerActor } from '@flagline/core';
+import type { AuditInput } from '../audit/recorder';
+import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { type FlagStateValues, setStates } from '../flags/flag-store';
-import { scheduleLateness, schedulesProcessed } from '../http/metrics';
+import { scheduleLateness, schedulesProcessed } from '../shared/metrics';
 import { type ScheduleRow, toSchedule } from './schedule-store';
 import { anyDue } from './sql/any-due';
 import { claimDue } from './sql/claim-due';
@@ -11,10 +10,7 @@ import { markApplied } from './sql/mark-applied';
 import { markFailed } from './sql/mark-failed';
 import { markRetrying } from './sql/mark-retrying';
 
-export const SYSTEM_CONTEXT: ChangeContext = {
-  actor: { type: 'system', id: 'scheduler', email: null },
-  requestId: null,
-};
+const SCHEDULER_CONTEXT: ChangeContext = { actor: schedulerActor, requestId: null };
 
 export interface ApplyOptions {
   batchSize: number;
@@ -68,8 +64,7 @@ function appliedEvent(
 
 /** Retries a failed attempt with exponential backoff and jitter, or fails the schedule for good. */
 async function recordFailure(
-  tx: Tx,
-  audit: AuditRecorder,
+  { tx, audit }: ChangeScope,
   schedule: ScheduleRow,
   error: unknown,
   options: ApplyOptions,
@@ -130,12 +125,7 @@ function validate(schedule: ScheduleRow): { flagId: string; updates: ScheduleUpd
  * together wins), the schedules marked applied, one event each. Permanent failures are failed here; any database error
  * throws, for the caller to roll the savepoint back.
  */
-async function applySchedules(
-  tx: Tx,
-  audit: AuditRecorder,
-  schedules: ScheduleRow[],
-  options: ApplyOptions,
-): Promise<Outcome> {
+async function applySchedules(scope: ChangeScope, schedules: ScheduleRow[], options: ApplyOptions): Promise<Outcome> {
   const valid: { schedule: ScheduleRow; flagId: string; updates: ScheduleUpdates }[] = [];
   const permanent: { schedule: ScheduleRow; error: PermanentFailure }[] = [];
   for (const schedule of schedules) {
@@ -144,6 +134,7 @@ async function applySchedules(
     else valid.push({ schedule, ...checked });
   }
   const appliedAt = new Date();
+  const { tx, audit } = scope;
   const changes = await setStates(
     tx,
     valid.map(({ schedule, flagId, updates }) => ({ flagId, environment: schedule.environment, patch: updates })),
@@ -167,7 +158,7 @@ async function applySchedules(
     appliedAt,
   );
   await audit.recordMany(events);
-  for (const { schedule, error } of permanent) await recordFailure(tx, audit, schedule, error, options);
+  for (const { schedule, error } of permanent) await recordFailure(scope, schedule, error, options);
   for (const schedule of applied) {
     const due = schedule.nextRetryAt ?? schedule.scheduledAt;
     scheduleLateness.observe(Math.max(0, appliedAt.getTime() - due.getTime()) / 1000);
@@ -180,15 +171,17 @@ async function applySchedules(
  * its own savepoint, so one schedule's failure is retried or failed on its own and costs the others no attempt.
  */
 async function applyClaimed(
-  tx: Tx,
-  audit: AuditRecorder,
+  scope: ChangeScope,
   claimed: ScheduleRow[],
   options: ApplyOptions,
   logger: UnitOfWorkDeps['logger'],
 ): Promise<Outcome> {
+  // Inside a savepoint the scope's statements run on the savepoint's transaction.
+  const inSavepoint = (schedules: ScheduleRow[]) =>
+    scope.audit.savepoint((tx) => applySchedules({ ...scope, tx }, schedules, options));
   if (claimed.length > 1) {
     try {
-      return await audit.savepoint((savepoint) => applySchedules(savepoint, audit, claimed, options));
+      return await inSavepoint(claimed);
     } catch (error) {
       logger.warn({ err: error, schedules: claimed.length }, 'applying the batch together failed; one at a time');
     }
@@ -196,11 +189,11 @@ async function applyClaimed(
   const outcome: Outcome = { applied: 0, retried: 0, failed: 0 };
   for (const schedule of claimed) {
     try {
-      const alone = await audit.savepoint((savepoint) => applySchedules(savepoint, audit, [schedule], options));
+      const alone = await inSavepoint([schedule]);
       outcome.applied += alone.applied;
       outcome.failed += alone.failed;
     } catch (error) {
-      outcome[await recordFailure(tx, audit, schedule, error, options)]++;
+      outcome[await recordFailure(scope, schedule, error, options)]++;
     }
   }
   return outcome;
@@ -212,10 +205,12 @@ async function applyClaimed(
  * together or not at all, so any number of workers can run and a crash applies nothing twice.
  */
 export async function applyDueBatch(deps: UnitOfWorkDeps, options: ApplyOptions): Promise<BatchResult> {
-  return runChange(deps, SYSTEM_CONTEXT, async (tx, audit) => {
-    const claimed = await claimDue(tx, options.batchSize);
-    if (claimed.length === 0) return { claimed: 0, applied: 0, retried: 0, failed: 0, othersBusy: await anyDue(tx) };
-    const outcome = await applyClaimed(tx, audit, claimed, options, deps.logger);
+  return runChange(deps, SCHEDULER_CONTEXT, async (scope) => {
+    const claimed = await claimDue(scope.tx, options.batchSize);
+    if (claimed.length === 0) {
+      return { claimed: 0, applied: 0, retried: 0, failed: 0, othersBusy: await anyDue(scope.tx) };
+    }
+    const outcome = await applyClaimed(scope, claimed, options, deps.logger);
     return { claimed: claimed.length, ...outcome, othersBusy: false };
   });
 }

@@ -6,16 +6,24 @@ import {
   type SchedulePage,
   type ScheduleStatus,
 } from '@flagline/core';
-import { and, asc, eq, gt, gte, lt, or } from 'drizzle-orm';
-import type { AuditRecorder } from '../audit/recorder';
-import type { Db, Tx } from '../db/client';
-import { flagSchedules, flags } from '../db/schema';
-import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import type { Db, Executor } from '../db/client';
+import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
-import { decodeCursor, encodeCursor } from '../http/cursor';
-import { AppError, notFound } from '../http/errors';
-import { notifySchedulers, type ScheduleRow, toSchedule, UUID_PATTERN } from './schedule-store';
+import { requireFlagByKey } from '../flags/flag-store';
+import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { AppError, notFound } from '../shared/errors';
+import { isUuid } from '../shared/ids';
+import {
+  findScheduleOfFlag,
+  insertSchedule,
+  listSchedulesOfFlag,
+  notifySchedulers,
+  pageSchedules,
+  type ScheduleRow,
+  toSchedule,
+} from './schedule-store';
 import { lockFlagStatesOf } from './sql/lock-flag-states';
+import { markCancelled } from './sql/mark-cancelled';
 
 const DAY_MS = 86_400_000;
 
@@ -37,25 +45,20 @@ export async function createSchedule(
   if (scheduledAt.getTime() > now + input.maxHorizonDays * DAY_MS) {
     throw invalidScheduledAt(`must be at most ${input.maxHorizonDays} days ahead`);
   }
-  return runChange(deps, context, async (tx, audit) => {
+  return runChange(deps, context, async ({ tx, audit, actor }) => {
     await requireEnvironment(tx, input.environment);
-    const [flag] = await tx.select({ id: flags.id }).from(flags).where(eq(flags.key, input.flagKey));
-    if (!flag) throw notFound(`Flag "${input.flagKey}"`);
+    const flag = await requireFlagByKey(tx, input.flagKey);
     const updates = input.body.updates;
-    const [row] = await tx
-      .insert(flagSchedules)
-      .values({
-        flagId: flag.id,
-        flagKey: input.flagKey,
-        environment: input.environment,
-        scheduledAt,
-        updates,
-        maxRetries: input.body.maxRetries ?? 3,
-        createdBy: context.actor.id,
-        createdByEmail: context.actor.email,
-      })
-      .returning();
-    if (!row) throw new Error('schedule insert returned no row');
+    const row = await insertSchedule(tx, {
+      flagId: flag.id,
+      flagKey: input.flagKey,
+      environment: input.environment,
+      scheduledAt,
+      updates,
+      maxRetries: input.body.maxRetries ?? 3,
+      createdBy: actor.id,
+      createdByEmail: actor.email,
+    });
     const schedule = toSchedule(row);
     await audit.record({
       type: 'flag_schedule.created',
@@ -67,8 +70,8 @@ export async function createSchedule(
         flagKey: input.flagKey,
         scheduledAt: schedule.scheduledAt,
         updates,
-        adminUserId: context.actor.id,
-        adminEmail: context.actor.email,
+        adminUserId: actor.id,
+        adminEmail: actor.email,
       },
       before: null,
       after: schedule,
@@ -83,42 +86,24 @@ export async function listFlagSchedules(
   input: { flagKey: string; environment: string; status: ScheduleStatus | undefined },
 ): Promise<Schedule[]> {
   await requireEnvironment(db, input.environment);
-  const [flag] = await db.select({ id: flags.id }).from(flags).where(eq(flags.key, input.flagKey));
-  if (!flag) throw notFound(`Flag "${input.flagKey}"`);
-  const rows = await db
-    .select()
-    .from(flagSchedules)
-    .where(
-      and(
-        eq(flagSchedules.flagId, flag.id),
-        eq(flagSchedules.environment, input.environment),
-        input.status ? eq(flagSchedules.status, input.status) : undefined,
-      ),
-    )
-    .orderBy(asc(flagSchedules.scheduledAt), asc(flagSchedules.createdAt));
+  const flag = await requireFlagByKey(db, input.flagKey);
+  const rows = await listSchedulesOfFlag(db, { flagId: flag.id, environment: input.environment, status: input.status });
   return rows.map(toSchedule);
 }
 
-async function findFlagSchedule(executor: Db | Tx, flagKey: string, id: string): Promise<ScheduleRow> {
-  const missing = notFound(`Schedule "${id}" of flag "${flagKey}"`);
-  if (!UUID_PATTERN.test(id)) throw missing;
-  const [row] = await executor
-    .select()
-    .from(flagSchedules)
-    .where(and(eq(flagSchedules.id, id), eq(flagSchedules.flagKey, flagKey)));
-  if (!row) throw missing;
+async function requireScheduleOfFlag(executor: Executor, flagKey: string, id: string): Promise<ScheduleRow> {
+  const row = await findScheduleOfFlag(executor, flagKey, id);
+  if (!row) throw notFound(`Schedule "${id}" of flag "${flagKey}"`);
   return row;
 }
 
 export async function getFlagSchedule(db: Db, flagKey: string, id: string): Promise<Schedule> {
-  return toSchedule(await findFlagSchedule(db, flagKey, id));
+  return toSchedule(await requireScheduleOfFlag(db, flagKey, id));
 }
 
 /** Marks pending schedules cancelled and audits each; the caller's transaction makes it atomic with its change. */
 export async function cancelPendingSchedules(
-  tx: Tx,
-  audit: AuditRecorder,
-  context: ChangeContext,
+  { tx, audit, actor }: ChangeScope,
   where: { id: string } | { flagId: string },
   reason: string,
 ): Promise<ScheduleRow[]> {
@@ -126,16 +111,7 @@ export async function cancelPendingSchedules(
   // waits, and afterwards they are no longer pending and the conditional UPDATE below matches nothing.
   await lockFlagStatesOf(tx, where);
   const now = new Date();
-  const cancelled = await tx
-    .update(flagSchedules)
-    .set({ status: 'cancelled', cancelledBy: context.actor.id, cancelledAt: now, updatedAt: now })
-    .where(
-      and(
-        'id' in where ? eq(flagSchedules.id, where.id) : eq(flagSchedules.flagId, where.flagId),
-        eq(flagSchedules.status, 'pending'),
-      ),
-    )
-    .returning();
+  const cancelled = await markCancelled(tx, where, actor.id, now);
   for (const row of cancelled) {
     await audit.record({
       type: 'flag_schedule.cancelled',
@@ -146,12 +122,12 @@ export async function cancelPendingSchedules(
         scheduleId: row.id,
         flagKey: row.flagKey,
         scheduledAt: row.scheduledAt.toISOString(),
-        adminUserId: context.actor.id,
-        adminEmail: context.actor.email,
+        adminUserId: actor.id,
+        adminEmail: actor.email,
         reason,
       },
       before: { status: 'pending' },
-      after: { status: 'cancelled', cancelledBy: context.actor.id, cancelledAt: now.toISOString() },
+      after: { status: 'cancelled', cancelledBy: actor.id, cancelledAt: now.toISOString() },
     });
   }
   if (cancelled.length > 0) await notifySchedulers(tx);
@@ -165,11 +141,11 @@ export async function cancelSchedule(
   flagKey: string,
   id: string,
 ): Promise<Schedule> {
-  return runChange(deps, context, async (tx, audit) => {
-    const existing = await findFlagSchedule(tx, flagKey, id);
-    const [cancelled] = await cancelPendingSchedules(tx, audit, context, { id: existing.id }, 'cancelled_by_admin');
+  return runChange(deps, context, async (scope) => {
+    const existing = await requireScheduleOfFlag(scope.tx, flagKey, id);
+    const [cancelled] = await cancelPendingSchedules(scope, { id: existing.id }, 'cancelled_by_admin');
     if (cancelled) return toSchedule(cancelled);
-    const current = await findFlagSchedule(tx, flagKey, id);
+    const current = await requireScheduleOfFlag(scope.tx, flagKey, id);
     throw new AppError(
       'INVALID_STATE',
       `Schedule "${id}" is ${current.status}; only pending schedules can be cancelled.`,
@@ -183,31 +159,12 @@ const isScheduleCursor = (value: unknown): value is { t: string; i: string } =>
   typeof value === 'object' &&
   value !== null &&
   instantInputSchema.safeParse((value as { t?: unknown }).t).success &&
-  UUID_PATTERN.test(String((value as { i?: unknown }).i));
+  isUuid(String((value as { i?: unknown }).i));
 
 /** Schedules across flags in scheduled order (keyset on scheduledAt, id): the upcoming and the past. */
 export async function listSchedules(db: Db, query: ListSchedulesQuery): Promise<SchedulePage> {
   const after = query.cursor ? decodeCursor(query.cursor, isScheduleCursor) : undefined;
-  const afterAt = after ? new Date(after.t) : undefined;
-  const rows = await db
-    .select()
-    .from(flagSchedules)
-    .where(
-      and(
-        query.status ? eq(flagSchedules.status, query.status) : undefined,
-        query.environment ? eq(flagSchedules.environment, query.environment) : undefined,
-        query.from ? gte(flagSchedules.scheduledAt, new Date(query.from)) : undefined,
-        query.to ? lt(flagSchedules.scheduledAt, new Date(query.to)) : undefined,
-        after && afterAt
-          ? or(
-              gt(flagSchedules.scheduledAt, afterAt),
-              and(eq(flagSchedules.scheduledAt, afterAt), gt(flagSchedules.id, after.i)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(asc(flagSchedules.scheduledAt), asc(flagSchedules.id))
-    .limit(query.limit + 1);
+  const rows = await pageSchedules(db, query, after ? { at: new Date(after.t), id: after.i } : undefined);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {

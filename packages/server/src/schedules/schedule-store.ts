@@ -1,7 +1,8 @@
-import type { Schedule, ScheduleUpdates } from '@flagline/core';
-import { sql } from 'drizzle-orm';
+import type { ListSchedulesQuery, Schedule, ScheduleStatus, ScheduleUpdates } from '@flagline/core';
+import { and, asc, eq, gt, gte, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { flagSchedules } from '../db/schema';
+import { isUuid } from '../shared/ids';
 
 /** Woken when a schedule is created or cancelled, so a sleeping worker re-plans at once. */
 export const SCHEDULES_CHANNEL = 'flagline_schedules';
@@ -39,4 +40,79 @@ export async function notifySchedulers(executor: Executor): Promise<void> {
   await executor.execute(sql`select pg_notify(${SCHEDULES_CHANNEL}, '')`);
 }
 
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export async function insertSchedule(
+  executor: Executor,
+  values: {
+    flagId: string;
+    flagKey: string;
+    environment: string;
+    scheduledAt: Date;
+    updates: ScheduleUpdates;
+    maxRetries: number;
+    createdBy: string;
+    createdByEmail: string | null;
+  },
+): Promise<ScheduleRow> {
+  const [row] = await executor.insert(flagSchedules).values(values).returning();
+  if (!row) throw new Error('schedule insert returned no row');
+  return row;
+}
+
+/** The schedule with this id if it belongs to the flag; undefined for an id that names none. */
+export async function findScheduleOfFlag(
+  executor: Executor,
+  flagKey: string,
+  id: string,
+): Promise<ScheduleRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await executor
+    .select()
+    .from(flagSchedules)
+    .where(and(eq(flagSchedules.id, id), eq(flagSchedules.flagKey, flagKey)));
+  return row;
+}
+
+/** A flag's schedules in one environment, in scheduled order, then creation order. */
+export async function listSchedulesOfFlag(
+  executor: Executor,
+  where: { flagId: string; environment: string; status: ScheduleStatus | undefined },
+): Promise<ScheduleRow[]> {
+  return executor
+    .select()
+    .from(flagSchedules)
+    .where(
+      and(
+        eq(flagSchedules.flagId, where.flagId),
+        eq(flagSchedules.environment, where.environment),
+        where.status ? eq(flagSchedules.status, where.status) : undefined,
+      ),
+    )
+    .orderBy(asc(flagSchedules.scheduledAt), asc(flagSchedules.createdAt));
+}
+
+/** Schedules across flags in (scheduledAt, id) order after the keyset `after`, one more than `limit`. */
+export async function pageSchedules(
+  executor: Executor,
+  query: Omit<ListSchedulesQuery, 'cursor'>,
+  after: { at: Date; id: string } | undefined,
+): Promise<ScheduleRow[]> {
+  return executor
+    .select()
+    .from(flagSchedules)
+    .where(
+      and(
+        query.status ? eq(flagSchedules.status, query.status) : undefined,
+        query.environment ? eq(flagSchedules.environment, query.environment) : undefined,
+        query.from ? gte(flagSchedules.scheduledAt, new Date(query.from)) : undefined,
+        query.to ? lt(flagSchedules.scheduledAt, new Date(query.to)) : undefined,
+        after
+          ? or(
+              gt(flagSchedules.scheduledAt, after.at),
+              and(eq(flagSchedules.scheduledAt, after.at), gt(flagSchedules.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(flagSchedules.scheduledAt), asc(flagSchedules.id))
+    .limit(query.limit + 1);
+}

@@ -1,14 +1,15 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { bootstrapActor } from '@flagline/core';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { type Config, ConfigError } from '../config';
 import type { Db } from '../db/client';
 import { BOOTSTRAP_TOKEN_FILE } from '../db/data-dir';
-import { createToken, hasActiveAdminToken } from './token-service';
+import { createToken } from './token-service';
+import { hasActiveAdminToken } from './token-store';
 
-const SYSTEM = { type: 'system' as const, id: 'flagline', email: null };
 /** Any fixed number: it names the lock serialising the first-start admin token across instances. */
 const BOOTSTRAP_LOCK_ID = 4747_0004;
 
@@ -32,7 +33,7 @@ export async function mintBootstrapAdminToken(
     if (await hasActiveAdminToken(tx)) return undefined;
     const token = await createToken(
       { db: tx, logger },
-      { actor: SYSTEM, requestId: null },
+      { actor: bootstrapActor, requestId: null },
       { name: 'bootstrap admin', role: 'admin' },
     );
     deliver(token.secret);

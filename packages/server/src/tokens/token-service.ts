@@ -1,13 +1,12 @@
 import type { CreatedToken, CreateTokenBody, Token } from '@flagline/core';
-import { and, asc, desc, eq, isNull } from 'drizzle-orm';
 import { generateTokenSecret, hashTokenSecret } from '../auth/secrets';
 import type { Db } from '../db/client';
-import { apiTokens } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
-import { AppError, notFound } from '../http/errors';
+import { AppError, notFound } from '../shared/errors';
+import { insertToken, listTokenRows, lockLiveAdminTokens, lockToken, markRevoked, type TokenRow } from './token-store';
 
-const toToken = (row: typeof apiTokens.$inferSelect): Token => ({
+const toToken = (row: TokenRow): Token => ({
   id: row.id,
   name: row.name,
   role: row.role,
@@ -18,11 +17,8 @@ const toToken = (row: typeof apiTokens.$inferSelect): Token => ({
   revokedAt: row.revokedAt?.toISOString() ?? null,
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export async function listTokens(db: Db): Promise<Token[]> {
-  const rows = await db.select().from(apiTokens).orderBy(desc(apiTokens.createdAt));
-  return rows.map(toToken);
+  return (await listTokenRows(db)).map(toToken);
 }
 
 /** Creates a token; the secret is returned this once and only its hash is kept. */
@@ -31,21 +27,17 @@ export async function createToken(
   context: ChangeContext,
   body: CreateTokenBody,
 ): Promise<CreatedToken> {
-  return runChange(deps, context, async (tx, audit) => {
+  return runChange(deps, context, async ({ tx, audit, actor }) => {
     const environment = body.role === 'client' ? (body.environment ?? null) : null;
     if (environment) await requireEnvironment(tx, environment);
     const secret = generateTokenSecret();
-    const [row] = await tx
-      .insert(apiTokens)
-      .values({
-        name: body.name,
-        role: body.role,
-        environment,
-        tokenHash: hashTokenSecret(secret),
-        createdBy: context.actor.id,
-      })
-      .returning();
-    if (!row) throw new Error('token insert returned no row');
+    const row = await insertToken(tx, {
+      name: body.name,
+      role: body.role,
+      environment,
+      tokenHash: hashTokenSecret(secret),
+      createdBy: actor.id,
+    });
     const token = toToken(row);
     await audit.record({
       type: 'token.created',
@@ -73,19 +65,10 @@ export async function revokeToken(
   id: string,
   options: RevokeOptions,
 ): Promise<void> {
-  if (!UUID.test(id)) throw notFound(`Token "${id}"`);
-  await runChange(deps, context, async (tx, audit) => {
-    // Every live admin token is locked, in one order, before the count: two admins revoking each other's token at
-    // once on PostgreSQL would otherwise each see the other's still live and leave none.
-    const liveAdmins = options.adminAccessWithoutTokens
-      ? []
-      : await tx
-          .select({ id: apiTokens.id })
-          .from(apiTokens)
-          .where(and(eq(apiTokens.role, 'admin'), isNull(apiTokens.revokedAt)))
-          .orderBy(asc(apiTokens.id))
-          .for('update');
-    const [row] = await tx.select().from(apiTokens).where(eq(apiTokens.id, id)).for('update');
+  await runChange(deps, context, async ({ tx, audit }) => {
+    // Every live admin token is locked before the count (see lockLiveAdminTokens).
+    const liveAdmins = options.adminAccessWithoutTokens ? [] : await lockLiveAdminTokens(tx);
+    const row = await lockToken(tx, id);
     if (!row) throw notFound(`Token "${id}"`);
     if (row.revokedAt) return;
     if (row.role === 'admin' && !options.adminAccessWithoutTokens && !liveAdmins.some((admin) => admin.id !== row.id)) {
@@ -96,10 +79,7 @@ export async function revokeToken(
       );
     }
     const revokedAt = new Date();
-    await tx
-      .update(apiTokens)
-      .set({ revokedAt })
-      .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
+    await markRevoked(tx, id, revokedAt);
     await audit.record({
       type: 'token.revoked',
       environment: row.environment,
@@ -108,13 +88,4 @@ export async function revokeToken(
       after: { id: row.id, revokedAt: revokedAt.toISOString() },
     });
   });
-}
-
-export async function hasActiveAdminToken(db: Db): Promise<boolean> {
-  const [row] = await db
-    .select({ id: apiTokens.id })
-    .from(apiTokens)
-    .where(and(eq(apiTokens.role, 'admin'), isNull(apiTokens.revokedAt)))
-    .limit(1);
-  return row !== undefined;
 }

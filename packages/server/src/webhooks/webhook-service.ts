@@ -1,51 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditEventType, CreatedWebhook, CreateWebhookBody, Webhook, WebhookDelivery } from '@flagline/core';
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../db/client';
-import { webhookDeliveries, webhooks } from '../db/schema';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
-import { AppError, notFound } from '../http/errors';
+import { AppError, notFound } from '../shared/errors';
 import { shownError } from './delivery-failure';
 import { generatedSecretFrom } from './signing';
 import type { TargetPolicy } from './target-policy';
 import { maskUrl } from './url-masking';
+import {
+  type DeliveryStats,
+  deliveryStats,
+  findLiveWebhook,
+  insertWebhook,
+  listLiveWebhooks,
+  markWebhookDeleted,
+  recentDeliveries,
+  type WebhookRow,
+} from './webhook-store';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const noDeliveries: DeliveryStats = { pending: 0, delivered: 0, failed: 0, lastDeliveredAt: null, lastError: null };
 
-type WebhookRow = typeof webhooks.$inferSelect;
-
-async function deliveryStats(executor: Executor, ids: string[]): Promise<Map<string, Webhook['deliveries']>> {
-  const stats = new Map<string, Webhook['deliveries']>();
-  if (ids.length === 0) return stats;
-  const rows = await executor
-    .select({
-      webhookId: webhookDeliveries.webhookId,
-      pending: sql<number>`count(*) filter (where ${webhookDeliveries.status} = 'pending')`.mapWith(Number),
-      delivered: sql<number>`count(*) filter (where ${webhookDeliveries.status} = 'delivered')`.mapWith(Number),
-      failed: sql<number>`count(*) filter (where ${webhookDeliveries.status} = 'failed')`.mapWith(Number),
-      lastDeliveredAt: sql<string | null>`max(${webhookDeliveries.deliveredAt})`,
-      lastError: sql<
-        string | null
-      >`(array_agg(${webhookDeliveries.lastError} order by ${webhookDeliveries.id} desc) filter (where ${webhookDeliveries.lastError} is not null))[1]`,
-    })
-    .from(webhookDeliveries)
-    .where(inArray(webhookDeliveries.webhookId, ids))
-    .groupBy(webhookDeliveries.webhookId);
-  for (const row of rows) {
-    stats.set(row.webhookId, {
-      pending: row.pending,
-      delivered: row.delivered,
-      failed: row.failed,
-      lastDeliveredAt: row.lastDeliveredAt ? new Date(row.lastDeliveredAt).toISOString() : null,
-      lastError: shownError(row.lastError),
-    });
-  }
-  return stats;
-}
-
-const noDeliveries = { pending: 0, delivered: 0, failed: 0, lastDeliveredAt: null, lastError: null };
-
-function toWebhook(row: WebhookRow, deliveries: Webhook['deliveries'] = noDeliveries): Webhook {
+function toWebhook(row: WebhookRow, stats: DeliveryStats = noDeliveries): Webhook {
+  const deliveries: Webhook['deliveries'] = {
+    pending: stats.pending,
+    delivered: stats.delivered,
+    failed: stats.failed,
+    lastDeliveredAt: stats.lastDeliveredAt?.toISOString() ?? null,
+    lastError: shownError(stats.lastError),
+  };
   return {
     id: row.id,
     url: maskUrl(row.url),
@@ -58,7 +40,7 @@ function toWebhook(row: WebhookRow, deliveries: Webhook['deliveries'] = noDelive
 }
 
 export async function listWebhooks(db: Db): Promise<Webhook[]> {
-  const rows = await db.select().from(webhooks).where(isNull(webhooks.deletedAt)).orderBy(desc(webhooks.createdAt));
+  const rows = await listLiveWebhooks(db);
   const stats = await deliveryStats(
     db,
     rows.map((row) => row.id),
@@ -66,18 +48,14 @@ export async function listWebhooks(db: Db): Promise<Webhook[]> {
   return rows.map((row) => toWebhook(row, stats.get(row.id)));
 }
 
-async function findWebhook(executor: Executor, id: string): Promise<WebhookRow> {
-  if (!UUID.test(id)) throw notFound(`Webhook "${id}"`);
-  const [row] = await executor
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.id, id), isNull(webhooks.deletedAt)));
+async function requireWebhook(executor: Executor, id: string): Promise<WebhookRow> {
+  const row = await findLiveWebhook(executor, id);
   if (!row) throw notFound(`Webhook "${id}"`);
   return row;
 }
 
 export async function getWebhook(db: Db, id: string): Promise<Webhook> {
-  const row = await findWebhook(db, id);
+  const row = await requireWebhook(db, id);
   return toWebhook(row, (await deliveryStats(db, [row.id])).get(row.id));
 }
 
@@ -99,19 +77,15 @@ export async function createWebhook(
       fields: { url: reason },
     });
   }
-  return runChange(deps, context, async (tx, audit) => {
+  return runChange(deps, context, async ({ tx, audit, actor }) => {
     const secret = body.secret ?? generatedSecretFrom(randomBytes(24));
-    const [row] = await tx
-      .insert(webhooks)
-      .values({
-        url: body.url,
-        description: body.description ?? '',
-        eventTypes: body.eventTypes ?? null,
-        secret,
-        createdBy: context.actor.id,
-      })
-      .returning();
-    if (!row) throw new Error('webhook insert returned no row');
+    const row = await insertWebhook(tx, {
+      url: body.url,
+      description: body.description ?? '',
+      eventTypes: body.eventTypes ?? null,
+      secret,
+      createdBy: actor.id,
+    });
     // The audit trail is read by viewers and kept for ever: it gets the masked URL.
     const url = maskUrl(row.url);
     await audit.record({
@@ -126,13 +100,9 @@ export async function createWebhook(
 
 /** Removes a webhook; deliveries not yet sent are dropped with it. */
 export async function deleteWebhook(deps: UnitOfWorkDeps, context: ChangeContext, id: string): Promise<void> {
-  await runChange(deps, context, async (tx, audit) => {
-    const row = await findWebhook(tx, id);
-    await tx.update(webhooks).set({ deletedAt: new Date() }).where(eq(webhooks.id, row.id));
-    await tx
-      .update(webhookDeliveries)
-      .set({ status: 'failed', lastError: 'webhook deleted' })
-      .where(and(eq(webhookDeliveries.webhookId, row.id), eq(webhookDeliveries.status, 'pending')));
+  await runChange(deps, context, async ({ tx, audit }) => {
+    const row = await requireWebhook(tx, id);
+    await markWebhookDeleted(tx, row.id, new Date());
     const url = maskUrl(row.url);
     await audit.record({
       type: 'webhook.deleted',
@@ -144,13 +114,8 @@ export async function deleteWebhook(deps: UnitOfWorkDeps, context: ChangeContext
 }
 
 export async function listDeliveries(db: Db, id: string, limit: number): Promise<WebhookDelivery[]> {
-  const row = await findWebhook(db, id);
-  const rows = await db
-    .select()
-    .from(webhookDeliveries)
-    .where(eq(webhookDeliveries.webhookId, row.id))
-    .orderBy(desc(webhookDeliveries.id))
-    .limit(limit);
+  const row = await requireWebhook(db, id);
+  const rows = await recentDeliveries(db, row.id, limit);
   return rows.map((delivery) => ({
     id: delivery.id.toString(),
     eventId: delivery.eventId.toString(),

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/client';
 import { templateKey } from '../../src/db/data-dir-template';
 import { runMigrations } from '../../src/db/migrate';
-import { sqlState } from '../../src/http/errors';
+import { sqlState } from '../../src/shared/errors';
 
 export type Backend = 'pglite' | 'postgres';
 

@@ -1,3 +1,4 @@
+import { isSystemActorId } from '@flagline/core';
 import { useQuery } from '@tanstack/react-query';
 import { tokenQueries } from '../api/tokens';
 import { useSession } from '../features/session/session';
@@ -22,6 +23,6 @@ export function idLabel(id: string | null, names: Map<string, string>): string {
   if (!id) return '—';
   const name = names.get(id);
   if (name) return `${name} (token)`;
-  if (id === 'scheduler' || id === 'flagline') return `system (${id})`;
+  if (isSystemActorId(id)) return `system (${id})`;
   return id;
 }

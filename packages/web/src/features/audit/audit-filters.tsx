@@ -1,5 +1,10 @@
-import type { AuditEventType, AuditFilter } from '@flagline/core';
-import { auditEventTypes as AUDIT_EVENT_TYPES } from '@flagline/core';
+import {
+  ADMIN_TOKEN_ACTOR_ID,
+  auditEventTypes as AUDIT_EVENT_TYPES,
+  type AuditEventType,
+  type AuditFilter,
+  schedulerActor,
+} from '@flagline/core';
 import { Field } from '../../components/ui';
 import { useTokenNames } from '../../lib/actors';
 import { fromDateTimeInput, localTimeZone, utcOffset } from '../../lib/time';
@@ -87,8 +92,8 @@ export function AuditFilterFields({
               spellCheck={false}
             />
             <datalist id="audit-actors">
-              <option value="scheduler">system (scheduler)</option>
-              <option value="FLAGLINE_ADMIN_TOKEN">FLAGLINE_ADMIN_TOKEN</option>
+              <option value={schedulerActor.id}>system ({schedulerActor.id})</option>
+              <option value={ADMIN_TOKEN_ACTOR_ID}>{ADMIN_TOKEN_ACTOR_ID}</option>
               {[...names.entries()].map(([id, name]) => (
                 <option key={id} value={id}>
                   {name}

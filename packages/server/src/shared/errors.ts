@@ -1,3 +1,4 @@
+// The errors every layer may throw or classify; `http/error-response.ts` is their one HTTP form.
 import { type ErrorBody, type ErrorCode, errorStatus } from '@flagline/core';
 
 /** The one error type use cases throw; `app.onError` maps it to HTTP. */
