@@ -27,9 +27,9 @@ import {
   rulesetResponse,
 } from '../../packages/server/src/delivery/evaluation-responses';
 import { recordRequest } from '../../packages/server/src/http/access-log';
-import { AppError } from '../../packages/server/src/shared/errors';
 import { acceptedRequestId } from '../../packages/server/src/http/request-id';
 import type * as RuntimeModule from '../../packages/server/src/runtime';
+import { AppError } from '../../packages/server/src/shared/errors';
 import { root } from '../lib';
 
 const variant = process.env.TRANSPORT ?? 'fast';
