@@ -234,8 +234,6 @@ async function benchChainCost(databaseUrl: string) {
           actorEmail: null,
           scheduleId: null,
           requestId: `plain-${i}`,
-          prevHash: null,
-          hash: null,
         })
         .returning();
       const inserted = JSON.stringify(rows.map((row) => ({ id: row.id.toString(), type: row.type })));
