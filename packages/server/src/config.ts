@@ -44,6 +44,10 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  MIGRATION_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   FLAGLINE_DATA_DIR: z.string().min(1).default('./.flagline'),
   DATABASE_CONNECT_TIMEOUT_MS: integer(0, 3_600_000).default(5_000),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5_000),
@@ -136,6 +140,11 @@ const configSchema = envSchema.superRefine(requireTokenBinding).transform((value
   host: value.HOST,
   /** PostgreSQL when set; otherwise the embedded database in `dataDir`. */
   databaseUrl: value.DATABASE_URL,
+  /**
+   * The owner's URL: migrations run with it, which then grants DATABASE_URL's role what the application needs and no
+   * more (docs/audit.md). Unset: DATABASE_URL migrates too.
+   */
+  migrationDatabaseUrl: value.MIGRATION_DATABASE_URL,
   /** Embedded database directory, or `memory:` for a throwaway in-memory database. */
   dataDir: value.FLAGLINE_DATA_DIR,
   /** How long start-up keeps retrying a PostgreSQL that cannot be reached (refused, timed out, starting up). */

@@ -70,9 +70,12 @@ export async function readChainHead(db: Db): Promise<ChainHead> {
   return { position, hash };
 }
 
-/** Committed events not yet in the chain (sealing lag, or a long transaction holding the horizon back). */
-export async function countUnsealed(db: Db): Promise<number> {
-  const head = await readHead(db);
+/**
+ * Committed events not yet in the chain (sealing lag, or a long transaction holding the horizon back): those after
+ * the head, or after `sealedUpTo` (the last event a verifier walked, so its two figures describe one moment).
+ */
+export async function countUnsealed(db: Db, sealedUpTo?: { xactId: bigint; id: bigint } | null): Promise<number> {
+  const head = sealedUpTo === undefined ? await readHead(db) : { position: 0, hash: null, after: sealedUpTo };
   const [row] = await db.select({ n: count() }).from(auditEvents).where(afterCursor(head));
   return row?.n ?? 0;
 }

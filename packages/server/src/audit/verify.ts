@@ -36,6 +36,7 @@ export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Pro
   });
   let checked = 0;
   let prevHash: string | null = null;
+  let last: { xactId: bigint; id: bigint } | null = null;
   for await (const rows of chainBatches(db, options.batchSize ?? 1_000)) {
     for (const { link, event } of rows) {
       const position = checked + 1;
@@ -73,6 +74,7 @@ export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Pro
         }
       }
       prevHash = link.hash;
+      last = { xactId: event.xactId, id: event.id };
       checked++;
     }
     options.onProgress?.(checked);
@@ -89,7 +91,7 @@ export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Pro
     ok: true,
     checked,
     firstBrokenId: null,
-    unsealed: await countUnsealed(db),
+    unsealed: await countUnsealed(db, last),
     problem: null,
     checkpoints: checkpoints.length,
   };

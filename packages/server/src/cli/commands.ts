@@ -59,7 +59,7 @@ async function withDatabase<T>(
     connectTimeoutMs: config.databaseConnectTimeoutMs,
   });
   try {
-    await runMigrations(database, config.databaseUrl);
+    await runMigrations(database, config.databaseUrl, config.migrationDatabaseUrl);
     // One-shot commands seal what has committed, before and after their work: with the embedded database no server
     // may be running to do it, and sealing is idempotent (one sealer at a time, whatever else runs).
     await sealAll(database.db);
@@ -126,7 +126,7 @@ export async function worker(): Promise<void> {
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     onConnectionError: (error) => logger.warn({ err: error }, 'database connection error'),
   });
-  await runMigrations(database, config.databaseUrl);
+  await runMigrations(database, config.databaseUrl, config.migrationDatabaseUrl);
   const jobs = await startBackgroundJobs({ database, config, logger });
   logger.info({ database: database.kind }, 'Flagline worker running (scheduler, webhook delivery, audit sealing)');
   onShutdownSignal(logger, 'worker shutting down', async () => {
