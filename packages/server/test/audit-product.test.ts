@@ -364,7 +364,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
       } finally {
         await fresh.close();
       }
-    });
+    }, 180_000);
   });
 
   describe('query', () => {
