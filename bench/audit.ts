@@ -196,7 +196,7 @@ async function benchExport(url: string, query = '') {
 async function benchChainCost(databaseUrl: string) {
   const database = await openDatabase({ databaseUrl, poolSize: CHAIN_WORKERS + 2 });
   const db = database.db;
-  await db.execute(sql`create table bench_plain (like audit_events including defaults)`);
+  await db.execute(sql`create table bench_plain (like audit_events including defaults including identity)`);
   const sealer = new AuditSealer(database, pino({ level: 'silent' }));
   const actor = { type: 'token' as const, id: 'bench-writer', email: null };
   const input = (i: number) => ({
