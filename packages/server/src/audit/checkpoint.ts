@@ -156,7 +156,7 @@ export async function publishCheckpoint(
   await runChange(
     { db: witnesses.db, logger: witnesses.logger },
     { actor: { type: 'system', id: 'audit-checkpoint', email: null }, requestId: null },
-    (_tx, audit) => audit.record({ type: 'audit.checkpoint', data: checkpoint }),
+    ({ audit }) => audit.record({ type: 'audit.checkpoint', data: checkpoint }),
   );
   return { checkpoint, file };
 }
