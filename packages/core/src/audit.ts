@@ -64,6 +64,18 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
     data: z.object({ tokenId: z.string(), name: z.string(), role: roleSchema }),
   }),
   z.object({
+    // A signed checkpoint of the chain head, published this way to webhook receivers (docs/audit.md).
+    type: z.literal('audit.checkpoint'),
+    data: z.object({
+      format: z.string(),
+      position: z.number().int(),
+      hash: z.string().nullable(),
+      createdAt: z.string(),
+      keyId: z.string(),
+      signature: z.string(),
+    }),
+  }),
+  z.object({
     type: z.literal('webhook.created'),
     data: z.object({ webhookId: z.string(), url: z.string(), eventTypes: z.array(z.string()).nullable() }),
   }),
@@ -143,8 +155,17 @@ export const auditEventEnvelopeSchema = z.object({
   requestId: z.string().nullable(),
   before: jsonObject.nullable(),
   after: jsonObject.nullable(),
-  prevHash: z.string().nullable(),
-  hash: z.string().nullable(),
+  prevHash: z
+    .string()
+    .nullable()
+    .meta({ description: 'The hash at the previous chain position; null at position 1 and while unsealed.' }),
+  hash: z
+    .string()
+    .nullable()
+    .meta({ description: 'SHA-256 (hex) of the canonical chain link (docs/audit.md); null until sealed.' }),
+  position: z.number().int().positive().nullable().optional().meta({
+    description: 'Place in the sealed hash chain (1, 2, 3 … without gaps); null until the sealer reaches it.',
+  }),
 });
 
 /**
@@ -176,7 +197,18 @@ export const exportAuditQuerySchema = auditFilterSchema.extend({
 export type ExportAuditQuery = z.infer<typeof exportAuditQuerySchema>;
 
 export const auditVerificationSchema = z
-  .object({ ok: z.boolean(), checked: z.number().int(), firstBrokenId: z.string().nullable() })
+  .object({
+    ok: z.boolean(),
+    checked: z.number().int().meta({ description: 'Sealed events whose chain link was checked.' }),
+    firstBrokenId: z.string().nullable(),
+    unsealed: z.number().int().optional().meta({ description: 'Committed events the sealer has not chained yet.' }),
+    problem: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: 'The first problem found, in words; null when the chain is intact.' }),
+    checkpoints: z.number().int().optional().meta({ description: 'Signed checkpoints the chain was checked against.' }),
+  })
   .meta({ id: 'AuditVerification' });
 export type AuditVerification = z.infer<typeof auditVerificationSchema>;
 

@@ -763,8 +763,12 @@ export interface components {
             after: {
                 [key: string]: unknown;
             } | null;
+            /** @description The hash at the previous chain position; null at position 1 and while unsealed. */
             prevHash: string | null;
+            /** @description SHA-256 (hex) of the canonical chain link (docs/audit.md); null until sealed. */
             hash: string | null;
+            /** @description Place in the sealed hash chain (1, 2, 3 … without gaps); null until the sealer reaches it. */
+            position?: number | null;
         } & ({
             /** @enum {string} */
             type: "flag.created";
@@ -841,6 +845,17 @@ export interface components {
                 name: string;
                 /** @enum {string} */
                 role: "admin" | "viewer" | "client";
+            };
+        } | {
+            /** @enum {string} */
+            type: "audit.checkpoint";
+            data: {
+                format: string;
+                position: number;
+                hash: string | null;
+                createdAt: string;
+                keyId: string;
+                signature: string;
             };
         } | {
             /** @enum {string} */
@@ -951,8 +966,15 @@ export interface components {
         });
         AuditVerification: {
             ok: boolean;
+            /** @description Sealed events whose chain link was checked. */
             checked: number;
             firstBrokenId: string | null;
+            /** @description Committed events the sealer has not chained yet. */
+            unsealed?: number;
+            /** @description The first problem found, in words; null when the chain is intact. */
+            problem?: string | null;
+            /** @description Signed checkpoints the chain was checked against. */
+            checkpoints?: number;
         };
         Schedule: {
             /** Format: uuid */
@@ -1029,7 +1051,7 @@ export interface components {
             id: string;
             url: string;
             description: string;
-            eventTypes: ("flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed")[] | null;
+            eventTypes: ("flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "audit.checkpoint" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed")[] | null;
             createdBy: string | null;
             /**
              * Format: date-time
@@ -1053,7 +1075,7 @@ export interface components {
             /** Format: uri */
             url: string;
             /** @description Deliver only these event types (default: every type). */
-            eventTypes?: ("flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed")[];
+            eventTypes?: ("flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "audit.checkpoint" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed")[];
             /** @description HMAC secret (generated when omitted); returned only in this response. */
             secret?: string;
             description?: string;
@@ -1063,7 +1085,7 @@ export interface components {
             id: string;
             url: string;
             description: string;
-            eventTypes: ("flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed")[] | null;
+            eventTypes: ("flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "audit.checkpoint" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed")[] | null;
             createdBy: string | null;
             /**
              * Format: date-time
@@ -3401,7 +3423,7 @@ export interface operations {
     listAuditEvents: {
         parameters: {
             query?: {
-                type?: "flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed";
+                type?: "flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "audit.checkpoint" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed";
                 /** @description Flag key. */
                 flagKey?: string;
                 /** @description Environment key, e.g. "production". */
@@ -3594,7 +3616,7 @@ export interface operations {
     exportAuditEvents: {
         parameters: {
             query?: {
-                type?: "flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed";
+                type?: "flag.created" | "flag.updated" | "flag.deleted" | "flag_override.set" | "flag_override.removed" | "token.created" | "token.revoked" | "audit.checkpoint" | "webhook.created" | "webhook.deleted" | "environment.created" | "flag_schedule.created" | "flag_schedule.cancelled" | "flag_schedule.applied" | "flag_schedule.retrying" | "flag_schedule.failed";
                 /** @description Flag key. */
                 flagKey?: string;
                 /** @description Environment key, e.g. "production". */

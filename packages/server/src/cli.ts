@@ -83,9 +83,22 @@ export function buildProgram(): Command {
   const audit = program.command('audit').description('the audit trail');
   audit
     .command('verify')
-    .description("check the audit trail's hash chain; prints { ok, checked, firstBrokenId }, exits 1 if broken")
+    .description(
+      "check the audit trail's sealed hash chain (and, with --checkpoints, that it still reaches every signed checkpoint); prints { ok, checked, firstBrokenId, unsealed, problem }, exits 1 naming the first problem",
+    )
+    .option('--checkpoints <dir>', 'a directory of signed checkpoints (FLAGLINE_AUDIT_CHECKPOINT_DIR of the servers)')
+    .option('--public-key <file>', 'the Ed25519 public key (PEM) the checkpoints were signed with')
     .addOption(jsonOption())
-    .action(async () => (await loadCommands()).auditVerify());
+    .action(async (options: { checkpoints?: string; publicKey?: string }) =>
+      (await loadCommands()).auditVerify(options),
+    );
+  audit
+    .command('checkpoint')
+    .description(
+      'seal what has committed, sign the chain head with FLAGLINE_AUDIT_SIGNING_KEY_FILE and publish it (checkpoint directory, log, webhooks); prints it as JSON',
+    )
+    .addOption(jsonOption())
+    .action(async () => (await loadCommands()).auditCheckpoint());
   audit
     .command('export')
     .description('export the audit trail (oldest first), with a progress bar on stderr')

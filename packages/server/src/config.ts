@@ -44,6 +44,10 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  MIGRATION_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   FLAGLINE_DATA_DIR: z.string().min(1).default('./.flagline'),
   DATABASE_CONNECT_TIMEOUT_MS: integer(0, 3_600_000).default(5_000),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5_000),
@@ -72,6 +76,9 @@ const envSchema = z.object({
   SCHEDULE_MAX_HORIZON_DAYS: integer(1, 3650).default(365),
   SCHEDULE_RETENTION_APPLIED_DAYS: integer(1, 36_500).default(90),
   SCHEDULE_RETENTION_CANCELLED_DAYS: integer(1, 36_500).default(30),
+  FLAGLINE_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  FLAGLINE_AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
+  FLAGLINE_AUDIT_CHECKPOINT_INTERVAL_MS: integer(1_000, 86_400_000).default(60_000),
   WEBHOOK_RETRY_BASE_MS: integer(10, 3_600_000).default(1000),
   WEBHOOK_MAX_BACKOFF_MS: integer(10, 86_400_000).default(300_000),
   WEBHOOK_MAX_ATTEMPTS: integer(1, 100).default(20),
@@ -133,6 +140,11 @@ const configSchema = envSchema.superRefine(requireTokenBinding).transform((value
   host: value.HOST,
   /** PostgreSQL when set; otherwise the embedded database in `dataDir`. */
   databaseUrl: value.DATABASE_URL,
+  /**
+   * The owner's URL: migrations run with it, which then grants DATABASE_URL's role what the application needs and no
+   * more (docs/audit.md). Unset: DATABASE_URL migrates too.
+   */
+  migrationDatabaseUrl: value.MIGRATION_DATABASE_URL,
   /** Embedded database directory, or `memory:` for a throwaway in-memory database. */
   dataDir: value.FLAGLINE_DATA_DIR,
   /** How long start-up keeps retrying a PostgreSQL that cannot be reached (refused, timed out, starting up). */
@@ -191,6 +203,14 @@ const configSchema = envSchema.superRefine(requireTokenBinding).transform((value
   },
   /** When set, GET /metrics answers only requests that send it as a bearer token. */
   metricsToken: value.METRICS_TOKEN,
+  audit: {
+    /** An Ed25519 private key (PKCS#8 PEM) signing checkpoints of the chain head; never stored in the database. */
+    signingKeyFile: value.FLAGLINE_AUDIT_SIGNING_KEY_FILE,
+    /** Where checkpoints are written (a witness outside the database); they also go to the log and to webhooks. */
+    checkpointDir: value.FLAGLINE_AUDIT_CHECKPOINT_DIR,
+    /** How often a checkpoint is published while the chain grows. */
+    checkpointIntervalMs: value.FLAGLINE_AUDIT_CHECKPOINT_INTERVAL_MS,
+  },
 }));
 
 export type Config = z.output<typeof configSchema>;

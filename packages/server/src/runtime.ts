@@ -41,7 +41,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     onConnectionError: (error) => logger.warn({ err: error }, 'database connection error'),
   });
   try {
-    await runMigrations(database, config.databaseUrl);
+    await runMigrations(database, config.databaseUrl, config.migrationDatabaseUrl);
     const runtime = await composeRuntime(database, config, logger);
     return {
       ...runtime,

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApp } from './app';
+import type { AuditSealer } from './audit/sealer';
+import { startAuditSealing } from './audit/sealing';
 import { type BackgroundJobs, startBackgroundJobs } from './background/jobs';
 import { type Config, ConfigError } from './config';
 import { createEvaluateFastPath } from './delivery/evaluate-fast-path';
@@ -52,6 +54,7 @@ class InFlightRequests {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = await startRuntime(config, logger);
   let jobs: BackgroundJobs | undefined;
+  let sealer: AuditSealer | undefined;
   try {
     const app = createApp(runtime);
     const honoListener = getRequestListener(app.fetch);
@@ -86,22 +89,25 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       );
       // After listening too: evaluation and /readyz need only the snapshot, so a restart answers while they start.
       if (config.scheduler.enabled) jobs = await startBackgroundJobs(runtime, runtime.snapshot);
+      // Without background jobs the trail is still sealed (the jobs include a sealer otherwise).
+      else sealer = await startAuditSealing(runtime);
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await jobs?.stop();
+      await Promise.all([jobs?.stop(), sealer?.stop()]);
       throw error;
     }
     return {
       url,
       async close() {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        await Promise.all([inFlight.drain(server, config.shutdownGraceMs, logger), jobs?.stop()]);
+        await Promise.all([inFlight.drain(server, config.shutdownGraceMs, logger), jobs?.stop(), sealer?.stop()]);
         server.closeAllConnections();
         await closed;
         await runtime.stop();
       },
     };
   } catch (error) {
+    await sealer?.stop();
     await runtime.stop();
     throw error;
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configState, flagOverrides, flags } from '../src/db/schema';
 import { answer, apiClient } from './helpers/api-client';
 import { createTestApp, type TestApp, type TestResponse } from './helpers/app';
+import { sealAudit } from './helpers/audit';
 import { testBackends } from './helpers/database';
 import {
   APP_SETUP_TIMEOUT_MS,
@@ -50,6 +51,7 @@ describe.each(testBackends())('audit and evaluation (%s)', (backend) => {
       const mark = await auditMark(t);
       const response = await t.request(method, path, { token: operator.secret, body });
       expectStatus(response, status);
+      await sealAudit(t);
       const events = await auditSince(t, mark);
       expect(events, `events written by ${method} ${path}`).toHaveLength(1);
       const event = auditEventSchema.parse(events[0]);
@@ -57,6 +59,7 @@ describe.each(testBackends())('audit and evaluation (%s)', (backend) => {
       expect(event.requestId).toBe(response.headers.get('x-request-id'));
       expect(event.requestId).toBeTruthy();
       expect(event.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(event.position).toBeGreaterThan(0);
       return { event, response };
     };
 
@@ -361,9 +364,17 @@ describe.each(testBackends())('audit and evaluation (%s)', (backend) => {
       });
 
       it('verifies the hash chain over every event', async () => {
+        await sealAudit(t);
         const response = await t.request('GET', '/api/admin/audit/verify', { token: t.tokens.viewer });
         const verification = expectStatus(response, 200) as { ok: boolean; checked: number };
-        expect(verification).toEqual({ ok: true, checked: expect.any(Number), firstBrokenId: null });
+        expect(verification).toEqual({
+          ok: true,
+          checked: expect.any(Number),
+          firstBrokenId: null,
+          unsealed: 0,
+          problem: null,
+          checkpoints: 0,
+        });
         expect(verification.checked).toBeGreaterThanOrEqual(all.length);
       });
     });

@@ -7,7 +7,7 @@ import { type AuditEvent, type AuditVerification, auditEventSchema } from '@flag
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainHash, type HashedContent } from '../src/audit/hash';
+import { sealAll } from '../src/audit/sealer';
 import { loadConfig } from '../src/config';
 import { type Database, openDatabase } from '../src/db/client';
 import { runMigrations } from '../src/db/migrate';
@@ -23,8 +23,21 @@ const MB = 1024 * 1024;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+interface EventContent {
+  type: string;
+  occurredAt: string;
+  actor: { type: string; id: string; email: string | null };
+  environment: string | null;
+  flagKey: string | null;
+  scheduleId: string | null;
+  requestId: string | null;
+  data: unknown;
+  before: unknown;
+  after: unknown;
+}
+
 /** A plausible event n: flag updates and overrides across 500 flags and two environments, by 10 actors. */
-function eventContent(n: number): HashedContent {
+function eventContent(n: number): EventContent {
   const flagKey = `flag-${String(n % 500).padStart(3, '0')}`;
   const environment = n % 2 === 0 ? 'production' : 'development';
   const common = {
@@ -55,29 +68,27 @@ function eventContent(n: number): HashedContent {
 }
 
 /**
- * 100,000 events chained with the recorder's own chainHash, inserted 10,000 per statement (one JSON parameter, expanded
- * by jsonb_to_recordset in chain order): seconds instead of minutes, and `verify` checks the result.
+ * 100,000 events inserted 10,000 per statement (one JSON parameter, expanded by jsonb_to_recordset in order), then
+ * sealed by the server's own sealer code: seconds instead of minutes, and `verify` checks the result.
  */
 async function loadEvents(database: Database): Promise<void> {
-  let prevHash: string | null = null;
   for (let start = 0; start < EVENTS; start += BATCH) {
     const rows = [];
     for (let n = start; n < start + BATCH; n++) {
       const content = eventContent(n);
-      const hash = chainHash(prevHash, content);
-      rows.push({ seq: n, ...content, actorType: content.actor.type, actorId: content.actor.id, prevHash, hash });
-      prevHash = hash;
+      rows.push({ seq: n, ...content, actorType: content.actor.type, actorId: content.actor.id });
     }
     await database.db.execute(sql`
       insert into audit_events (occurred_at, type, actor_type, actor_id, actor_email, environment, flag_key, schedule_id,
-        request_id, data, before, after, prev_hash, hash)
+        request_id, data, before, after)
       select "occurredAt", type, "actorType", "actorId", null, environment, "flagKey", "scheduleId",
-        "requestId", data, before, after, "prevHash", hash
+        "requestId", data, before, after
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(seq int, "occurredAt" timestamptz, type text,
         "actorType" text, "actorId" text, environment text, "flagKey" text, "scheduleId" text, "requestId" text,
-        data jsonb, before jsonb, after jsonb, "prevHash" text, hash text)
+        data jsonb, before jsonb, after jsonb)
       order by seq`);
   }
+  await sealAll(database.db, BATCH);
 }
 
 describe.each(testBackends())('audit export memory (%s)', (backend: Backend) => {
@@ -134,7 +145,7 @@ describe.each(testBackends())('audit export memory (%s)', (backend: Backend) => 
     const verifyStarted = performance.now();
     const verification = (await (await get('/api/admin/audit/verify')).json()) as AuditVerification;
     const verifyMs = performance.now() - verifyStarted;
-    expect(verification).toEqual({ ok: true, checked: EVENTS, firstBrokenId: null });
+    expect(verification).toMatchObject({ ok: true, checked: EVENTS, firstBrokenId: null, unsealed: 0 });
 
     gc();
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -179,7 +190,13 @@ describe.each(testBackends())('audit export memory (%s)', (backend: Backend) => 
     expect(lines).toBe(EVENTS);
     const first: AuditEvent = auditEventSchema.parse(JSON.parse(firstLine));
     const last: AuditEvent = auditEventSchema.parse(JSON.parse(tail.trimEnd().split('\n').at(-1) ?? ''));
-    expect(first).toMatchObject({ id: '1', prevHash: null, requestId: 'load-0', type: 'flag_override.set' });
+    expect(first).toMatchObject({
+      id: '1',
+      position: 1,
+      prevHash: null,
+      requestId: 'load-0',
+      type: 'flag_override.set',
+    });
     expect(last).toMatchObject({ id: String(EVENTS), requestId: `load-${EVENTS - 1}`, type: 'flag.updated' });
 
     const rssGrowth = (peakRss - baseline.rss) / MB;

@@ -19,6 +19,7 @@ import { createFlag } from '../src/flags/flag-service';
 import { unitOfWork } from '../src/http/deps';
 import { cleanupSchedules } from '../src/schedules/retention';
 import { createTestApp, type TestApp } from './helpers/app';
+import { sealAudit } from './helpers/audit';
 import { testBackends } from './helpers/database';
 import { expectError, tokenIdOf } from './helpers/http';
 
@@ -128,6 +129,14 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
   };
   const verify = async (app: TestApp) =>
     ok(app.request<AuditVerification>('GET', '/api/admin/audit/verify', { token: app.tokens.viewer }));
+  const intact = (checked: number) => ({
+    ok: true,
+    checked,
+    firstBrokenId: null,
+    unsealed: 0,
+    problem: null,
+    checkpoints: 0,
+  });
 
   beforeAll(async () => {
     t = await createTestApp(backend);
@@ -204,6 +213,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
     const delta: ChangeContext = { actor: EVIL_USER_2, requestId: 'two\r\nlines, "quoted"' };
     await createFlag(uow, delta, { key: 'pf-delta', description: 'tab\there' }, 'production');
 
+    await sealAudit(t);
     const page = await ok(t.request<AuditPage>('GET', '/api/admin/audit?limit=500'));
     expect(page.nextCursor).toBeNull();
     all = page.items;
@@ -272,7 +282,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
         expect(failure.code, name).toBe('42501');
       }
       expect((await ok(t.request<AuditPage>('GET', '/api/admin/audit?limit=500'))).items).toEqual(all);
-      expect(await verify(t)).toEqual({ ok: true, checked: all.length, firstBrokenId: null });
+      expect(await verify(t)).toEqual(intact(all.length));
     });
 
     it('detects a row altered behind the trigger’s back, naming that row (and a re-hashed row at its successor)', async () => {
@@ -286,17 +296,25 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
           fresh.request('POST', '/api/admin/flags/tamper/users', { body: { userId: 'u', overrideType: 'include' } }),
           201,
         );
+        await sealAudit(fresh);
         const events = (await ok(fresh.request<AuditPage>('GET', '/api/admin/audit?limit=500'))).items.reverse();
-        expect(await verify(fresh)).toEqual({ ok: true, checked: events.length, firstBrokenId: null });
+        expect(await verify(fresh)).toEqual(intact(events.length));
         const index = events.findIndex(
           (event) => event.type === 'flag.updated' && JSON.stringify(event.data.changedFields) === '["enabled"]',
         );
         const target = events[index];
         const successor = events[index + 1];
         if (!target || !successor) throw new Error('the dataset is missing the target event');
-        const broken = (at: AuditEvent) => ({ ok: false, checked: events.indexOf(at), firstBrokenId: at.id });
+        const broken = (at: AuditEvent, problem: RegExp) => ({
+          ok: false,
+          checked: events.indexOf(at),
+          firstBrokenId: at.id,
+          problem: expect.stringMatching(problem),
+          checkpoints: 0,
+        });
 
         await db.execute(sql`alter table audit_events disable trigger audit_events_no_update_delete`);
+        await db.execute(sql`alter table audit_chain disable trigger audit_chain_no_update_delete`);
         try {
           const original = JSON.stringify(target.data);
           const tampering = [
@@ -313,49 +331,40 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
           ];
           for (const [i, statement] of tampering.entries()) {
             await db.execute(statement);
-            expect(await verify(fresh), `tampering #${i}`).toEqual(broken(target));
+            expect(await verify(fresh), `tampering #${i}`).toEqual(broken(target, /was altered/));
             await db.execute(restore[i] ?? sql`select 1`);
-            expect(await verify(fresh), `after undoing tampering #${i}`).toEqual({
-              ok: true,
-              checked: events.length,
-              firstBrokenId: null,
-            });
+            expect(await verify(fresh), `after undoing tampering #${i}`).toEqual(intact(events.length));
           }
 
-          // A careful forger also recomputes the altered row's hash: the chain then breaks at the next row.
+          // A careful forger also recomputes the altered row's hash with the published hash input: the chain then
+          // breaks at the next link (re-chaining everything after it is caught only by a checkpoint: audit-sealing).
           const forged = { ...target.data, changedFields: ['rolloutPercentage'] };
-          const forgedHash = chainHash(target.prevHash, {
-            type: target.type,
-            occurredAt: target.occurredAt,
-            actor: target.actor,
-            environment: target.environment,
-            flagKey: target.flagKey,
-            scheduleId: target.scheduleId,
-            requestId: target.requestId,
-            data: forged,
-            before: target.before,
-            after: target.after,
-          });
+          const position = target.position ?? 0;
+          const forgedHash = chainHash(position, target.prevHash, { ...target, data: forged });
           await db.execute(
-            sql`update audit_events set data = ${JSON.stringify(forged)}::jsonb, hash = ${forgedHash} where id = ${target.id}`,
+            sql`update audit_events set data = ${JSON.stringify(forged)}::jsonb where id = ${target.id}`,
           );
-          expect(await verify(fresh)).toEqual(broken(successor));
-          await db.execute(
-            sql`update audit_events set data = ${original}::jsonb, hash = ${target.hash} where id = ${target.id}`,
-          );
+          await db.execute(sql`update audit_chain set hash = ${forgedHash} where position = ${position}`);
+          expect(await verify(fresh)).toEqual(broken(successor, /does not link/));
+          await db.execute(sql`update audit_events set data = ${original}::jsonb where id = ${target.id}`);
+          await db.execute(sql`update audit_chain set hash = ${target.hash} where position = ${position}`);
+          expect(await verify(fresh)).toEqual(intact(events.length));
 
-          // Removing a row is caught where the chain skips it.
+          // Removing a row is caught where the chain names it.
           await db.execute(sql`delete from audit_events where id = ${target.id}`);
-          expect(await verify(fresh)).toEqual({ ok: false, checked: index, firstBrokenId: successor.id });
+          expect(await verify(fresh)).toEqual(broken(target, /is missing/));
         } finally {
           await db.execute(sql`alter table audit_events enable trigger audit_events_no_update_delete`);
+          await db.execute(sql`alter table audit_chain enable trigger audit_chain_no_update_delete`);
         }
         const again = await sqlFailure(() => db.execute(sql`update audit_events set type = type`));
         expect(again.message).toMatch(/append-only/);
+        const chained = await sqlFailure(() => db.execute(sql`delete from audit_chain`));
+        expect(chained.message).toBe('audit_chain is append-only: DELETE is not allowed');
       } finally {
         await fresh.close();
       }
-    });
+    }, 180_000);
   });
 
   describe('query', () => {
@@ -509,6 +518,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
         'after',
         'prevHash',
         'hash',
+        'position',
       ]);
       const events = [...all].reverse();
       expect(records).toHaveLength(events.length);
@@ -533,6 +543,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
           csvText(event.after),
           csvText(event.prevHash),
           csvText(event.hash),
+          String(event.position),
         ]);
         // The JSON columns round-trip.
         expect(JSON.parse(cell('data') ?? '')).toEqual(event.data);
@@ -623,7 +634,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
 
       // Audit events are never deleted: same chain, and the deleted schedule's history is still queryable.
       expect(await verify(t)).toEqual(before);
-      expect(await verify(t)).toEqual({ ok: true, checked: all.length, firstBrokenId: null });
+      expect(await verify(t)).toEqual(intact(all.length));
       const page = await ok(t.request<AuditPage>('GET', `/api/admin/audit?scheduleId=${s1}`));
       expect(page.items).toEqual(historyOfS1);
 
@@ -643,7 +654,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
         await jobs.stop();
       }
       expect(await remaining([...Object.values(rows), s2])).toEqual([rows.failed400, rows.pending, s2]);
-      expect(await verify(t)).toEqual({ ok: true, checked: all.length, firstBrokenId: null });
+      expect(await verify(t)).toEqual(intact(all.length));
     });
   });
 });

@@ -4,9 +4,11 @@ import { getRequestListener } from '@hono/node-server';
 import { count, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countUnsealed } from '../src/audit/sealer';
 import { webhookDeliveries } from '../src/db/schema';
 import { createEvaluateFastPath } from '../src/delivery/evaluate-fast-path';
 import { createTestApp, type TestApp } from './helpers/app';
+import { sealAudit } from './helpers/audit';
 import { testBackends } from './helpers/database';
 import { APP_SETUP_TIMEOUT_MS, expectStatus, tokenIdOf } from './helpers/http';
 
@@ -84,13 +86,21 @@ describe.each(testBackends())('observability (%s)', (backend) => {
     const after = await metrics();
     expect(metricValue(after, 'flagline_schedules_pending')).toBe(2);
     expect(metricValue(after, 'flagline_schedules_due')).toBe(1);
+    // Nothing seals in this in-process app: every event waits, and the gauge says so.
+    const unsealed = await countUnsealed(t.deps.database.db);
+    expect(unsealed).toBeGreaterThanOrEqual(5);
+    expect(metricValue(after, 'flagline_audit_events_unsealed')).toBe(unsealed);
+    await sealAudit(t);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const sealed = await metrics();
+    expect(metricValue(sealed, 'flagline_audit_events_unsealed')).toBe(0);
     // Each event after the webhook's creation waits for it (how many the webhook's own creation adds is its business).
     const [queued] = await t.deps.database.db
       .select({ n: count() })
       .from(webhookDeliveries)
       .where(eq(webhookDeliveries.status, 'pending'));
     expect(queued?.n).toBeGreaterThanOrEqual(1);
-    expect(metricValue(after, 'flagline_webhook_deliveries_pending')).toBe(queued?.n);
+    expect(metricValue(sealed, 'flagline_webhook_deliveries_pending')).toBe(queued?.n);
   });
 
   it('reports the database and snapshot state in /readyz?verbose, and the plain answer stays as it was', async () => {

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { webhookDeliveries } from '../src/db/schema';
 import { WebhookDispatcher } from '../src/webhooks/dispatcher';
 import { createTestApp, type TestApp } from './helpers/app';
+import { sealAudit } from './helpers/audit';
 import { testBackends } from './helpers/database';
 import { APP_SETUP_TIMEOUT_MS, expectStatus } from './helpers/http';
 import { type Receiver, startReceiver, waitFor } from './helpers/webhook-receiver';
@@ -47,8 +48,12 @@ describe.each(testBackends())('webhook dispatch with hanging receivers (%s)', (b
   });
 
   const dispatcher = () => new WebhookDispatcher(t.deps.database, t.deps.config.webhooks, pino({ level: 'silent' }));
-  const create = async (body: Record<string, unknown>) =>
-    expectStatus(await t.request<CreatedWebhook>('POST', '/api/admin/webhooks', { body }), 201);
+  // Each change is sealed at once, as a server's sealer would: deliveries are made as events are sealed.
+  const create = async (body: Record<string, unknown>) => {
+    const created = expectStatus(await t.request<CreatedWebhook>('POST', '/api/admin/webhooks', { body }), 201);
+    await sealAudit(t);
+    return created;
+  };
   const rowsOf = (ids: string[]) =>
     t.deps.database.db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.webhookId, ids));
   const clear = async () => {
@@ -61,6 +66,7 @@ describe.each(testBackends())('webhook dispatch with hanging receivers (%s)', (b
   const change = async () => {
     changes++;
     expectStatus(await t.request('POST', '/api/admin/flags', { body: { key: `dispatch-${changes}` } }), 201);
+    await sealAudit(t);
   };
 
   it('a good endpoint gets every event while 24 endpoints hang; each hanging one holds only its own slots', async () => {

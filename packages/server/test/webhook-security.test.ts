@@ -10,6 +10,7 @@ import { legacySignature, standardSigningKey } from '../src/webhooks/signing';
 import { type Resolve, TargetPolicy } from '../src/webhooks/target-policy';
 import { maskUrl } from '../src/webhooks/url-masking';
 import { createTestApp, type TestApp } from './helpers/app';
+import { sealAudit } from './helpers/audit';
 import { testBackends } from './helpers/database';
 import { APP_SETUP_TIMEOUT_MS, auditMark, auditSince, expectFieldError, expectStatus } from './helpers/http';
 import { freePort } from './helpers/processes';
@@ -134,8 +135,11 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
 
   const create = (t: TestApp, body: Record<string, unknown>) =>
     t.request<CreatedWebhook>('POST', '/api/admin/webhooks', { body });
-  const dispatcher = (t: TestApp, policy: TargetPolicy) =>
-    new WebhookDispatcher(t.deps.database, t.deps.config.webhooks, logger, policy);
+  /** Seals first: deliveries are made as events are sealed, and no sealer runs in these in-process apps. */
+  const dispatcher = async (t: TestApp, policy: TargetPolicy) => {
+    await sealAudit(t);
+    return new WebhookDispatcher(t.deps.database, t.deps.config.webhooks, logger, policy);
+  };
   /** Deletes every webhook, so each test's deliveries are its own. */
   const clear = async (t: TestApp) => {
     const list = expectStatus(await t.request<{ items: Webhook[] }>('GET', '/api/admin/webhooks'), 200).items;
@@ -196,7 +200,7 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
     await change(local);
     const sentBefore = receiver.requests.length;
     // Its own creation and the change for the named webhook, the change for the stored one.
-    expect(await dispatcher(local, new TargetPolicy([], toLoopback)).runOnce()).toBe(3);
+    expect(await (await dispatcher(local, new TargetPolicy([], toLoopback))).runOnce()).toBe(3);
     expect(receiver.requests.length).toBe(sentBefore);
     for (const id of [rebinding.id, legacy?.id ?? '']) {
       for (const delivery of await deliveriesOf(local, id)) {
@@ -219,7 +223,7 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
       .update(webhookDeliveries)
       .set({ nextAttemptAt: sql`now()` })
       .where(eq(webhookDeliveries.status, 'pending'));
-    expect(await dispatcher(local, new TargetPolicy(['127.0.0.0/8'], toLoopback)).runOnce()).toBe(3);
+    expect(await (await dispatcher(local, new TargetPolicy(['127.0.0.0/8'], toLoopback))).runOnce()).toBe(3);
     const arrived = receiver.requests.slice(sentBefore).map((request) => request.path);
     expect(arrived.sort()).toEqual(['/legacy', '/named', '/named']);
     for (const delivery of await deliveriesOf(local, rebinding.id)) {
@@ -234,7 +238,7 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
     const failing = expectStatus(await create(local, { url: `${receiver.url}/fail` }), 201);
     const hanging = expectStatus(await create(local, { url: `${receiver.url}/hang` }), 201);
     await change(local);
-    await dispatcher(local, allowLoopback).runOnce();
+    await (await dispatcher(local, allowLoopback)).runOnce();
     const expected: [CreatedWebhook, string, number | null][] = [
       [refused, 'connection refused', null],
       [failing, 'HTTP 500', 500],
@@ -281,7 +285,7 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
     const audit: AuditEvent[] = await auditSince(local, mark);
     logLines.length = 0;
     await change(local);
-    await dispatcher(local, allowLoopback).runOnce();
+    await (await dispatcher(local, allowLoopback)).runOnce();
     const failures = logLines.filter((line) => line.includes('webhook delivery failed'));
     expect(failures.length).toBeGreaterThanOrEqual(2);
     expect(failures.join('\n')).toContain('token=***');
@@ -298,7 +302,7 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
     expectStatus(await create(local, { url: `${receiver.url}/chosen`, secret: chosenSecret }), 201);
     const sentBefore = receiver.requests.length;
     await change(local);
-    await dispatcher(local, allowLoopback).runOnce();
+    await (await dispatcher(local, allowLoopback)).runOnce();
     const sent = receiver.requests.slice(sentBefore);
     const standard = sent.find((request) => request.path === '/standard');
     const chosen = sent.find((request) => request.path === '/chosen');

@@ -18,6 +18,7 @@ import { auditEvents as auditEventsTable, configState, environments, webhookDeli
 import { runChange } from '../src/db/unit-of-work';
 import { unitOfWork } from '../src/http/deps';
 import { createTestApp, type TestApp } from './helpers/app';
+import { sealAudit } from './helpers/audit';
 import { testBackends } from './helpers/database';
 import { auditEvents, auditMark, auditSince, expectError, expectStatus, tokenIdOf } from './helpers/http';
 import { type ReceivedRequest, type Receiver, startReceiver, waitFor } from './helpers/webhook-receiver';
@@ -127,6 +128,8 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
       // A new webhook is sent the event of its own creation; the second one's creation goes to the first (every type)
       // but not to itself (it asked for flag.updated and flag_schedule.failed only).
       generatedView.deliveries = { ...generatedView.deliveries, pending: 2 };
+      // Deliveries are made as events are sealed (in sealed order); no sealer loop runs in this in-process app.
+      await sealAudit(t);
       const listed = await t.request<{ items: Webhook[] }>('GET', '/api/admin/webhooks', { token: t.tokens.viewer });
       expect(expectStatus(listed, 200).items).toEqual([chosenView, generatedView]);
       for (const item of listed.body.items) expect(Object.keys(webhookSchema.parse(item))).not.toContain('secret');
@@ -282,6 +285,8 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
       await change('POST', '/api/admin/tokens', { name: 'wh token', role: 'viewer' });
       await change('DELETE', '/api/admin/flags/wh-4');
 
+      // The events as the API shows them once sealed (with their position and hash), as the webhooks carry them.
+      await sealAudit(t);
       const events = await auditSince(t, mark);
       expect(events.length).toBeGreaterThanOrEqual(21);
       const deliveredToAll = events; // its own webhook.created included: the webhook existed in that transaction

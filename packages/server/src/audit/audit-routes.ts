@@ -8,8 +8,9 @@ import {
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../http/deps';
 import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
-import { getAuditEvent, listAuditEvents, verifyAuditChain } from './audit-service';
+import { getAuditEvent, listAuditEvents } from './audit-service';
 import { exportStream } from './export';
+import { verifyAuditChain } from './verify';
 
 const tags = ['Audit'];
 

@@ -1,11 +1,10 @@
-import type { AuditEvent, AuditFilter, AuditPage, AuditVerification, ListAuditQuery } from '@flagline/core';
-import { and, asc, count, desc, eq, gt, gte, lt, type SQL } from 'drizzle-orm';
+import type { AuditEvent, AuditFilter, AuditPage, ListAuditQuery } from '@flagline/core';
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { auditEvents } from '../db/schema';
+import { auditChain, auditEvents } from '../db/schema';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { notFound } from '../shared/errors';
-import { chainHash } from './hash';
-import { toAuditEvent } from './view';
+import { type ChainRow, type SealedAuditRow, toAuditEvent } from './view';
 
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
@@ -32,39 +31,73 @@ export function auditConditions(filter: AuditFilter): SQL | undefined {
 /** Newest first, keyset-paginated on the event id, with every filter of design §3; `scope` narrows it further. */
 export async function listAuditEvents(db: Db, query: ListAuditQuery, scope?: SQL): Promise<AuditPage> {
   const beforeId = query.cursor ? BigInt(decodeCursor(query.cursor, isIdCursor).i) : undefined;
-  const rows = await db
-    .select()
-    .from(auditEvents)
+  const rows = await withLinks(db)
     .where(and(auditConditions(query), scope, beforeId === undefined ? undefined : lt(auditEvents.id, beforeId)))
     .orderBy(desc(auditEvents.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    items: page.map(toAuditEvent),
+    items: page.map((row) => toAuditEvent(row, row.link)),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ i: last.id.toString() }) : null,
   };
 }
 
-export type AuditRow = typeof auditEvents.$inferSelect;
+const linkColumns = { position: auditChain.position, prevHash: auditChain.prevHash, hash: auditChain.hash };
+
+/** Events with their chain link (null while unsealed), for the newest-first list and single reads. */
+const withLinks = (db: Db) =>
+  db
+    .select({ ...getTableColumns(auditEvents), link: linkColumns })
+    .from(auditEvents)
+    .leftJoin(auditChain, eq(auditChain.eventId, auditEvents.id));
 
 /**
- * Every matching event, oldest first, fetched in keyset batches: memory stays constant however long the trail is.
- * Each batch is its own short query, so a slow reader never holds a transaction open.
+ * Every matching sealed event in sealed order (chain position), fetched in keyset batches: memory stays constant
+ * however long the trail is, and each batch is its own short query, so a slow reader never holds a transaction open.
+ * Events the sealer has not reached yet are left out: they join the next export, in their sealed place.
  */
-export async function* auditRowBatches(db: Db, filter: AuditFilter, batchSize = 2_000): AsyncGenerator<AuditRow[]> {
-  let afterId: bigint | undefined;
+export async function* auditRowBatches(
+  db: Db,
+  filter: AuditFilter,
+  batchSize = 2_000,
+): AsyncGenerator<(SealedAuditRow & { link: NonNullable<SealedAuditRow['link']> })[]> {
+  let afterPosition: bigint | undefined;
   for (;;) {
     const rows = await db
-      .select()
-      .from(auditEvents)
-      .where(and(auditConditions(filter), afterId === undefined ? undefined : gt(auditEvents.id, afterId)))
-      .orderBy(asc(auditEvents.id))
+      .select({ ...getTableColumns(auditEvents), link: linkColumns })
+      .from(auditChain)
+      .innerJoin(auditEvents, eq(auditEvents.id, auditChain.eventId))
+      .where(
+        and(auditConditions(filter), afterPosition === undefined ? undefined : gt(auditChain.position, afterPosition)),
+      )
+      .orderBy(asc(auditChain.position))
       .limit(batchSize);
     if (rows.length > 0) yield rows;
     const last = rows.at(-1);
     if (!last || rows.length < batchSize) return;
-    afterId = last.id;
+    afterPosition = last.link.position;
+  }
+}
+
+/** The chain itself in position order, each link with its event (null when the event row is gone). */
+export async function* chainBatches(
+  db: Db,
+  batchSize = 2_000,
+): AsyncGenerator<{ link: ChainRow; event: SealedAuditRow | null }[]> {
+  let afterPosition: bigint | undefined;
+  for (;;) {
+    const rows = await db
+      .select({ link: auditChain, event: auditEvents })
+      .from(auditChain)
+      .leftJoin(auditEvents, eq(auditEvents.id, auditChain.eventId))
+      .where(afterPosition === undefined ? undefined : gt(auditChain.position, afterPosition))
+      .orderBy(asc(auditChain.position))
+      .limit(batchSize);
+    if (rows.length > 0) yield rows.map(({ link, event }) => ({ link, event: event ? { ...event, link } : null }));
+    const last = rows.at(-1);
+    if (!last || rows.length < batchSize) return;
+    afterPosition = last.link.position;
   }
 }
 
@@ -75,42 +108,7 @@ export async function countAuditEvents(db: Db, filter: AuditFilter): Promise<num
 
 export async function getAuditEvent(db: Db, id: string): Promise<AuditEvent> {
   if (!/^\d{1,18}$/.test(id)) throw notFound(`Audit event "${id}"`);
-  const [row] = await db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.id, BigInt(id)));
+  const [row] = await withLinks(db).where(eq(auditEvents.id, BigInt(id)));
   if (!row) throw notFound(`Audit event "${id}"`);
-  return toAuditEvent(row);
-}
-
-/** Walks the hash chain in id order, in batches, and reports the first event whose hash does not match. */
-export async function verifyAuditChain(
-  db: Db,
-  onProgress?: (checked: number) => void,
-  batchSize = 1_000,
-): Promise<AuditVerification> {
-  let checked = 0;
-  let prevHash: string | null = null;
-  for await (const rows of auditRowBatches(db, {}, batchSize)) {
-    for (const row of rows) {
-      const event = toAuditEvent(row);
-      const expected = chainHash(prevHash, {
-        type: event.type,
-        occurredAt: event.occurredAt,
-        actor: event.actor,
-        environment: event.environment,
-        flagKey: event.flagKey,
-        scheduleId: event.scheduleId,
-        requestId: event.requestId,
-        data: event.data,
-        before: event.before,
-        after: event.after,
-      });
-      if (row.prevHash !== prevHash || row.hash !== expected) return { ok: false, checked, firstBrokenId: event.id };
-      prevHash = row.hash;
-      checked++;
-    }
-    onProgress?.(checked);
-  }
-  return { ok: true, checked, firstBrokenId: null };
+  return toAuditEvent(row, row.link);
 }

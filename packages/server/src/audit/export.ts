@@ -21,6 +21,7 @@ export const CSV_COLUMNS = [
   'after',
   'prevHash',
   'hash',
+  'position',
 ] as const;
 
 /**
@@ -49,6 +50,7 @@ function csvLine(event: AuditEvent): string {
     data: event.data,
     before: event.before,
     after: event.after,
+    position: event.position,
     prevHash: event.prevHash,
     hash: event.hash,
   };
@@ -72,7 +74,7 @@ export async function* exportChunks(
   for await (const rows of auditRowBatches(db, filter, EXPORT_BATCH_SIZE)) {
     let text = '';
     for (const row of rows) {
-      const event = toAuditEvent(row);
+      const event = toAuditEvent(row, row.link);
       text += format === 'csv' ? csvLine(event) : `${JSON.stringify(event)}\n`;
     }
     yield { text, events: rows.length };

@@ -1,8 +1,6 @@
 import type { Actor, AuditEvent, AuditEventData } from '@flagline/core';
-import { desc, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client';
 import { auditEvents } from '../db/schema';
-import { chainHash, type HashedContent } from './hash';
 import { toAuditEvent } from './view';
 
 export type AuditInput = AuditEventData & {
@@ -12,9 +10,6 @@ export type AuditInput = AuditEventData & {
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
 };
-
-/** Any fixed number: the transaction-scoped lock that gives the hash chain a single order. */
-const AUDIT_CHAIN_LOCK_ID = 4747_0002;
 
 /**
  * Writes audit events inside the transaction of the change they record, so there is never a change without its
@@ -55,68 +50,31 @@ export class AuditRecorder {
   }
 
   /**
-   * Several events, chained in the order given, with one lock, one insert and one outbox statement for all of them
-   * (the scheduler records a whole batch of applied schedules this way).
+   * Several events with one insert (the scheduler records a whole batch of applied schedules this way). No lock is
+   * taken: the sealer chains committed events after the fact (audit/sealer.ts), and creates their webhook deliveries
+   * in sealed order.
    */
   async recordMany(inputs: AuditInput[]): Promise<AuditEvent[]> {
     if (inputs.length === 0) return [];
-    await this.tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_ID})`);
-    const [last] = await this.tx
-      .select({ hash: auditEvents.hash })
-      .from(auditEvents)
-      .orderBy(desc(auditEvents.id))
-      .limit(1);
-    let prevHash = last?.hash ?? null;
-    const occurredAt = new Date();
-    const values = inputs.map((input) => {
-      const content: HashedContent = {
-        type: input.type,
-        occurredAt: occurredAt.toISOString(),
-        actor: { type: this.actor.type, id: this.actor.id, email: this.actor.email },
-        environment: input.environment ?? null,
-        flagKey: input.flagKey ?? null,
-        scheduleId: input.scheduleId ?? null,
-        requestId: this.requestId,
-        data: input.data,
-        before: input.before ?? null,
-        after: input.after ?? null,
-      };
-      const hash = chainHash(prevHash, content);
-      const value = {
-        occurredAt,
-        type: input.type,
-        actorType: this.actor.type,
-        actorId: this.actor.id,
-        actorEmail: this.actor.email,
-        environment: content.environment,
-        flagKey: content.flagKey,
-        scheduleId: content.scheduleId,
-        requestId: this.requestId,
-        data: input.data,
-        before: content.before as Record<string, unknown> | null,
-        after: content.after as Record<string, unknown> | null,
-        prevHash,
-        hash,
-      };
-      prevHash = hash;
-      return value;
-    });
+    // occurred_at is left to the database (the transaction's start, one clock with webhooks.created_at, which decides
+    // which webhooks an event is delivered to when it is sealed).
+    const values = inputs.map((input) => ({
+      type: input.type,
+      actorType: this.actor.type,
+      actorId: this.actor.id,
+      actorEmail: this.actor.email,
+      environment: input.environment ?? null,
+      flagKey: input.flagKey ?? null,
+      scheduleId: input.scheduleId ?? null,
+      requestId: this.requestId,
+      data: input.data,
+      before: input.before ?? null,
+      after: input.after ?? null,
+    }));
     const rows = (await this.tx.insert(auditEvents).values(values).returning()).sort((a, b) =>
       a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
     );
-    // The chain is verified in id order: the ids must follow the order the hashes were chained in.
-    if (rows.length !== values.length || rows.some((row, i) => row.hash !== values[i]?.hash)) {
-      throw new Error('audit events were not stored in chain order');
-    }
-    // The webhook outbox, in the events' own transaction: a delivery exists exactly when its event committed.
-    const inserted = JSON.stringify(rows.map((row) => ({ id: row.id.toString(), type: row.type })));
-    await this.tx.execute(sql`
-      insert into webhook_deliveries (webhook_id, event_id)
-      select w.id, e.id
-      from jsonb_to_recordset(${inserted}::jsonb) as e(id bigint, type text)
-      join webhooks w on w.deleted_at is null and (w.event_types is null or e.type = any(w.event_types))
-      order by e.id, w.id`);
-    const events = rows.map(toAuditEvent);
+    const events = rows.map((row) => toAuditEvent(row));
     this.events.push(...events);
     return events;
   }

@@ -1,11 +1,16 @@
 import type { AuditEvent } from '@flagline/core';
-import type { auditEvents } from '../db/schema';
+import type { auditChain, auditEvents } from '../db/schema';
+
+export type AuditRow = typeof auditEvents.$inferSelect;
+export type ChainRow = typeof auditChain.$inferSelect;
+/** An event with its chain link; the link is null until the sealer has reached the event. */
+export type SealedAuditRow = AuditRow & { link: Pick<ChainRow, 'position' | 'prevHash' | 'hash'> | null };
 
 /**
  * The API's view of a row. Rows are only written by AuditRecorder, whose input is AuditEventData, so a row's `type` and
  * `data` agree; the two columns cannot say so to the type system, hence the one assertion.
  */
-export function toAuditEvent(row: typeof auditEvents.$inferSelect): AuditEvent {
+export function toAuditEvent(row: AuditRow, link?: SealedAuditRow['link']): AuditEvent {
   return {
     id: row.id.toString(),
     type: row.type,
@@ -18,7 +23,8 @@ export function toAuditEvent(row: typeof auditEvents.$inferSelect): AuditEvent {
     data: row.data,
     before: row.before,
     after: row.after,
-    prevHash: row.prevHash,
-    hash: row.hash,
+    prevHash: link?.prevHash ?? null,
+    hash: link?.hash ?? null,
+    position: link ? Number(link.position) : null,
   } as AuditEvent;
 }

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { AuditSealer } from '../audit/sealer';
+import { startAuditSealing } from '../audit/sealing';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { ChangeNotice } from '../db/unit-of-work';
@@ -12,12 +14,13 @@ const DAY_MS = 86_400_000;
 export interface BackgroundJobs {
   scheduler: Scheduler;
   webhooks: WebhookDispatcher;
+  sealer: AuditSealer;
   stop(): Promise<void>;
 }
 
 /**
- * What runs besides the API: the scheduler, webhook delivery and the daily schedule cleanup. All of them claim work
- * with SKIP LOCKED or are idempotent, so they run in `serve`, in any number of `flagline worker`s, or both.
+ * What runs besides the API: the scheduler, the audit sealer (with its checkpoints), webhook delivery and the daily
+ * schedule cleanup. All of them claim work with SKIP LOCKED, take turns on a lock, or are idempotent, so they run in `serve`, in any number of `flagline worker`s, or both.
  * With a snapshot (inside `serve`), changes the scheduler applies refresh it before the worker moves on.
  */
 export async function startBackgroundJobs(
@@ -43,6 +46,7 @@ export async function startBackgroundJobs(
         if (deleted > 0) logger.info({ deleted }, 'removed old applied and cancelled schedules');
       })
       .catch((error: unknown) => logger.error({ err: error }, 'schedule cleanup failed'));
+  const sealer = await startAuditSealing(runtime);
   await scheduler.start();
   await webhooks.start();
   void cleanup();
@@ -51,9 +55,10 @@ export async function startBackgroundJobs(
   return {
     scheduler,
     webhooks,
+    sealer,
     async stop() {
       clearInterval(cleanupTimer);
-      await Promise.all([scheduler.stop(), webhooks.stop()]);
+      await Promise.all([scheduler.stop(), webhooks.stop(), sealer.stop()]);
     },
   };
 }

@@ -4,10 +4,20 @@ import { constants as osConstants, userInfo } from 'node:os';
 import { cliActor, createTokenBodySchema, exportAuditQuerySchema } from '@flagline/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { countAuditEvents, verifyAuditChain } from '../audit/audit-service';
+import { countAuditEvents } from '../audit/audit-service';
+import {
+  CheckpointError,
+  loadPublicKey,
+  loadSigningKey,
+  publishCheckpoint,
+  readCheckpoints,
+  type WitnessedCheckpoint,
+} from '../audit/checkpoint';
 import { exportChunks } from '../audit/export';
+import { readChainHead, sealAll } from '../audit/sealer';
+import { verifyAuditChain } from '../audit/verify';
 import { startBackgroundJobs } from '../background/jobs';
-import { type Config, loadConfig } from '../config';
+import { type Config, ConfigError, loadConfig } from '../config';
 import { openDatabase } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { describeFatal } from '../fatal';
@@ -49,8 +59,13 @@ async function withDatabase<T>(
     connectTimeoutMs: config.databaseConnectTimeoutMs,
   });
   try {
-    await runMigrations(database, config.databaseUrl);
-    return await work(database);
+    await runMigrations(database, config.databaseUrl, config.migrationDatabaseUrl);
+    // One-shot commands seal what has committed, before and after their work: with the embedded database no server
+    // may be running to do it, and sealing is idempotent (one sealer at a time, whatever else runs).
+    await sealAll(database.db);
+    const result = await work(database);
+    await sealAll(database.db);
+    return result;
   } finally {
     await database.close();
     logger.flush();
@@ -111,9 +126,9 @@ export async function worker(): Promise<void> {
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     onConnectionError: (error) => logger.warn({ err: error }, 'database connection error'),
   });
-  await runMigrations(database, config.databaseUrl);
+  await runMigrations(database, config.databaseUrl, config.migrationDatabaseUrl);
   const jobs = await startBackgroundJobs({ database, config, logger });
-  logger.info({ database: database.kind }, 'Flagline worker running (scheduler, webhook delivery)');
+  logger.info({ database: database.kind }, 'Flagline worker running (scheduler, webhook delivery, audit sealing)');
   onShutdownSignal(logger, 'worker shutting down', async () => {
     await jobs.stop();
     await database.close();
@@ -160,16 +175,76 @@ export async function tokenRevoke(id: string, options: OutputOptions): Promise<v
   else process.stdout.write(`Revoked ${id}.\n`);
 }
 
-export async function auditVerify(): Promise<void> {
+export interface AuditVerifyOptions {
+  checkpoints?: string;
+  publicKey?: string;
+}
+
+/** A checkpoint problem is a finding of the verification; a key that cannot be read is a usage problem. */
+async function witnessedCheckpoints(
+  config: Config,
+  options: AuditVerifyOptions,
+): Promise<WitnessedCheckpoint[] | { problem: string }> {
+  if (!options.checkpoints) return [];
+  const keyFile = options.publicKey ?? config.audit.signingKeyFile;
+  if (!keyFile) {
+    throw new ConfigError('--checkpoints needs the public key: --public-key FILE (or FLAGLINE_AUDIT_SIGNING_KEY_FILE)');
+  }
+  let publicKey: Awaited<ReturnType<typeof loadPublicKey>>;
+  try {
+    publicKey = await loadPublicKey(keyFile);
+  } catch (error) {
+    throw new ConfigError(`--public-key: ${(error as Error).message}`);
+  }
+  try {
+    return await readCheckpoints(options.checkpoints, publicKey);
+  } catch (error) {
+    if (error instanceof CheckpointError) return { problem: error.message };
+    throw new ConfigError(`--checkpoints: ${(error as Error).message}`);
+  }
+}
+
+export async function auditVerify(options: AuditVerifyOptions = {}): Promise<void> {
   const { config, logger } = oneShot();
-  const result = await withDatabase(config, logger, async (database) => {
-    const bar = progressBar('verifying', await countAuditEvents(database.db, {}));
-    const verification = await verifyAuditChain(database.db, (checked) => bar.update(checked));
-    bar.finish(verification.checked);
-    return verification;
-  });
+  const checkpoints = await witnessedCheckpoints(config, options);
+  const result =
+    'problem' in checkpoints
+      ? { ok: false, checked: 0, firstBrokenId: null, problem: checkpoints.problem }
+      : await withDatabase(config, logger, async (database) => {
+          const bar = progressBar('verifying', await countAuditEvents(database.db, {}));
+          const verification = await verifyAuditChain(database.db, {
+            checkpoints,
+            onProgress: (checked) => bar.update(checked),
+          });
+          bar.finish(verification.checked);
+          return verification;
+        });
   printJson(result, false);
-  if (!result.ok) process.exitCode = 1;
+  if (!result.ok) {
+    process.stderr.write(`audit verify: ${result.problem ?? 'the chain is broken'}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** Seals what has committed, then signs the head and publishes it (directory, log, webhooks). */
+export async function auditCheckpoint(): Promise<void> {
+  const { config, logger } = oneShot();
+  if (!config.audit.signingKeyFile)
+    throw new ConfigError('FLAGLINE_AUDIT_SIGNING_KEY_FILE is not set: nothing to sign with');
+  let key: Awaited<ReturnType<typeof loadSigningKey>>;
+  try {
+    key = await loadSigningKey(config.audit.signingKeyFile);
+  } catch (error) {
+    throw new ConfigError(`FLAGLINE_AUDIT_SIGNING_KEY_FILE: ${(error as Error).message}`);
+  }
+  const published = await withDatabase(config, logger, async (database) =>
+    publishCheckpoint(
+      { db: database.db, logger, dir: config.audit.checkpointDir },
+      key,
+      await readChainHead(database.db),
+    ),
+  );
+  printJson(published, false);
 }
 
 export interface AuditExportOptions {

@@ -47,12 +47,19 @@ async function isMigrated(database: Database): Promise<boolean> {
   }
 }
 
-/** Migrates, or fails start-up with one line naming what to look at (a role that may not create tables, say). */
-export async function runMigrations(database: Database, databaseUrl?: string): Promise<void> {
+/**
+ * Migrates, or fails start-up with one line naming what to look at (a role that may not create tables, say). With
+ * `migrationUrl` (MIGRATION_DATABASE_URL, the owner), migrations run through it and the role of `databaseUrl` is then
+ * granted what the application needs: it owns nothing, so it can neither disable the audit triggers nor set
+ * session_replication_role, and it may only insert into the audit tables.
+ */
+export async function runMigrations(database: Database, databaseUrl?: string, migrationUrl?: string): Promise<void> {
   try {
-    await migrate(database, databaseUrl);
+    await migrate(database, migrationUrl ?? databaseUrl);
+    if (database.kind === 'postgres' && migrationUrl && databaseUrl) await grantRuntimeRole(migrationUrl, databaseUrl);
   } catch (error) {
-    const variable = database.kind === 'pglite' ? 'FLAGLINE_DATA_DIR' : 'DATABASE_URL';
+    const variable =
+      database.kind === 'pglite' ? 'FLAGLINE_DATA_DIR' : migrationUrl ? 'MIGRATION_DATABASE_URL' : 'DATABASE_URL';
     const state = sqlState(error);
     throw new StartupError(
       variable,
@@ -77,6 +84,29 @@ async function migrate(database: Database, databaseUrl?: string): Promise<void> 
     await migrateNodePg(drizzleNodePg(client), { migrationsFolder });
   } finally {
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => {});
+    await client.end();
+  }
+}
+
+const roleOf = (url: string) => decodeURIComponent(new URL(url).username);
+
+/**
+ * What the runtime role may do, granted by the owner after every migration (idempotent, and it covers tables new
+ * migrations add): read and write the application's tables, but only read and append the audit trail.
+ */
+async function grantRuntimeRole(migrationUrl: string, databaseUrl: string): Promise<void> {
+  const runtime = roleOf(databaseUrl);
+  if (!runtime || runtime === roleOf(migrationUrl)) return;
+  const client = new pg.Client({ connectionString: migrationUrl });
+  await client.connect();
+  try {
+    const role = client.escapeIdentifier(runtime);
+    await client.query(`
+      grant usage on schema public to ${role};
+      grant select, insert, update, delete on all tables in schema public to ${role};
+      revoke update, delete, truncate on audit_events, audit_chain from ${role};
+      grant usage, select on all sequences in schema public to ${role};`);
+  } finally {
     await client.end();
   }
 }

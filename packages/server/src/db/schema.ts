@@ -110,8 +110,11 @@ export const auditEvents = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     before: jsonb('before').$type<Record<string, unknown>>(),
     after: jsonb('after').$type<Record<string, unknown>>(),
-    prevHash: text('prev_hash'),
-    hash: text('hash'),
+    /**
+     * The id of the transaction that wrote the event (`pg_current_xact_id()`, forced by a trigger): the sealer chains
+     * events in (xact_id, id) order, and only below the oldest transaction still running.
+     */
+    xactId: bigint('xact_id', { mode: 'bigint' }).notNull().default(sql`(pg_current_xact_id()::text::bigint)`),
   },
   (table) => [
     check('audit_events_actor_type', sql`${table.actorType} in ('user', 'token', 'system')`),
@@ -122,8 +125,22 @@ export const auditEvents = pgTable(
     index('audit_events_environment_id').on(table.environment, table.id),
     index('audit_events_actor_id_id').on(table.actorId, table.id),
     index('audit_events_schedule_id_id').on(table.scheduleId, table.id),
+    // The sealer's walk: events after the chain head, in the order they are sealed.
+    index('audit_events_xact_id_id').on(table.xactId, table.id),
   ],
 );
+
+/**
+ * The hash chain, append-only like the events it seals: position n (1, 2, 3 … with no gaps) holds the n-th event in
+ * sealed order and the hash that binds it to position n - 1 (docs/audit.md gives the exact hash input).
+ */
+export const auditChain = pgTable('audit_chain', {
+  position: bigint('position', { mode: 'bigint' }).primaryKey(),
+  eventId: bigint('event_id', { mode: 'bigint' }).notNull().unique(),
+  prevHash: text('prev_hash'),
+  hash: text('hash').notNull(),
+  sealedAt: timestamp('sealed_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** One row. Every transaction that changes what evaluation sees bumps it, so instances know to refresh. */
 export const configState = pgTable('config_state', {

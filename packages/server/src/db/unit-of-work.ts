@@ -42,6 +42,7 @@ const EFFECT_OF: Record<AuditEventType, 'evaluation' | 'tokens' | 'none'> = {
   'flag_schedule.cancelled': 'none',
   'flag_schedule.retrying': 'none',
   'flag_schedule.failed': 'none',
+  'audit.checkpoint': 'none',
 };
 
 /** Reads a CHANGES_CHANNEL payload; undefined when it is not one (then assume anything may have changed). */

@@ -17,7 +17,7 @@ export async function runDueOnce(config: Config = loadConfig()): Promise<RunDueS
     connectTimeoutMs: config.databaseConnectTimeoutMs,
   });
   try {
-    await runMigrations(database, config.databaseUrl);
+    await runMigrations(database, config.databaseUrl, config.migrationDatabaseUrl);
     return await runDuePass({ db: database.db, logger }, config.scheduler);
   } finally {
     await database.close();

@@ -42,6 +42,13 @@ export const schedulesProcessed = new Counter({
   registers: [registry],
 });
 
+export const auditSealLag = new Histogram({
+  name: 'flagline_audit_seal_lag_seconds',
+  help: 'Time from an audit event being written to its place in the hash chain (sealed)',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+  registers: [registry],
+});
+
 let snapshotSource: (() => { version: number; checkedAt: Date } | undefined) | undefined;
 
 /** The snapshot gauges read the live snapshot when scraped. */
@@ -125,4 +132,10 @@ backlogGauge(
   'flagline_webhook_deliveries_pending',
   'Webhook deliveries not yet made (first attempt or retry)',
   (b) => b.pendingWebhookDeliveries,
+);
+
+backlogGauge(
+  'flagline_audit_events_unsealed',
+  'Committed audit events not yet sealed into the hash chain',
+  (b) => b.unsealedAuditEvents,
 );

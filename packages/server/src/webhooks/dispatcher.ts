@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { and, asc, eq, inArray, isNull, lte, notInArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, isNull, lte, notInArray, type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { toAuditEvent } from '../audit/view';
+import { AUDIT_SEALED_CHANNEL } from '../audit/sealer';
+import { type SealedAuditRow, toAuditEvent } from '../audit/view';
 import { WakeableLoop } from '../background/wakeable-loop';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
-import { auditEvents, webhookDeliveries, webhooks } from '../db/schema';
-import { CHANGES_CHANNEL } from '../db/unit-of-work';
+import { auditChain, auditEvents, webhookDeliveries, webhooks } from '../db/schema';
 import { describeFailure, failureCode, ShutdownError } from './delivery-failure';
 import { legacySignature, standardSignature } from './signing';
 import { TargetNotAllowedError, TargetPolicy } from './target-policy';
@@ -23,7 +23,6 @@ const LEASE_MARGIN_MS = 30_000;
 const RELEASE_WAIT_MS = 2_000;
 
 type WebhookRow = typeof webhooks.$inferSelect;
-type AuditEventRow = typeof auditEvents.$inferSelect;
 
 interface Claimed {
   id: bigint;
@@ -66,7 +65,8 @@ export class WebhookDispatcher extends WakeableLoop {
     logger: Logger,
     policy?: TargetPolicy,
   ) {
-    super(database, logger, CHANGES_CHANNEL, POLL_MS);
+    // Deliveries are created as their events are sealed, in sealed order: that is when there is something to send.
+    super(database, logger, AUDIT_SEALED_CHANNEL, POLL_MS);
     this.policy = policy ?? new TargetPolicy(options.allowedTargets);
   }
 
@@ -141,7 +141,16 @@ export class WebhookDispatcher extends WakeableLoop {
           (await db.select().from(webhooks).where(inArray(webhooks.id, webhookIds))).map((row) => [row.id, row]),
         );
         const events = new Map(
-          (await db.select().from(auditEvents).where(inArray(auditEvents.id, eventIds))).map((row) => [row.id, row]),
+          (
+            await db
+              .select({
+                ...getTableColumns(auditEvents),
+                link: { position: auditChain.position, prevHash: auditChain.prevHash, hash: auditChain.hash },
+              })
+              .from(auditEvents)
+              .leftJoin(auditChain, eq(auditChain.eventId, auditEvents.id))
+              .where(inArray(auditEvents.id, eventIds))
+          ).map((row) => [row.id, row]),
         );
         for (const delivery of deliveries) {
           this.begin(delivery, targets.get(delivery.webhookId), events.get(delivery.eventId));
@@ -223,7 +232,7 @@ export class WebhookDispatcher extends WakeableLoop {
     });
   }
 
-  private begin(delivery: Claimed, target: WebhookRow | undefined, event: AuditEventRow | undefined): void {
+  private begin(delivery: Claimed, target: WebhookRow | undefined, event: SealedAuditRow | undefined): void {
     this.inFlight.set(delivery.webhookId, (this.inFlight.get(delivery.webhookId) ?? 0) + 1);
     const send: Promise<void> = this.deliver(delivery, target, event)
       .catch((error: unknown) =>
@@ -243,13 +252,13 @@ export class WebhookDispatcher extends WakeableLoop {
   private async deliver(
     delivery: Claimed,
     target: WebhookRow | undefined,
-    event: AuditEventRow | undefined,
+    event: SealedAuditRow | undefined,
   ): Promise<void> {
     if (!target || target.deletedAt || !event) {
       await this.record(delivery, { kind: 'dropped', error: event ? 'webhook deleted' : 'event not found' });
       return;
     }
-    const body = JSON.stringify(toAuditEvent(event));
+    const body = JSON.stringify(toAuditEvent(event, event.link));
     const id = event.id.toString();
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers = {
