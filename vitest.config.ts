@@ -9,7 +9,7 @@ const SOURCE_CONDITION = '@repo/source';
  * `npx vitest run --project unit` (or integration, processes, browser); `npm test` runs all four.
  * - unit: pure code, no database, no server (core, the web UI's own tests, and `*.unit.test.ts` anywhere).
  * - integration: the server and SDK in this process on a real database (PGlite; PostgreSQL with TEST_DATABASE_URL).
- * - processes: tests that spawn the built `flagline` bin (or other processes) — slower, and timing-sensitive.
+ * - processes: `*.process.test.ts`, tests that spawn the built `flagline` bin (or other processes) — slower, and timing-sensitive.
  * - browser: the admin UI driven in a browser.
  */
 const UNIT = [
@@ -18,25 +18,7 @@ const UNIT = [
   'packages/*/{src,test}/**/*.unit.test.{ts,tsx}',
 ];
 const BROWSER = ['packages/web/e2e/**/*.test.ts'];
-const PROCESSES = [
-  'packages/*/test/processes/**/*.test.{ts,tsx}',
-  'packages/*/test/**/*.process.test.{ts,tsx}',
-  // Until the files move under test/processes/ (#11 item 8), the ones that spawn processes today:
-  ...[
-    'audit-concurrency',
-    'cli',
-    'config',
-    'data-dir',
-    'database-outage',
-    'process',
-    'readme',
-    'scheduler-processes',
-    'shutdown',
-    'startup-errors',
-    'webhook-shutdown',
-  ].map((name) => `packages/server/test/${name}.test.ts`),
-  ...['packed-install', 'react'].map((name) => `packages/sdk/test/${name}.test.{ts,tsx}`),
-];
+const PROCESSES = ['packages/*/test/**/*.process.test.{ts,tsx}'];
 const ALL_TESTS = ['packages/*/{src,test}/**/*.test.{ts,tsx}'];
 
 /** What every project shares; the global setup stays with the root config so it runs once, not once per project. */
