@@ -88,8 +88,11 @@ function optionError(error: z.ZodError): AppError {
 export async function serve(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, logger);
-  onShutdownSignal(logger, 'shutting down', () => server.close());
+  // The handler goes in before the start finishes: /readyz answers as soon as the port is bound, while the bootstrap
+  // token and the background jobs are still starting, and a SIGTERM then must stop gracefully, not kill.
+  const starting = startServer(config, logger);
+  onShutdownSignal(logger, 'shutting down', async () => (await starting).close());
+  await starting;
 }
 
 /**
