@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticator';
 import type { Config } from './config';
-import { type Database, openDatabase } from './db/client';
-import { runMigrations } from './db/migrate';
+import type { Database } from './db/client';
+import { openMigratedDatabase } from './db/open-migrated';
 import { SnapshotStore } from './delivery/snapshot';
 import type { AppDeps } from './http/deps';
 
@@ -34,14 +34,8 @@ export async function composeRuntime(database: Database, config: Config, logger:
 
 /** Opens the database, migrates it, and composes the runtime on it; `stop()` closes the database too. */
 export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const database: Database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
-    onConnectionError: (error) => logger.warn({ err: error }, 'database connection error'),
-  });
+  const database: Database = await openMigratedDatabase(config, logger);
   try {
-    await runMigrations(database, config.databaseUrl, config.migrationDatabaseUrl);
     const runtime = await composeRuntime(database, config, logger);
     return {
       ...runtime,

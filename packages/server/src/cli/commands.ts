@@ -18,8 +18,8 @@ import { readChainHead, sealAll } from '../audit/sealer';
 import { verifyAuditChain } from '../audit/verify';
 import { startBackgroundJobs } from '../background/jobs';
 import { type Config, ConfigError, loadConfig } from '../config';
-import { openDatabase } from '../db/client';
-import { runMigrations } from '../db/migrate';
+import type { Database } from '../db/client';
+import { openMigratedDatabase } from '../db/open-migrated';
 import { describeFatal } from '../fatal';
 import { createLogger } from '../logger';
 import { progressBar } from '../progress';
@@ -48,18 +48,9 @@ function oneShot(): { config: Config; logger: Logger } {
   return { config, logger: createLogger(config.logLevel, { toStderr: true }) };
 }
 
-async function withDatabase<T>(
-  config: Config,
-  logger: Logger,
-  work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
-) {
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
-  });
+async function withDatabase<T>(config: Config, logger: Logger, work: (db: Database) => Promise<T>) {
+  const database = await openMigratedDatabase(config);
   try {
-    await runMigrations(database, config.databaseUrl, config.migrationDatabaseUrl);
     // One-shot commands seal what has committed, before and after their work: with the embedded database no server
     // may be running to do it, and sealing is idempotent (one sealer at a time, whatever else runs).
     await sealAll(database.db);
@@ -123,13 +114,7 @@ function onShutdownSignal(logger: Logger, message: string, stop: () => Promise<v
 export async function worker(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
-    onConnectionError: (error) => logger.warn({ err: error }, 'database connection error'),
-  });
-  await runMigrations(database, config.databaseUrl, config.migrationDatabaseUrl);
+  const database = await openMigratedDatabase(config, logger);
   const jobs = await startBackgroundJobs({ database, config, logger });
   logger.info({ database: database.kind }, 'Flagline worker running (scheduler, webhook delivery, audit sealing)');
   onShutdownSignal(logger, 'worker shutting down', async () => {

@@ -1,7 +1,6 @@
 import type { RunDueSummary } from '@flagline/core';
 import { type Config, loadConfig } from '../config';
-import { openDatabase } from '../db/client';
-import { runMigrations } from '../db/migrate';
+import { openMigratedDatabase } from '../db/open-migrated';
 import { createLogger } from '../logger';
 import { runDuePass } from './apply';
 
@@ -11,13 +10,8 @@ import { runDuePass } from './apply';
  */
 export async function runDueOnce(config: Config = loadConfig()): Promise<RunDueSummary> {
   const logger = createLogger(config.logLevel, { toStderr: true });
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
-  });
+  const database = await openMigratedDatabase(config);
   try {
-    await runMigrations(database, config.databaseUrl, config.migrationDatabaseUrl);
     return await runDuePass({ db: database.db, logger }, config.scheduler);
   } finally {
     await database.close();
