@@ -19,14 +19,29 @@ function boundParameters(error: unknown): { lists: string[]; values: string[] } 
       // How DrizzleQueryError spells them in its message: "params: a,b,c".
       lists.push(`params: ${String(params)}`);
       for (const param of params) {
-        const text = typeof param === 'string' ? param : JSON.stringify(param);
-        if (typeof text === 'string' && text.length >= MIN_REDACTED_LENGTH) values.add(text);
+        const text = parameterText(param);
+        if (text !== undefined && text.length >= MIN_REDACTED_LENGTH) values.add(text);
       }
     }
     current = (current as { cause?: unknown }).cause;
   }
   // Longest first, so a value containing another is hidden whole.
   return { lists, values: [...values].sort((a, b) => b.length - a.length) };
+}
+
+/**
+ * A bound value as it may appear in an error's text. Never throws: this runs inside the logger, where an exception
+ * would escape the code that was only reporting a failure (a bigint transaction id made JSON.stringify throw, and a
+ * sealer that lost its connection took the process down while logging it).
+ */
+function parameterText(param: unknown): string | undefined {
+  if (typeof param === 'string') return param;
+  if (typeof param === 'bigint') return param.toString();
+  try {
+    return JSON.stringify(param);
+  } catch {
+    return String(param);
+  }
 }
 
 /** Row values PostgreSQL quotes in `detail`: "Key (token_hash)=(…) already exists", "Failing row contains (…)". */

@@ -141,8 +141,9 @@ describe.each(testBackends())('change propagation between instances (%s)', (back
     // Six changes, each still announced (the webhook dispatcher wakes for its deliveries), none with a config version.
     const received = (observed: Observed, from: number) => observed.notices.slice(from);
     await vi.waitFor(() => expect(received(second, noticesBefore.second)).toHaveLength(6), { timeout: 5_000 });
+    // The first instance hears each change twice (its own commit, then the NOTIFY), and the NOTIFY may still be on its way.
+    await vi.waitFor(() => expect(received(first, noticesBefore.first)).toHaveLength(12), { timeout: 5_000 });
     await Promise.all([...first.handled, ...second.handled]);
-    expect(received(first, noticesBefore.first)).toHaveLength(12);
     for (const notice of [...received(first, noticesBefore.first), ...received(second, noticesBefore.second)]) {
       expect(notice?.configVersion).toBeNull();
     }

@@ -84,6 +84,19 @@ describe.each(testBackends())('secrets stay out of the logs when a query fails (
   });
 });
 
+describe('logging a failed query whose parameters JSON cannot write', () => {
+  it('redacts a bigint parameter instead of throwing inside the logger', () => {
+    // The audit sealer binds transaction ids as bigint; a connection cut mid-pass used to crash the process here.
+    const failure = Object.assign(new Error('Failed query: select 1 params: 123456789012,secret-value'), {
+      params: [123456789012n, 'secret-value'],
+    });
+    const printed = errorTextWithoutParameters(failure);
+    expect(printed).toContain('params: [redacted]');
+    expect(printed).not.toContain('secret-value');
+    expect(printed).not.toContain('123456789012');
+  });
+});
+
 describe.each(testBackends())('bad input that used to reach a 500 (%s)', (backend) => {
   const t = useTestApp(backend);
   beforeAll(async () => {
