@@ -1,3 +1,4 @@
+import type { AuditEvent } from '@flagline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANGED_ENVIRONMENT_HEADER } from '../../src/http/deps';
 import { answer, apiClient } from '../helpers/api-client';
@@ -73,11 +74,13 @@ describe.each(testBackends())('writes without ?environment= (%s)', (backend) => 
       expect(expectStatus(cancelled, 200)).toMatchObject({ status: 'cancelled', environment: 'development' });
       expect(cancelled.headers.get(CHANGED_ENVIRONMENT_HEADER)).toBe('development');
 
-      for (const type of ['flag_override.set', 'flag_override.removed']) {
+      const overrideEvents: AuditEvent['type'][] = ['flag_override.set', 'flag_override.removed'];
+      for (const type of overrideEvents) {
         const [event] = await auditEvents(t, { type, flagKey: 'checkout' });
         expect(event?.environment, type).toBe('production');
       }
-      for (const type of ['flag_schedule.created', 'flag_schedule.cancelled']) {
+      const scheduleEvents: AuditEvent['type'][] = ['flag_schedule.created', 'flag_schedule.cancelled'];
+      for (const type of scheduleEvents) {
         const [event] = await auditEvents(t, { type, flagKey: 'checkout' });
         expect(event?.environment, type).toBe('development');
       }

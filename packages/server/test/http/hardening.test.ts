@@ -176,7 +176,7 @@ describe.each(testBackends())('bad input that used to reach a 500 (%s)', (backen
     const response = await patchWithRequestId(requestId);
     expectStatus(response, 200);
     expect(response.headers.get('x-request-id')).toBe(requestId);
-    const [event] = await auditEvents(t, { flagKey: 'input-flag', limit: '1' });
+    const [event] = await auditEvents(t, { flagKey: 'input-flag', limit: 1 });
     expect(event?.requestId).toBe(requestId);
   });
 
@@ -194,7 +194,7 @@ describe.each(testBackends())('bad input that used to reach a 500 (%s)', (backen
     expectStatus(response, 200);
     const generated = response.headers.get('x-request-id');
     expect(generated).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    const [event] = await auditEvents(t, { flagKey: 'input-flag', limit: '1' });
+    const [event] = await auditEvents(t, { flagKey: 'input-flag', limit: 1 });
     expect(event?.requestId).toBe(generated);
   });
 
