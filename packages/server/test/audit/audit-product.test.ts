@@ -1,11 +1,4 @@
-import {
-  type AuditEvent,
-  type AuditPage,
-  type AuditVerification,
-  auditEventSchema,
-  type CreatedToken,
-  type Schedule,
-} from '@flagline/core';
+import { type AuditEvent, auditEventSchema, type CreatedToken } from '@flagline/core';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +11,7 @@ import type { ChangeContext } from '../../src/db/unit-of-work';
 import { createFlag } from '../../src/flags/flag-service';
 import { unitOfWork } from '../../src/http/deps';
 import { cleanupSchedules } from '../../src/schedules/retention';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { sealAudit } from '../helpers/audit';
 import { testBackends } from '../helpers/database';
@@ -90,7 +84,7 @@ function csvText(value: unknown): string {
 
 type FilterName = 'type' | 'flagKey' | 'environment' | 'actorId' | 'scheduleId' | 'from' | 'to';
 const FILTERS: FilterName[] = ['type', 'flagKey', 'environment', 'actorId', 'scheduleId', 'from', 'to'];
-type Filter = Partial<Record<FilterName, string>>;
+type Filter = { type?: AuditEvent['type'] } & Partial<Record<Exclude<FilterName, 'type'>, string>>;
 
 /** The filters' meaning, computed here independently of the SQL: equality, from inclusive, to exclusive. */
 function matches(event: AuditEvent, filter: Filter): boolean {
@@ -121,14 +115,20 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
   let all: AuditEvent[];
   let scheduleIds: string[];
 
-  const as = (token: CreatedToken) => ({ token: token.secret });
+  /** The typed client as `token` (default: the admin token), on `app` (default: this suite's app). */
+  const api = (token?: CreatedToken | string, app: TestApp = t) =>
+    apiClient(app, typeof token === 'object' ? token.secret : token);
+  const flag = (flagKey: string, environment?: string) => ({
+    params: { path: { flagKey }, query: environment ? { environment } : {} },
+  });
+  const auditPage = (query: Filter & { limit?: number; cursor?: string }, app: TestApp = t) =>
+    answer(api(undefined, app).GET('/api/admin/audit', { params: { query } }));
   const ok = async <T>(promise: Promise<{ status: number; body: T }>, status = 200): Promise<T> => {
     const response = await promise;
     expect({ status: response.status, body: response.body }).toMatchObject({ status });
     return response.body;
   };
-  const verify = async (app: TestApp) =>
-    ok(app.request<AuditVerification>('GET', '/api/admin/audit/verify', { token: app.tokens.viewer }));
+  const verify = async (app: TestApp) => ok(answer(api(app.tokens.viewer, app).GET('/api/admin/audit/verify')));
   const intact = (checked: number) => ({
     ok: true,
     checked,
@@ -140,72 +140,98 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
 
   beforeAll(async () => {
     t = await createTestApp(backend);
-    alice = await ok(
-      t.request<CreatedToken>('POST', '/api/admin/tokens', { body: { name: 'alice', role: 'admin' } }),
-      201,
-    );
-    bob = await ok(t.request<CreatedToken>('POST', '/api/admin/tokens', { body: { name: 'bob', role: 'admin' } }), 201);
+    alice = await ok(answer(api().POST('/api/admin/tokens', { body: { name: 'alice', role: 'admin' } })), 201);
+    bob = await ok(answer(api().POST('/api/admin/tokens', { body: { name: 'bob', role: 'admin' } })), 201);
     const future = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
     // Phases a few ms apart, so the time filters have boundaries to cut at.
-    await ok(t.request('POST', '/api/admin/flags', { ...as(alice), body: { key: 'pf-alpha', description: 'a' } }), 201);
-    await ok(t.request('POST', '/api/admin/flags', { ...as(bob), body: { key: 'pf-beta', description: 'b' } }), 201);
+    await ok(answer(api(alice).POST('/api/admin/flags', { body: { key: 'pf-alpha', description: 'a' } })), 201);
+    await ok(answer(api(bob).POST('/api/admin/flags', { body: { key: 'pf-beta', description: 'b' } })), 201);
     await sleep(15);
     await ok(
-      t.request('PATCH', '/api/admin/flags/pf-alpha?environment=development', {
-        ...as(alice),
-        body: { enabled: true },
-      }),
-    );
-    await ok(t.request('PATCH', '/api/admin/flags/pf-alpha', { ...as(bob), body: { rolloutPercentage: 30 } }));
-    await ok(
-      t.request('PATCH', '/api/admin/flags/pf-beta', {
-        ...as(alice),
-        body: { enabled: true },
-        headers: { 'x-request-id': 'deploy:2026-12-01.7' },
-      }),
+      answer(
+        api(alice).PATCH('/api/admin/flags/{flagKey}', { ...flag('pf-alpha', 'development'), body: { enabled: true } }),
+      ),
     );
     await ok(
-      t.request('POST', '/api/admin/flags/pf-alpha/users?environment=development', {
-        ...as(bob),
-        body: { userId: 'u1', overrideType: 'include' },
-      }),
+      answer(api(bob).PATCH('/api/admin/flags/{flagKey}', { ...flag('pf-alpha'), body: { rolloutPercentage: 30 } })),
+    );
+    await ok(
+      answer(
+        api(alice).PATCH('/api/admin/flags/{flagKey}', {
+          ...flag('pf-beta'),
+          body: { enabled: true },
+          headers: { 'x-request-id': 'deploy:2026-12-01.7' },
+        }),
+      ),
+    );
+    await ok(
+      answer(
+        api(bob).POST('/api/admin/flags/{flagKey}/users', {
+          ...flag('pf-alpha', 'development'),
+          body: { userId: 'u1', overrideType: 'include' },
+        }),
+      ),
       201,
     );
     await ok(
-      t.request('POST', '/api/admin/flags/pf-beta/users', {
-        ...as(alice),
-        body: { userId: 'u2', overrideType: 'exclude', reason: 'comma, "quotes"' },
-      }),
+      answer(
+        api(alice).POST('/api/admin/flags/{flagKey}/users', {
+          ...flag('pf-beta'),
+          body: { userId: 'u2', overrideType: 'exclude', reason: 'comma, "quotes"' },
+        }),
+      ),
       201,
     );
     await sleep(15);
-    await ok(t.request('DELETE', '/api/admin/flags/pf-alpha/users/u1?environment=development', as(alice)), 204);
+    await ok(
+      answer(
+        api(alice).DELETE('/api/admin/flags/{flagKey}/users/{userId}', {
+          params: { path: { flagKey: 'pf-alpha', userId: 'u1' }, query: { environment: 'development' } },
+        }),
+      ),
+      204,
+    );
     const s1 = await ok(
-      t.request<Schedule>('POST', '/api/admin/flags/pf-alpha/schedule?environment=development', {
-        ...as(alice),
-        body: { scheduledAt: future(24), updates: { enabled: false } },
-      }),
+      answer(
+        api(alice).POST('/api/admin/flags/{flagKey}/schedule', {
+          ...flag('pf-alpha', 'development'),
+          body: { scheduledAt: future(24), updates: { enabled: false } },
+        }),
+      ),
       201,
     );
     const s2 = await ok(
-      t.request<Schedule>('POST', '/api/admin/flags/pf-beta/schedule', {
-        ...as(bob),
-        body: { scheduledAt: future(48), updates: { rolloutPercentage: 100 } },
-      }),
+      answer(
+        api(bob).POST('/api/admin/flags/{flagKey}/schedule', {
+          ...flag('pf-beta'),
+          body: { scheduledAt: future(48), updates: { rolloutPercentage: 100 } },
+        }),
+      ),
       201,
     );
-    await ok(t.request('DELETE', `/api/admin/flags/pf-alpha/schedule/${s1.id}`, as(bob)));
+    await ok(
+      answer(
+        api(bob).DELETE('/api/admin/flags/{flagKey}/schedule/{scheduleId}', {
+          params: { path: { flagKey: 'pf-alpha', scheduleId: s1.id } },
+        }),
+      ),
+    );
     scheduleIds = [s1.id, s2.id];
     await sleep(15);
-    await ok(t.request('POST', '/api/admin/environments', { body: { key: 'staging', name: 'Staging' } }), 201);
+    await ok(answer(api().POST('/api/admin/environments', { body: { key: 'staging', name: 'Staging' } })), 201);
     await ok(
-      t.request('PATCH', '/api/admin/flags/pf-beta?environment=staging', {
-        ...as(bob),
-        body: { rolloutPercentage: 50 },
-      }),
+      answer(
+        api(bob).PATCH('/api/admin/flags/{flagKey}', {
+          ...flag('pf-beta', 'staging'),
+          body: { rolloutPercentage: 50 },
+        }),
+      ),
     );
-    await ok(t.request('POST', '/api/admin/flags', { ...as(bob), body: { key: 'pf-temp' } }), 201);
-    await ok(t.request('DELETE', '/api/admin/flags/pf-temp', as(alice)), 204);
+    await ok(answer(api(bob).POST('/api/admin/flags', { body: { key: 'pf-temp' } })), 201);
+    await ok(
+      answer(api(alice).DELETE('/api/admin/flags/{flagKey}', { params: { path: { flagKey: 'pf-temp' } } })),
+      204,
+    );
     // A user principal (as a JWT login would be) whose id and email a spreadsheet would run as formulas.
     const uow = unitOfWork(t.deps);
     const gamma: ChangeContext = { actor: EVIL_USER, requestId: '-2+3' };
@@ -214,7 +240,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
     await createFlag(uow, delta, { key: 'pf-delta', description: 'tab\there' }, 'production');
 
     await sealAudit(t);
-    const page = await ok(t.request<AuditPage>('GET', '/api/admin/audit?limit=500'));
+    const page = await ok(auditPage({ limit: 500 }));
     expect(page.nextCursor).toBeNull();
     all = page.items;
   });
@@ -281,7 +307,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
         expect(failure.message, name).toBe(`audit_events is append-only: ${operation} is not allowed`);
         expect(failure.code, name).toBe('42501');
       }
-      expect((await ok(t.request<AuditPage>('GET', '/api/admin/audit?limit=500'))).items).toEqual(all);
+      expect((await ok(auditPage({ limit: 500 }))).items).toEqual(all);
       expect(await verify(t)).toEqual(intact(all.length));
     });
 
@@ -289,15 +315,23 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
       const fresh = await createTestApp(backend);
       const db = fresh.deps.database.db;
       try {
-        await ok(fresh.request('POST', '/api/admin/flags', { body: { key: 'tamper', description: 'x' } }), 201);
-        await ok(fresh.request('PATCH', '/api/admin/flags/tamper', { body: { enabled: true } }));
-        await ok(fresh.request('PATCH', '/api/admin/flags/tamper', { body: { rolloutPercentage: 10 } }));
+        const freshApi = api(undefined, fresh);
+        await ok(answer(freshApi.POST('/api/admin/flags', { body: { key: 'tamper', description: 'x' } })), 201);
+        await ok(answer(freshApi.PATCH('/api/admin/flags/{flagKey}', { ...flag('tamper'), body: { enabled: true } })));
         await ok(
-          fresh.request('POST', '/api/admin/flags/tamper/users', { body: { userId: 'u', overrideType: 'include' } }),
+          answer(freshApi.PATCH('/api/admin/flags/{flagKey}', { ...flag('tamper'), body: { rolloutPercentage: 10 } })),
+        );
+        await ok(
+          answer(
+            freshApi.POST('/api/admin/flags/{flagKey}/users', {
+              ...flag('tamper'),
+              body: { userId: 'u', overrideType: 'include' },
+            }),
+          ),
           201,
         );
         await sealAudit(fresh);
-        const events = (await ok(fresh.request<AuditPage>('GET', '/api/admin/audit?limit=500'))).items.reverse();
+        const events = (await ok(auditPage({ limit: 500 }, fresh))).items.reverse();
         expect(await verify(fresh)).toEqual(intact(events.length));
         const index = events.findIndex(
           (event) => event.type === 'flag.updated' && JSON.stringify(event.data.changedFields) === '["enabled"]',
@@ -393,14 +427,13 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
                 : new Date(Date.parse(anchor.occurredAt) + 1).toISOString(),
           };
           const filter: Filter = {};
-          for (const [bit, name] of FILTERS.entries()) if (mask & (1 << bit)) filter[name] = values[name];
+          for (const [bit, name] of FILTERS.entries())
+            if (mask & (1 << bit)) Object.assign(filter, { [name]: values[name] });
           const expected = all.filter((event) => matches(event, filter)).map((event) => event.id);
           if (expected.length > 0) nonEmpty++;
           const label = JSON.stringify(filter);
 
-          const whole = await ok(
-            t.request<AuditPage>('GET', `/api/admin/audit?${new URLSearchParams({ ...filter, limit: '500' })}`),
-          );
+          const whole = await ok(auditPage({ ...filter, limit: 500 }));
           requests++;
           expect(
             whole.items.map((event) => event.id),
@@ -415,8 +448,10 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
           let cursor: string | null = null;
           let pages = 0;
           do {
-            const query = new URLSearchParams({ ...filter, limit: String(limit), ...(cursor ? { cursor } : {}) });
-            const page: AuditPage = await ok(t.request<AuditPage>('GET', `/api/admin/audit?${query}`));
+            const query: Filter & { limit: number; cursor?: string } = cursor
+              ? { ...filter, limit, cursor }
+              : { ...filter, limit };
+            const page = await ok(auditPage(query));
             requests++;
             pages++;
             expect(page.items.length, label).toBeLessThanOrEqual(limit);
@@ -436,14 +471,14 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
       for (const event of [all[0], all[5], all.at(-1)]) {
         if (!event) throw new Error('missing event');
         expect(
-          await ok(t.request<AuditEvent>('GET', `/api/admin/audit/${event.id}`, { token: t.tokens.viewer })),
+          await ok(answer(api(t.tokens.viewer).GET('/api/admin/audit/{id}', { params: { path: { id: event.id } } }))),
         ).toEqual(event);
       }
       for (const id of ['999999', 'abc', '-1', '1.5', '99999999999999999999']) {
         expectError(await t.request('GET', `/api/admin/audit/${id}`), 404, 'NOT_FOUND');
       }
       expectError(
-        await t.request('GET', `/api/admin/audit/${all[0]?.id}`, { token: t.tokens.client }),
+        await answer(api(t.tokens.client).GET('/api/admin/audit/{id}', { params: { path: { id: all[0]?.id ?? '' } } })),
         403,
         'FORBIDDEN',
       );
@@ -635,7 +670,7 @@ describe.each(testBackends())('the audit trail as a product (%s)', (backend) => 
       // Audit events are never deleted: same chain, and the deleted schedule's history is still queryable.
       expect(await verify(t)).toEqual(before);
       expect(await verify(t)).toEqual(intact(all.length));
-      const page = await ok(t.request<AuditPage>('GET', `/api/admin/audit?scheduleId=${s1}`));
+      const page = await ok(auditPage({ scheduleId: s1 }));
       expect(page.items).toEqual(historyOfS1);
 
       // Configurable: SCHEDULE_RETENTION_*_DAYS, applied by the daily cleanup the background jobs start with.

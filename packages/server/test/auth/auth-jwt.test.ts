@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AuditEvent, FlagView } from '@flagline/core';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { captureLogs } from '../helpers/logs';
 
@@ -108,7 +108,7 @@ describe('OIDC / JWT auth (Cognito access tokens)', () => {
   });
 
   const latestEvent = async (flagKey: string) => {
-    const audit = await t.request<{ items: AuditEvent[] }>('GET', `/api/admin/audit?flagKey=${flagKey}`);
+    const audit = await answer(apiClient(t).GET('/api/admin/audit', { params: { query: { flagKey } } }));
     expect(audit.status).toBe(200);
     return audit.body.items[0];
   };
@@ -119,7 +119,7 @@ describe('OIDC / JWT auth (Cognito access tokens)', () => {
       email: 'ada@example.com',
       'cognito:groups': ['admin'],
     });
-    const created = await t.request<FlagView>('POST', '/api/admin/flags', { token, body: { key: 'jwt-admin-flag' } });
+    const created = await answer(apiClient(t, token).POST('/api/admin/flags', { body: { key: 'jwt-admin-flag' } }));
     expect(created.status).toBe(201);
     expect(created.body.key).toBe('jwt-admin-flag');
 
@@ -130,10 +130,12 @@ describe('OIDC / JWT auth (Cognito access tokens)', () => {
 
   it("an 'admins' group member is an admin too; without an email claim the actor's email is null", async () => {
     const token = await accessToken(jwks, { sub: 'user-0002', 'cognito:groups': ['readers', 'admins'] });
-    const updated = await t.request<FlagView>('PATCH', '/api/admin/flags/jwt-admin-flag', {
-      token,
-      body: { enabled: true },
-    });
+    const updated = await answer(
+      apiClient(t, token).PATCH('/api/admin/flags/{flagKey}', {
+        params: { path: { flagKey: 'jwt-admin-flag' } },
+        body: { enabled: true },
+      }),
+    );
     expect(updated.status).toBe(200);
     expect(updated.body.enabled).toBe(true);
     expect((await latestEvent('jwt-admin-flag'))?.actor).toEqual({ type: 'user', id: 'user-0002', email: null });
@@ -141,13 +143,17 @@ describe('OIDC / JWT auth (Cognito access tokens)', () => {
 
   it('a viewer group member can read admin routes but not change anything', async () => {
     const token = await accessToken(jwks, { sub: 'user-0003', 'cognito:groups': ['viewer'] });
-    const list = await t.request<{ items: FlagView[] }>('GET', '/api/admin/flags', { token });
+    const viewer = apiClient(t, token);
+    const list = await answer(viewer.GET('/api/admin/flags'));
     expect(list.status).toBe(200);
     expect(list.body.items.map((flag) => flag.key)).toContain('jwt-admin-flag');
-    const create = await t.request('POST', '/api/admin/flags', { token, body: { key: 'viewer-made-this' } });
+    const create = await answer(viewer.POST('/api/admin/flags', { body: { key: 'viewer-made-this' } }));
     expect(create.status).toBe(403);
     expect(create.body).toMatchObject({ error: 'FORBIDDEN' });
-    expect((await t.request('GET', '/api/admin/flags/viewer-made-this')).status).toBe(404);
+    const made = await answer(
+      apiClient(t).GET('/api/admin/flags/{flagKey}', { params: { path: { flagKey: 'viewer-made-this' } } }),
+    );
+    expect(made.status).toBe(404);
   });
 
   it('a valid token in no known group is forbidden (403), even for reads', async () => {
@@ -252,25 +258,25 @@ describe('OIDC / JWT auth (Cognito access tokens)', () => {
   });
 
   it('API tokens keep working alongside JWT auth', async () => {
-    const viewer = await t.request<{ items: FlagView[] }>('GET', '/api/admin/flags', { token: t.tokens.viewer });
+    const viewerApi = apiClient(t, t.tokens.viewer);
+    const viewer = await answer(viewerApi.GET('/api/admin/flags'));
     expect(viewer.status).toBe(200);
-    expect((await t.request('POST', '/api/admin/flags', { token: t.tokens.viewer, body: { key: 'x' } })).status).toBe(
-      403,
+    expect((await answer(viewerApi.POST('/api/admin/flags', { body: { key: 'x' } }))).status).toBe(403);
+    const client = await answer(
+      apiClient(t, t.tokens.client).GET('/api/config/flags', { params: { query: { userId: 'u1' } } }),
     );
-    const client = await t.request<Record<string, boolean>>('GET', '/api/config/flags?userId=u1', {
-      token: t.tokens.client,
-    });
     expect(client.status).toBe(200);
     expect(client.body).toHaveProperty('jwt-admin-flag');
-    const created = await t.request('POST', '/api/admin/flags', { token: t.tokens.admin, body: { key: 'token-flag' } });
+    const created = await answer(
+      apiClient(t, t.tokens.admin).POST('/api/admin/flags', { body: { key: 'token-flag' } }),
+    );
     expect(created.status).toBe(201);
   });
 
   it('FLAGLINE_ADMIN_TOKEN is accepted as an admin, recorded as actor FLAGLINE_ADMIN_TOKEN', async () => {
-    const created = await t.request('POST', '/api/admin/flags', {
-      token: ADMIN_TOKEN,
-      body: { key: 'automation-flag' },
-    });
+    const created = await answer(
+      apiClient(t, ADMIN_TOKEN).POST('/api/admin/flags', { body: { key: 'automation-flag' } }),
+    );
     expect(created.status).toBe(201);
     expect((await latestEvent('automation-flag'))?.actor).toEqual({
       type: 'token',

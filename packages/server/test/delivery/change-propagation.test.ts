@@ -1,4 +1,3 @@
-import type { CreatedToken, CreatedWebhook, Schedule } from '@flagline/core';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
@@ -7,6 +6,7 @@ import { apiTokens, configState } from '../../src/db/schema';
 import { type ChangeNotice, parseChangeNotice } from '../../src/db/unit-of-work';
 import type { SnapshotStore } from '../../src/delivery/snapshot';
 import { composeRuntime } from '../../src/runtime';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testBackends } from '../helpers/database';
 import { APP_SETUP_TIMEOUT_MS, expectStatus } from '../helpers/http';
@@ -84,18 +84,20 @@ describe.each(testBackends())('change propagation between instances (%s)', (back
     );
     await Promise.all([...first.handled, ...second.handled]);
   };
+  const api = () => apiClient(t);
   const createFlag = async (key: string) =>
-    expectStatus(await t.request('POST', '/api/admin/flags', { body: { key } }), 201);
+    expectStatus(await answer(api().POST('/api/admin/flags', { body: { key } })), 201);
+  const evaluateAs = (token: string) => answer(apiClient(t, token).GET('/api/config/flags'));
+  const revokeToken = async (id: string) =>
+    expectStatus(await answer(api().DELETE('/api/admin/tokens/{id}', { params: { path: { id } } })), 204);
   /** A production client token, verified (and so cached) by both instances. */
   const clientTokenSeenByBoth = async (name: string) => {
     const created = expectStatus(
-      await t.request<CreatedToken>('POST', '/api/admin/tokens', {
-        body: { name, role: 'client', environment: 'production' },
-      }),
+      await answer(api().POST('/api/admin/tokens', { body: { name, role: 'client', environment: 'production' } })),
       201,
     );
     await vi.waitFor(async () => expect((await other.get('/api/config/flags', created.secret)).status).toBe(200));
-    expect((await t.request('GET', '/api/config/flags', { token: created.secret })).status).toBe(200);
+    expect((await evaluateAs(created.secret)).status).toBe(200);
     return created;
   };
 
@@ -121,22 +123,32 @@ describe.each(testBackends())('change propagation between instances (%s)', (back
     const noticesBefore = { first: first.notices.length, second: second.notices.length };
 
     const token = expectStatus(
-      await t.request<CreatedToken>('POST', '/api/admin/tokens', { body: { name: 'quiet', role: 'viewer' } }),
+      await answer(api().POST('/api/admin/tokens', { body: { name: 'quiet', role: 'viewer' } })),
       201,
     );
-    expectStatus(await t.request('DELETE', `/api/admin/tokens/${token.id}`), 204);
+    await revokeToken(token.id);
     const webhook = expectStatus(
-      await t.request<CreatedWebhook>('POST', '/api/admin/webhooks', { body: { url: 'https://example.com/hook' } }),
+      await answer(api().POST('/api/admin/webhooks', { body: { url: 'https://example.com/hook' } })),
       201,
     );
-    expectStatus(await t.request('DELETE', `/api/admin/webhooks/${webhook.id}`), 204);
+    expectStatus(await answer(api().DELETE('/api/admin/webhooks/{id}', { params: { path: { id: webhook.id } } })), 204);
     const schedule = expectStatus(
-      await t.request<Schedule>('POST', '/api/admin/flags/propagation-quiet/schedule', {
-        body: { scheduledAt: new Date(Date.now() + 3_600_000).toISOString(), updates: { enabled: true } },
-      }),
+      await answer(
+        api().POST('/api/admin/flags/{flagKey}/schedule', {
+          params: { path: { flagKey: 'propagation-quiet' } },
+          body: { scheduledAt: new Date(Date.now() + 3_600_000).toISOString(), updates: { enabled: true } },
+        }),
+      ),
       201,
     );
-    expectStatus(await t.request('DELETE', `/api/admin/flags/propagation-quiet/schedule/${schedule.id}`), 200);
+    expectStatus(
+      await answer(
+        api().DELETE('/api/admin/flags/{flagKey}/schedule/{scheduleId}', {
+          params: { path: { flagKey: 'propagation-quiet', scheduleId: schedule.id } },
+        }),
+      ),
+      200,
+    );
 
     // Six changes, each still announced (the webhook dispatcher wakes for its deliveries), none with a config version.
     const received = (observed: Observed, from: number) => observed.notices.slice(from);
@@ -166,12 +178,12 @@ describe.each(testBackends())('change propagation between instances (%s)', (back
     const created = await clientTokenSeenByBoth('revoked elsewhere');
     const reloads = second.reloads;
 
-    expectStatus(await t.request('DELETE', `/api/admin/tokens/${created.id}`), 204);
+    await revokeToken(created.id);
     // Well inside the cache's 30 s: the notice reached the other instance's authenticator.
     await vi.waitFor(async () => expect((await other.get('/api/config/flags', created.secret)).status).toBe(401), {
       timeout: 5_000,
     });
-    expect((await t.request('GET', '/api/config/flags', { token: created.secret })).status).toBe(401);
+    expect((await evaluateAs(created.secret)).status).toBe(401);
     expect(second.reloads).toBe(reloads);
   });
 
@@ -182,7 +194,7 @@ describe.each(testBackends())('change propagation between instances (%s)', (back
     await vi.waitFor(
       async () => {
         expect((await other.get('/api/config/flags', created.secret)).status).toBe(401);
-        expect((await t.request('GET', '/api/config/flags', { token: created.secret })).status).toBe(401);
+        expect((await evaluateAs(created.secret)).status).toBe(401);
       },
       { timeout: 5_000 },
     );

@@ -1,11 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AuditEvent, type AuditPage, type ErrorBody, type ErrorCode, errorBodySchema } from '@flagline/core';
+import { type AuditEvent, type ErrorBody, type ErrorCode, errorBodySchema } from '@flagline/core';
 import { getRequestListener } from '@hono/node-server';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
+import type { operations } from '../../../sdk/src/api-types';
 import { hashTokenSecret } from '../../src/auth/secrets';
 import { apiTokens } from '../../src/db/schema';
+import { answer, apiClient } from './api-client';
 import type { TestApp, TestResponse } from './app';
 
 /**
@@ -39,16 +41,18 @@ export function expectStatus<T>(response: TestResponse<T>, status: number): T {
   return response.body;
 }
 
+/** The audit list's filters, as the route declares them. */
+export type AuditQuery = NonNullable<operations['listAuditEvents']['parameters']['query']>;
+
 /** The newest audit events matching `query` (newest first, up to 500). */
-export async function auditEvents(t: TestApp, query: Record<string, string> = {}): Promise<AuditEvent[]> {
-  const search = new URLSearchParams({ limit: '500', ...query });
-  const response = await t.request<AuditPage>('GET', `/api/admin/audit?${search}`);
+export async function auditEvents(t: TestApp, query: AuditQuery = {}): Promise<AuditEvent[]> {
+  const response = await answer(apiClient(t).GET('/api/admin/audit', { params: { query: { limit: 500, ...query } } }));
   return expectStatus(response, 200).items;
 }
 
 /** The id of the newest audit event (0 when there is none): a mark to find what a request wrote after it. */
 export async function auditMark(t: TestApp): Promise<bigint> {
-  const [newest] = await auditEvents(t, { limit: '1' });
+  const [newest] = await auditEvents(t, { limit: 1 });
   return newest ? BigInt(newest.id) : 0n;
 }
 

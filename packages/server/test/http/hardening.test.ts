@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AuditPage, CreatedToken, FlagView } from '@flagline/core';
+import type { CreatedToken, FlagView } from '@flagline/core';
 import { getRequestListener } from '@hono/node-server';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/auth/authenticator';
 import { errorTextWithoutParameters } from '../../src/db/redaction';
 import { flags } from '../../src/db/schema';
+import { answer, apiClient } from '../helpers/api-client';
 import { type TestApp, useTestApp } from '../helpers/app';
 import { postgresBackends, testBackends } from '../helpers/database';
 import { auditEvents, expectError, expectFieldError, expectStatus, tokenIdOf } from '../helpers/http';
@@ -176,7 +177,7 @@ describe.each(testBackends())('bad input that used to reach a 500 (%s)', (backen
     const response = await patchWithRequestId(requestId);
     expectStatus(response, 200);
     expect(response.headers.get('x-request-id')).toBe(requestId);
-    const [event] = await auditEvents(t, { flagKey: 'input-flag', limit: '1' });
+    const [event] = await auditEvents(t, { flagKey: 'input-flag', limit: 1 });
     expect(event?.requestId).toBe(requestId);
   });
 
@@ -194,7 +195,7 @@ describe.each(testBackends())('bad input that used to reach a 500 (%s)', (backen
     expectStatus(response, 200);
     const generated = response.headers.get('x-request-id');
     expect(generated).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    const [event] = await auditEvents(t, { flagKey: 'input-flag', limit: '1' });
+    const [event] = await auditEvents(t, { flagKey: 'input-flag', limit: 1 });
     expect(event?.requestId).toBe(generated);
   });
 
@@ -239,23 +240,28 @@ describe.each(testBackends())('admin credentials (%s)', (backend) => {
     const t = useTestApp(backend);
 
     const createAdmin = async (name: string) =>
-      expectStatus(await t.request<CreatedToken>('POST', '/api/admin/tokens', { body: { name, role: 'admin' } }), 201);
+      expectStatus(await answer(apiClient(t).POST('/api/admin/tokens', { body: { name, role: 'admin' } })), 201);
+    const revoke = (id: string, token: string) =>
+      answer(apiClient(t, token).DELETE('/api/admin/tokens/{id}', { params: { path: { id } } }));
 
     it('revoking the last admin token is 409 INVALID_STATE; with another one live it is 204', async () => {
       const helperAdmin = await tokenIdOf(t, t.tokens.admin);
       const second = await createAdmin('second admin');
+      const asSecond = apiClient(t, second.secret);
       // Two live admin tokens: either may go.
-      expectStatus(await t.request('DELETE', `/api/admin/tokens/${helperAdmin}`, { token: second.secret }), 204);
+      expectStatus(await revoke(helperAdmin, second.secret), 204);
       // Now `second` is the last one.
-      const refused = await t.request('DELETE', `/api/admin/tokens/${second.id}`, { token: second.secret });
+      const refused = await revoke(second.id, second.secret);
       expect(expectError(refused, 409, 'INVALID_STATE').message).toMatch(/last admin credential/);
-      expect((await t.request('GET', '/api/admin/tokens', { token: second.secret })).status).toBe(200);
-      const audit = await t.request<AuditPage>('GET', '/api/admin/audit?type=token.revoked', { token: second.secret });
-      const revoked = expectStatus(audit, 200).items.map((event) => (event.data as { tokenId: string }).tokenId);
+      expect((await answer(asSecond.GET('/api/admin/tokens'))).status).toBe(200);
+      const audit = await answer(asSecond.GET('/api/admin/audit', { params: { query: { type: 'token.revoked' } } }));
+      const revoked = expectStatus(audit, 200).items.map((event) =>
+        event.type === 'token.revoked' ? event.data.tokenId : undefined,
+      );
       expect(revoked).toEqual([helperAdmin]);
       // Viewer and client tokens are not admin credentials; they may always go.
       const viewer = await tokenIdOf(t, t.tokens.viewer);
-      expectStatus(await t.request('DELETE', `/api/admin/tokens/${viewer}`, { token: second.secret }), 204);
+      expectStatus(await revoke(viewer, second.secret), 204);
     });
   });
 
@@ -270,8 +276,8 @@ describe.each(testBackends())('admin credentials (%s)', (backend) => {
 
     it('the last admin token may be revoked (admins still have a way in)', async () => {
       const id = await tokenIdOf(t, t.tokens.admin);
-      expectStatus(await t.request('DELETE', `/api/admin/tokens/${id}`), 204);
-      expectError(await t.request('GET', '/api/admin/flags'), 401, 'UNAUTHORIZED');
+      expectStatus(await answer(apiClient(t).DELETE('/api/admin/tokens/{id}', { params: { path: { id } } })), 204);
+      expectError(await answer(apiClient(t).GET('/api/admin/flags')), 401, 'UNAUTHORIZED');
     });
   });
 });
@@ -416,12 +422,15 @@ describe.each(testBackends())('unknown tokens have a cache of their own (%s)', (
       await t.deps.database.db.execute(sql`alter table api_tokens_away rename to api_tokens`);
     }
     const created = expectStatus(
-      await t.request<CreatedToken>('POST', '/api/admin/tokens', { body: { name: 'short-lived', role: 'viewer' } }),
+      await answer(apiClient(t).POST('/api/admin/tokens', { body: { name: 'short-lived', role: 'viewer' } })),
       201,
     );
     const bearer = `Bearer ${created.secret}`;
     expect((await authenticator.authenticate(bearer)).role).toBe('viewer');
-    expectStatus(await t.request('DELETE', `/api/admin/tokens/${created.id}`), 204);
+    expectStatus(
+      await answer(apiClient(t).DELETE('/api/admin/tokens/{id}', { params: { path: { id: created.id } } })),
+      204,
+    );
     authenticator.invalidate();
     await expect(authenticator.authenticate(bearer)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect(authenticator.cachedPrincipal(bearer)).toBeUndefined();

@@ -1,6 +1,7 @@
 import { errorBodySchema } from '@flagline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/app';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type RequestOptions, type TestApp } from '../helpers/app';
 import { testBackends } from '../helpers/database';
 import {
@@ -41,11 +42,14 @@ describe.each(testBackends())('HTTP hygiene (%s)', (backend) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp(backend);
-    expectStatus(await t.request('POST', '/api/admin/flags', { body: { key: 'hygiene-flag' } }), 201);
+    expectStatus(await answer(apiClient(t).POST('/api/admin/flags', { body: { key: 'hygiene-flag' } })), 201);
   }, APP_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t?.close();
   });
+  /** A flag as the admin reads it: the check that a refused write created nothing. */
+  const getFlag = (flagKey: string) =>
+    answer(apiClient(t).GET('/api/admin/flags/{flagKey}', { params: { path: { flagKey } } }));
 
   describe('authentication', () => {
     it.each([
@@ -112,9 +116,10 @@ describe.each(testBackends())('HTTP hygiene (%s)', (backend) => {
 
     it('answers 403 to client tokens on admin routes, reads included', async () => {
       for (const token of [t.tokens.client, t.tokens.developmentClient]) {
-        expectError(await t.request('GET', '/api/admin/flags', { token }), 403, 'FORBIDDEN');
+        const asClient = apiClient(t, token);
+        expectError(await answer(asClient.GET('/api/admin/flags')), 403, 'FORBIDDEN');
         expectError(
-          await t.request('POST', '/api/admin/flags', { token, body: { key: 'client-flag' } }),
+          await answer(asClient.POST('/api/admin/flags', { body: { key: 'client-flag' } })),
           403,
           'FORBIDDEN',
         );
@@ -185,7 +190,7 @@ describe.each(testBackends())('HTTP hygiene (%s)', (backend) => {
       expectError(await t.request('POST', '/api/admin/flags', { rawBody: huge }), 413, 'PAYLOAD_TOO_LARGE');
       const text = { rawBody: 'x'.repeat(MAX_BODY_BYTES + 1), headers: { 'content-type': 'text/plain' } };
       expectError(await t.request('POST', '/api/admin/flags', text), 413, 'PAYLOAD_TOO_LARGE');
-      expectError(await t.request('GET', '/api/admin/flags/huge-flag'), 404, 'NOT_FOUND');
+      expectError(await getFlag('huge-flag'), 404, 'NOT_FOUND');
     });
 
     it('reads a body of exactly 64 KiB (then validates it)', async () => {
@@ -225,7 +230,7 @@ describe.each(testBackends())('HTTP hygiene (%s)', (backend) => {
       // no content type and no body
       const empty = await t.request('POST', '/api/admin/environments', {});
       expectError(empty, 400, 'VALIDATION_FAILED');
-      expectError(await t.request('GET', '/api/admin/flags/form-flag'), 404, 'NOT_FOUND');
+      expectError(await getFlag('form-flag'), 404, 'NOT_FOUND');
     });
 
     it('answers 400 for U+0000 anywhere in the input, which PostgreSQL cannot store', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countUnsealed } from '../../src/audit/sealer';
 import { webhookDeliveries } from '../../src/db/schema';
 import { createEvaluateFastPath } from '../../src/delivery/evaluate-fast-path';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { sealAudit } from '../helpers/audit';
 import { testBackends } from '../helpers/database';
@@ -14,6 +15,8 @@ import { APP_SETUP_TIMEOUT_MS, expectStatus, tokenIdOf } from '../helpers/http';
 
 /** What a user of the API could be identified by: none of it may reach a log line. */
 const PRIVATE_USER = 'alice-private@example.com';
+/** The flag the tests create and change, for the typed client. */
+const observed = { params: { path: { flagKey: 'observed' } } };
 
 function metricValue(text: string, name: string): number | undefined {
   const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
@@ -65,11 +68,12 @@ describe.each(testBackends())('observability (%s)', (backend) => {
     expect(metricValue(before, 'flagline_schedules_due')).toBe(0);
     expect(metricValue(before, 'flagline_webhook_deliveries_pending')).toBe(0);
 
-    expectStatus(await t.request('POST', '/api/admin/flags', { body: { key: 'observed' } }), 201);
+    const api = apiClient(t);
+    expectStatus(await answer(api.POST('/api/admin/flags', { body: { key: 'observed' } })), 201);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
     for (const rolloutPercentage of [10, 20]) {
       const body = { scheduledAt: tomorrow, updates: { rolloutPercentage } };
-      expectStatus(await t.request('POST', '/api/admin/flags/observed/schedule', { body }), 201);
+      expectStatus(await answer(api.POST('/api/admin/flags/{flagKey}/schedule', { ...observed, body })), 201);
     }
     // One of them falls due (no scheduler runs in this app, so it stays pending).
     await t.deps.database.db.execute(
@@ -77,10 +81,13 @@ describe.each(testBackends())('observability (%s)', (backend) => {
           where id = (select id from flag_schedules order by created_at limit 1)`,
     );
     expectStatus(
-      await t.request('POST', '/api/admin/webhooks', { body: { url: 'https://siem.example.com/flagline' } }),
+      await answer(api.POST('/api/admin/webhooks', { body: { url: 'https://siem.example.com/flagline' } })),
       201,
     );
-    expectStatus(await t.request('PATCH', '/api/admin/flags/observed', { body: { description: 'watched' } }), 200);
+    expectStatus(
+      await answer(api.PATCH('/api/admin/flags/{flagKey}', { ...observed, body: { description: 'watched' } })),
+      200,
+    );
     // The backlog is read at most once a second.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const after = await metrics();
@@ -121,10 +128,15 @@ describe.each(testBackends())('observability (%s)', (backend) => {
 
   it('logs one access line per request at info: method, route template, status, duration, request id — no query, no token', async () => {
     lines.length = 0;
-    const secretQuery = `userId=${encodeURIComponent(PRIVATE_USER)}`;
-    const evaluated = await t.request('GET', `/api/config/flags?${secretQuery}`, { token: t.tokens.client });
-    const read = await t.request('GET', '/api/admin/flags/observed?environment=development', { token: t.tokens.admin });
-    const refused = await t.request('GET', '/api/admin/flags', { token: 'fl_wrong_token_0123456789abcdef' });
+    const evaluated = await answer(
+      apiClient(t, t.tokens.client).GET('/api/config/flags', { params: { query: { userId: PRIVATE_USER } } }),
+    );
+    const read = await answer(
+      apiClient(t, t.tokens.admin).GET('/api/admin/flags/{flagKey}', {
+        params: { path: { flagKey: 'observed' }, query: { environment: 'development' } },
+      }),
+    );
+    const refused = await answer(apiClient(t, 'fl_wrong_token_0123456789abcdef').GET('/api/admin/flags'));
     const access = lines.filter((line) => line.msg === 'request');
     expect(access).toEqual([
       {
@@ -181,9 +193,17 @@ describe.each(testBackends())('observability (%s)', (backend) => {
 
   it('logs audit events at info without user data: no actor id or email, no user ids, no before/after', async () => {
     lines.length = 0;
-    const body = { userId: PRIVATE_USER, overrideType: 'include', reason: 'beta' };
-    expectStatus(await t.request('POST', '/api/admin/flags/observed/users', { body }), 201);
-    expectStatus(await t.request('PATCH', '/api/admin/flags/observed', { body: { enabled: true } }), 200);
+    const api = apiClient(t);
+    expectStatus(
+      await answer(
+        api.POST('/api/admin/flags/{flagKey}/users', {
+          ...observed,
+          body: { userId: PRIVATE_USER, overrideType: 'include', reason: 'beta' },
+        }),
+      ),
+      201,
+    );
+    expectStatus(await answer(api.PATCH('/api/admin/flags/{flagKey}', { ...observed, body: { enabled: true } })), 200);
     const audit = lines.filter((line) => 'audit' in line);
     expect(audit.map((line) => [line.level, line.msg])).toEqual([
       [30, 'audit flag_override.set'],

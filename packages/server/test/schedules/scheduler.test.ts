@@ -1,10 +1,11 @@
-import type { AuditPage, Schedule } from '@flagline/core';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { components } from '../../../sdk/src/api-types';
 import { type BackgroundJobs, startBackgroundJobs } from '../../src/background/jobs';
 import type { ChangeNotice } from '../../src/db/unit-of-work';
 import { type ApplyOptions, runDuePass } from '../../src/schedules/apply';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testBackends } from '../helpers/database';
 
@@ -36,18 +37,35 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
     afterCommit: (notice: ChangeNotice) => t.deps.snapshot.receive(notice),
   });
   const run = () => runDuePass(uow(), options);
+  const api = () => apiClient(t);
+  const auditOf = (query: {
+    scheduleId?: string;
+    flagKey?: string;
+    type?: 'flag_schedule.applied' | 'flag_schedule.retrying';
+  }) => answer(api().GET('/api/admin/audit', { params: { query } }));
+  const getFlag = (flagKey: string) =>
+    answer(api().GET('/api/admin/flags/{flagKey}', { params: { path: { flagKey } } }));
+  const evaluateForU1 = () =>
+    answer(apiClient(t, t.tokens.client).GET('/api/config/flags', { params: { query: { userId: 'u1' } } }));
 
   async function newFlag(): Promise<string> {
     const key = `worker-flag-${++flagCounter}`;
-    expect((await t.request('POST', '/api/admin/flags', { body: { key } })).status).toBe(201);
+    expect((await answer(api().POST('/api/admin/flags', { body: { key } }))).status).toBe(201);
     return key;
   }
 
   /** A schedule that is already due: inserted through the API for the future, then moved into the past. */
-  async function dueSchedule(flagKey: string, updates: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-    const created = await t.request<Schedule>('POST', `/api/admin/flags/${flagKey}/schedule`, {
-      body: { scheduledAt: new Date(Date.now() + 3_600_000).toISOString(), updates, ...extra },
-    });
+  async function dueSchedule(
+    flagKey: string,
+    updates: components['schemas']['CreateScheduleBody']['updates'],
+    extra: { maxRetries?: number } = {},
+  ) {
+    const created = await answer(
+      api().POST('/api/admin/flags/{flagKey}/schedule', {
+        params: { path: { flagKey } },
+        body: { scheduledAt: new Date(Date.now() + 3_600_000).toISOString(), updates, ...extra },
+      }),
+    );
     expect(created.status).toBe(201);
     await t.deps.database.db.execute(
       sql`update flag_schedules set scheduled_at = now() - interval '1 second' where id = ${created.body.id}`,
@@ -56,7 +74,13 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
   }
 
   const getSchedule = async (flagKey: string, id: string) =>
-    (await t.request<Schedule>('GET', `/api/admin/flags/${flagKey}/schedule/${id}`)).body;
+    (
+      await answer(
+        api().GET('/api/admin/flags/{flagKey}/schedule/{scheduleId}', {
+          params: { path: { flagKey, scheduleId: id } },
+        }),
+      )
+    ).body;
 
   /** Makes flag_states updates fail: the first `times` attempts (counted by a sequence, which rollbacks don't undo). */
   async function injectFault(times: number): Promise<void> {
@@ -93,19 +117,11 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
     const applied = await getSchedule(key, schedule.id);
     expect(applied.status).toBe('applied');
     expect(applied.appliedAt).not.toBeNull();
-    const flag = await t.request<{ enabled: boolean; rolloutPercentage: number; version: number }>(
-      'GET',
-      `/api/admin/flags/${key}`,
-    );
+    const flag = await getFlag(key);
     expect(flag.body).toMatchObject({ enabled: true, rolloutPercentage: 100, version: 2 });
-    const evaluated = await t.request<Record<string, boolean>>('GET', '/api/config/flags?userId=u1', {
-      token: t.tokens.client,
-    });
+    const evaluated = await evaluateForU1();
     expect(evaluated.body[key]).toBe(true);
-    const audit = await t.request<AuditPage>(
-      'GET',
-      `/api/admin/audit?scheduleId=${schedule.id}&type=flag_schedule.applied`,
-    );
+    const audit = await auditOf({ scheduleId: schedule.id, type: 'flag_schedule.applied' });
     const event = audit.body.items[0];
     expect(event?.actor).toEqual({ type: 'system', id: 'scheduler', email: null });
     expect(event?.data).toMatchObject({
@@ -128,9 +144,9 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
       sql`update flag_schedules set scheduled_at = date_trunc('second', now()) - interval '2 seconds' where id in (${first.id}, ${second.id})`,
     );
     expect(await run()).toMatchObject({ applied: 2 });
-    const flag = await t.request<{ rolloutPercentage: number; version: number }>('GET', `/api/admin/flags/${key}`);
+    const flag = await getFlag(key);
     expect(flag.body).toMatchObject({ rolloutPercentage: 90, version: 3 });
-    const audit = await t.request<AuditPage>('GET', `/api/admin/audit?flagKey=${key}&type=flag_schedule.applied`);
+    const audit = await auditOf({ flagKey: key, type: 'flag_schedule.applied' });
     expect(audit.body.items.map((item) => item.scheduleId)).toEqual([second.id, first.id]); // newest first
   });
 
@@ -146,10 +162,7 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
     const delay = Date.parse(waiting.nextRetryAt ?? '') - failedAt;
     expect(delay).toBeGreaterThanOrEqual(RETRY.retryBaseMs - 200);
     expect(delay).toBeLessThanOrEqual(RETRY.retryBaseMs + RETRY.retryJitterMs + 1000);
-    const retrying = await t.request<AuditPage>(
-      'GET',
-      `/api/admin/audit?scheduleId=${schedule.id}&type=flag_schedule.retrying`,
-    );
+    const retrying = await auditOf({ scheduleId: schedule.id, type: 'flag_schedule.retrying' });
     expect(retrying.body.items[0]?.data).toMatchObject({ retryCount: 1, nextRetryAt: waiting.nextRetryAt });
     // Not due again before nextRetryAt.
     expect(await run()).toMatchObject({ processed: 0 });
@@ -164,7 +177,11 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
     const schedule = await dueSchedule(key, { enabled: true });
     await injectFault(1);
     expect(await run()).toMatchObject({ retried: 1 });
-    const cancelled = await t.request<Schedule>('DELETE', `/api/admin/flags/${key}/schedule/${schedule.id}`);
+    const cancelled = await answer(
+      api().DELETE('/api/admin/flags/{flagKey}/schedule/{scheduleId}', {
+        params: { path: { flagKey: key, scheduleId: schedule.id } },
+      }),
+    );
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     await t.deps.database.db.execute(sql`update flag_schedules set next_retry_at = now() where id = ${schedule.id}`);
@@ -188,14 +205,14 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
     const failed = await getSchedule(key, schedule.id);
     expect(failed.status).toBe('failed');
     expect(failed.errorMessage).toContain('injected fault');
-    const events = await t.request<AuditPage>('GET', `/api/admin/audit?scheduleId=${schedule.id}`);
+    const events = await auditOf({ scheduleId: schedule.id });
     const types = events.body.items.map((item) => item.type);
     expect(types.filter((type) => type === 'flag_schedule.retrying')).toHaveLength(2);
     expect(types.filter((type) => type === 'flag_schedule.failed')).toHaveLength(1);
     const failedEvent = events.body.items.find((item) => item.type === 'flag_schedule.failed');
     expect(failedEvent?.data).toMatchObject({ scheduleId: schedule.id, flagKey: key });
     expect(String(failedEvent?.data.errorMessage)).toContain('injected fault');
-    const flag = await t.request<{ enabled: boolean }>('GET', `/api/admin/flags/${key}`);
+    const flag = await getFlag(key);
     expect(flag.body.enabled).toBe(false);
   });
 
@@ -224,7 +241,9 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
     const schedule = await dueSchedule(key, { enabled: true });
     await t.deps.database.db.execute(sql`update flag_schedules set environment = 'vanished' where id = ${schedule.id}`);
     expect(await run()).toMatchObject({ failed: 1 });
-    const listed = await t.request<{ items: Schedule[] }>('GET', '/api/admin/schedules?status=failed&limit=500');
+    const listed = await answer(
+      api().GET('/api/admin/schedules', { params: { query: { status: 'failed', limit: 500 } } }),
+    );
     const failed = listed.body.items.find((item) => item.id === schedule.id);
     expect(failed?.errorMessage).toContain('no state in environment "vanished"');
   });
@@ -240,14 +259,11 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
       sql`update flag_schedules set updates = '{"rolloutPercentage": 500}'::jsonb where id = ${bad.id}`,
     );
     expect(await run()).toMatchObject({ processed: 5, applied: 4, failed: 1, retried: 0 });
-    const flagA = await t.request<{ enabled: boolean; rolloutPercentage: number; version: number }>(
-      'GET',
-      `/api/admin/flags/${a}`,
-    );
+    const flagA = await getFlag(a);
     expect(flagA.body).toMatchObject({ enabled: true, rolloutPercentage: 30, version: 4 });
-    const flagB = await t.request<{ enabled: boolean; version: number }>('GET', `/api/admin/flags/${b}`);
+    const flagB = await getFlag(b);
     expect(flagB.body).toMatchObject({ enabled: true, version: 2 });
-    const events = await t.request<AuditPage>('GET', `/api/admin/audit?flagKey=${a}&type=flag_schedule.applied`);
+    const events = await auditOf({ flagKey: a, type: 'flag_schedule.applied' });
     expect(events.body.items.map((item) => [item.scheduleId, item.before?.version, item.after?.version])).toEqual([
       [a3.id, 3, 4],
       [a2.id, 2, 3],
@@ -287,9 +303,12 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
       await new Promise((resolve) => setTimeout(resolve, 200)); // let it go to sleep
       const key = await newFlag();
       const scheduledAt = new Date(Date.now() + 800);
-      const created = await t.request<Schedule>('POST', `/api/admin/flags/${key}/schedule`, {
-        body: { scheduledAt: scheduledAt.toISOString(), updates: { enabled: true, rolloutPercentage: 100 } },
-      });
+      const created = await answer(
+        api().POST('/api/admin/flags/{flagKey}/schedule', {
+          params: { path: { flagKey: key } },
+          body: { scheduledAt: scheduledAt.toISOString(), updates: { enabled: true, rolloutPercentage: 100 } },
+        }),
+      );
       expect(created.status).toBe(201);
       let schedule = created.body;
       const deadline = Date.now() + 5000;
@@ -302,9 +321,7 @@ describe.each(testBackends())('the scheduler on a real database (%s)', (backend)
       expect(lateness).toBeGreaterThanOrEqual(0);
       expect(lateness).toBeLessThan(1000);
       // The worker refreshes the snapshot right after its commit, so a poll can see `applied` a moment before.
-      const evaluate = async () =>
-        (await t.request<Record<string, boolean>>('GET', '/api/config/flags?userId=u1', { token: t.tokens.client }))
-          .body[key];
+      const evaluate = async () => (await evaluateForU1()).body[key];
       const refreshBy = Date.now() + 1000;
       while ((await evaluate()) !== true && Date.now() < refreshBy) await new Promise((r) => setTimeout(r, 20));
       expect(await evaluate()).toBe(true);

@@ -1,14 +1,16 @@
 import { Writable } from 'node:stream';
-import type { AuditEvent, CreatedWebhook, Webhook, WebhookDelivery } from '@flagline/core';
+import type { AuditEvent, CreatedWebhook } from '@flagline/core';
 import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { components } from '../../../sdk/src/api-types';
 import { webhookDeliveries, webhooks } from '../../src/db/schema';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher';
 import { legacySignature, standardSigningKey } from '../../src/webhooks/signing';
 import { type Resolve, TargetPolicy } from '../../src/webhooks/target-policy';
 import { maskUrl } from '../../src/webhooks/url-masking';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { sealAudit } from '../helpers/audit';
 import { testBackends } from '../helpers/database';
@@ -133,8 +135,13 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
     await local?.close();
   });
 
-  const create = (t: TestApp, body: Record<string, unknown>) =>
-    t.request<CreatedWebhook>('POST', '/api/admin/webhooks', { body });
+  const create = (t: TestApp, body: components['schemas']['CreateWebhookBody']) =>
+    answer(apiClient(t).POST('/api/admin/webhooks', { body }));
+  const listWebhooks = (t: TestApp, token?: string) => answer(apiClient(t, token).GET('/api/admin/webhooks'));
+  const webhookView = (t: TestApp, id: string) =>
+    answer(apiClient(t, t.tokens.viewer).GET('/api/admin/webhooks/{id}', { params: { path: { id } } }));
+  const deleteWebhook = (t: TestApp, id: string) =>
+    answer(apiClient(t).DELETE('/api/admin/webhooks/{id}', { params: { path: { id } } }));
   /** Seals first: deliveries are made as events are sealed, and no sealer runs in these in-process apps. */
   const dispatcher = async (t: TestApp, policy: TargetPolicy) => {
     await sealAudit(t);
@@ -142,21 +149,24 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
   };
   /** Deletes every webhook, so each test's deliveries are its own. */
   const clear = async (t: TestApp) => {
-    const list = expectStatus(await t.request<{ items: Webhook[] }>('GET', '/api/admin/webhooks'), 200).items;
-    for (const webhook of list) await t.request('DELETE', `/api/admin/webhooks/${webhook.id}`);
+    const list = expectStatus(await listWebhooks(t), 200).items;
+    for (const webhook of list) await deleteWebhook(t, webhook.id);
   };
   const deliveriesOf = async (t: TestApp, id: string) =>
     expectStatus(
-      await t.request<{ items: WebhookDelivery[] }>('GET', `/api/admin/webhooks/${id}/deliveries`, {
-        token: t.tokens.viewer,
-      }),
+      await answer(
+        apiClient(t, t.tokens.viewer).GET('/api/admin/webhooks/{id}/deliveries', { params: { path: { id } } }),
+      ),
       200,
     ).items;
   let environments = 0;
   /** One change, so one event for every webhook. */
   const change = async (t: TestApp) => {
     environments++;
-    expectStatus(await t.request('POST', '/api/admin/environments', { body: { key: `env-${environments}` } }), 201);
+    expectStatus(
+      await answer(apiClient(t).POST('/api/admin/environments', { body: { key: `env-${environments}` } })),
+      201,
+    );
   };
 
   it('refuses loopback, private, link-local and unspecified targets at creation: 400 naming url, nothing created', async () => {
@@ -165,13 +175,11 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
       const reason = expectFieldError(await create(strict, { url }), 'url', 'body');
       expect(reason, url).toMatch(/may not reach; allow it with WEBHOOK_ALLOWED_TARGETS/);
     }
-    expect(expectStatus(await strict.request<{ items: Webhook[] }>('GET', '/api/admin/webhooks'), 200).items).toEqual(
-      [],
-    );
+    expect(expectStatus(await listWebhooks(strict), 200).items).toEqual([]);
     expect(await auditSince(strict, mark)).toEqual([]);
     // A public name is judged when it is connected to, not now (no dispatcher runs here; it is deleted at once).
     const accepted = expectStatus(await create(strict, { url: 'https://hooks.example.com/flagline' }), 201);
-    expect((await strict.request('DELETE', `/api/admin/webhooks/${accepted.id}`)).status).toBe(204);
+    expect((await deleteWebhook(strict, accepted.id)).status).toBe(204);
   });
 
   it('lets WEBHOOK_ALLOWED_TARGETS hosts and ranges through at creation, and nothing else', async () => {
@@ -212,10 +220,7 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
         });
       }
     }
-    const listed = expectStatus(
-      await local.request<Webhook>('GET', `/api/admin/webhooks/${rebinding.id}`, { token: local.tokens.viewer }),
-      200,
-    );
+    const listed = expectStatus(await webhookView(local, rebinding.id), 200);
     expect(listed.deliveries.lastError).toBe('target not allowed');
 
     // With the range allowed, the same name is delivered to — at the address it resolved to, the receiver.
@@ -247,9 +252,7 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
     for (const [webhook, error, statusCode] of expected) {
       const deliveries = await deliveriesOf(local, webhook.id);
       expect(deliveries[0]).toMatchObject({ lastError: error, lastStatusCode: statusCode, attempts: 1 });
-      const view = await local.request<Webhook>('GET', `/api/admin/webhooks/${webhook.id}`, {
-        token: local.tokens.viewer,
-      });
+      const view = await webhookView(local, webhook.id);
       expect(expectStatus(view, 200).deliveries.lastError).toBe(error);
       const shown = JSON.stringify([deliveries, view.body.deliveries]);
       expect(shown).not.toMatch(/internal detail|10\.0\.0\.7|ECONN|5432/);
@@ -275,10 +278,7 @@ describe.each(testBackends())('webhook targets, errors and signatures (%s)', (ba
       .insert(webhooks)
       .values({ url: `http://admin:pa55word@127.0.0.1:${closedPort}/old?sig=abc`, secret: 'old-secret-0123456789' })
       .returning();
-    const listed = expectStatus(
-      await local.request<{ items: Webhook[] }>('GET', '/api/admin/webhooks', { token: local.tokens.viewer }),
-      200,
-    ).items;
+    const listed = expectStatus(await listWebhooks(local, local.tokens.viewer), 200).items;
     expect(listed.find((webhook) => webhook.id === old?.id)?.url).toBe(
       `http://admin:***@127.0.0.1:${closedPort}/old?sig=***`,
     );

@@ -1,22 +1,20 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   type AuditEvent,
-  type AuditVerification,
   auditEventSchema,
-  type CreatedWebhook,
   createdWebhookSchema,
-  type Webhook,
-  type WebhookDelivery,
   webhookDeliverySchema,
   webhookSchema,
 } from '@flagline/core';
 import { count, eq, notExists, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { components } from '../../../sdk/src/api-types';
 import { type BackgroundJobs, startBackgroundJobs } from '../../src/background/jobs';
 import { auditEvents as auditEventsTable, configState, environments, webhookDeliveries } from '../../src/db/schema';
 import { runChange } from '../../src/db/unit-of-work';
 import { unitOfWork } from '../../src/http/deps';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { sealAudit } from '../helpers/audit';
 import { testBackends } from '../helpers/database';
@@ -85,13 +83,16 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
     await t?.close();
   });
 
-  const create = (body: unknown, token?: string) =>
-    t.request<CreatedWebhook>('POST', '/api/admin/webhooks', { body, ...(token ? { token } : {}) });
-  const listWebhooks = async () =>
-    expectStatus(await t.request<{ items: Webhook[] }>('GET', '/api/admin/webhooks'), 200).items;
+  const api = (token?: string) => apiClient(t, token);
+  const create = (body: components['schemas']['CreateWebhookBody'], token?: string) =>
+    answer(api(token).POST('/api/admin/webhooks', { body }));
+  const byId = (id: string) => ({ params: { path: { id } } });
+  const listWebhooks = async () => expectStatus(await answer(api().GET('/api/admin/webhooks')), 200).items;
   const deliveries = async (id: string) =>
     expectStatus(
-      await t.request<{ items: WebhookDelivery[] }>('GET', `/api/admin/webhooks/${id}/deliveries?limit=500`),
+      await answer(
+        api().GET('/api/admin/webhooks/{id}/deliveries', { params: { path: { id }, query: { limit: 500 } } }),
+      ),
       200,
     ).items;
 
@@ -130,12 +131,13 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
       generatedView.deliveries = { ...generatedView.deliveries, pending: 2 };
       // Deliveries are made as events are sealed (in sealed order); no sealer loop runs in this in-process app.
       await sealAudit(t);
-      const listed = await t.request<{ items: Webhook[] }>('GET', '/api/admin/webhooks', { token: t.tokens.viewer });
+      const listed = await answer(api(t.tokens.viewer).GET('/api/admin/webhooks'));
       expect(expectStatus(listed, 200).items).toEqual([chosenView, generatedView]);
       for (const item of listed.body.items) expect(Object.keys(webhookSchema.parse(item))).not.toContain('secret');
-      const got = await t.request<Webhook>('GET', `/api/admin/webhooks/${generated.id}`);
+      const got = await answer(api().GET('/api/admin/webhooks/{id}', byId(generated.id)));
       expect(expectStatus(got, 200)).toEqual(generatedView);
-      expect(expectStatus(await t.request('GET', `/api/admin/webhooks/${chosen.id}/deliveries`), 200)).toEqual({
+      const chosenDeliveries = await answer(api().GET('/api/admin/webhooks/{id}/deliveries', byId(chosen.id)));
+      expect(expectStatus(chosenDeliveries, 200)).toEqual({
         items: [],
       });
 
@@ -149,12 +151,12 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
         for (const secret of secrets) expect(text).not.toContain(secret);
       }
 
-      expect((await t.request('DELETE', `/api/admin/webhooks/${generated.id}`)).status).toBe(204);
-      expectError(await t.request('GET', `/api/admin/webhooks/${generated.id}`), 404, 'NOT_FOUND');
-      expectError(await t.request('GET', `/api/admin/webhooks/${generated.id}/deliveries`), 404, 'NOT_FOUND');
-      expectError(await t.request('DELETE', `/api/admin/webhooks/${generated.id}`), 404, 'NOT_FOUND');
+      expect((await answer(api().DELETE('/api/admin/webhooks/{id}', byId(generated.id)))).status).toBe(204);
+      expectError(await answer(api().GET('/api/admin/webhooks/{id}', byId(generated.id))), 404, 'NOT_FOUND');
+      expectError(await answer(api().GET('/api/admin/webhooks/{id}/deliveries', byId(generated.id))), 404, 'NOT_FOUND');
+      expectError(await answer(api().DELETE('/api/admin/webhooks/{id}', byId(generated.id))), 404, 'NOT_FOUND');
       expect(await listWebhooks()).toEqual([chosenView]);
-      expect((await t.request('DELETE', `/api/admin/webhooks/${chosen.id}`)).status).toBe(204);
+      expect((await answer(api().DELETE('/api/admin/webhooks/{id}', byId(chosen.id)))).status).toBe(204);
       expect(await listWebhooks()).toEqual([]);
       const deleted = (await auditSince(t, mark)).filter((event) => event.type === 'webhook.deleted');
       expect(deleted.map((event) => event.data)).toEqual([
@@ -180,7 +182,8 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
         [{ url: 'https://example.com', headers: { x: 'y' } }, 'headers'],
       ];
       for (const [body, field] of invalid) {
-        const response = await create(body);
+        // invalid on purpose: outside what the typed client can send
+        const response = await t.request('POST', '/api/admin/webhooks', { body });
         const error = expectError(response, 400, 'VALIDATION_FAILED');
         expect(error.details, JSON.stringify(body)).toMatchObject({ fields: { [field]: expect.any(String) } });
       }
@@ -195,8 +198,8 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
         expectError(await t.request('DELETE', path), 404, 'NOT_FOUND');
       }
       expectError(await create({ url: 'https://example.com' }, t.tokens.viewer), 403, 'FORBIDDEN');
-      expectError(await t.request('GET', '/api/admin/webhooks', { token: t.tokens.client }), 403, 'FORBIDDEN');
-      expectError(await t.request('GET', '/api/admin/webhooks', { token: null }), 401, 'UNAUTHORIZED');
+      expectError(await answer(api(t.tokens.client).GET('/api/admin/webhooks')), 403, 'FORBIDDEN');
+      expectError(await answer(apiClient(t, null).GET('/api/admin/webhooks')), 401, 'UNAUTHORIZED');
       expect(await listWebhooks()).toEqual([]);
     });
   });
@@ -231,18 +234,23 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
         201,
       );
       const doomed = expectStatus(await create({ url: `${receiver.url}/deleted` }), 201);
-      const change = async (method: string, path: string, body?: unknown) => {
-        const response = await t.request(method, path, body === undefined ? {} : { body });
-        expect(
-          response.status >= 200 && response.status < 300,
-          `${method} ${path}: ${JSON.stringify(response.body)}`,
-        ).toBe(true);
+      const change = async (pending: Promise<{ error?: unknown; response: Response }>) => {
+        const { error, response } = await pending;
+        expect(response.ok, `${response.status} ${JSON.stringify(error)}`).toBe(true);
       };
+      const flag = (flagKey: string, environment?: string) => ({
+        params: { path: { flagKey }, query: environment ? { environment } : {} },
+      });
 
       // ~20 changes while the receiver is down.
-      await change('POST', '/api/admin/flags', { key: 'wh-0' });
-      await change('PATCH', '/api/admin/flags/wh-0', { enabled: true });
-      await change('POST', '/api/admin/flags/wh-0/users', { userId: 'u-0', overrideType: 'include' });
+      await change(api().POST('/api/admin/flags', { body: { key: 'wh-0' } }));
+      await change(api().PATCH('/api/admin/flags/{flagKey}', { ...flag('wh-0'), body: { enabled: true } }));
+      await change(
+        api().POST('/api/admin/flags/{flagKey}/users', {
+          ...flag('wh-0'),
+          body: { userId: 'u-0', overrideType: 'include' },
+        }),
+      );
 
       // The failures are visible through the API while the outage lasts.
       const failing = await waitFor(
@@ -272,18 +280,29 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
         expect(Date.parse(delivery.nextAttemptAt ?? '')).toBeGreaterThan(Date.now() - 1_000);
       }
 
-      expect((await t.request('DELETE', `/api/admin/webhooks/${doomed.id}`)).status).toBe(204);
+      expect((await answer(api().DELETE('/api/admin/webhooks/{id}', byId(doomed.id)))).status).toBe(204);
       for (let i = 1; i <= 4; i++) {
-        await change('POST', '/api/admin/flags', { key: `wh-${i}`, description: `flag ${i}` });
-        await change('PATCH', `/api/admin/flags/wh-${i}?environment=development`, { rolloutPercentage: i * 10 });
-        await change('POST', `/api/admin/flags/wh-${i}/users?environment=development`, {
-          userId: `u-${i}`,
-          overrideType: 'exclude',
-        });
+        await change(api().POST('/api/admin/flags', { body: { key: `wh-${i}`, description: `flag ${i}` } }));
+        await change(
+          api().PATCH('/api/admin/flags/{flagKey}', {
+            ...flag(`wh-${i}`, 'development'),
+            body: { rolloutPercentage: i * 10 },
+          }),
+        );
+        await change(
+          api().POST('/api/admin/flags/{flagKey}/users', {
+            ...flag(`wh-${i}`, 'development'),
+            body: { userId: `u-${i}`, overrideType: 'exclude' },
+          }),
+        );
       }
-      await change('DELETE', '/api/admin/flags/wh-0/users/u-0');
-      await change('POST', '/api/admin/tokens', { name: 'wh token', role: 'viewer' });
-      await change('DELETE', '/api/admin/flags/wh-4');
+      await change(
+        api().DELETE('/api/admin/flags/{flagKey}/users/{userId}', {
+          params: { path: { flagKey: 'wh-0', userId: 'u-0' } },
+        }),
+      );
+      await change(api().POST('/api/admin/tokens', { body: { name: 'wh token', role: 'viewer' } }));
+      await change(api().DELETE('/api/admin/flags/{flagKey}', { params: { path: { flagKey: 'wh-4' } } }));
 
       // The events as the API shows them once sealed (with their position and hash), as the webhooks carry them.
       await sealAudit(t);
@@ -462,11 +481,15 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
         sql.raw(`alter table config_state add constraint test_frozen check (version <= ${state?.version})`),
       );
       try {
-        expectError(await t.request('POST', '/api/admin/flags', { body: { key: 'wh-rolled-back' } }), 500, 'INTERNAL');
+        expectError(await answer(api().POST('/api/admin/flags', { body: { key: 'wh-rolled-back' } })), 500, 'INTERNAL');
       } finally {
         await db.execute(sql`alter table config_state drop constraint test_frozen`);
       }
-      expectError(await t.request('GET', '/api/admin/flags/wh-rolled-back'), 404, 'NOT_FOUND');
+      expectError(
+        await answer(api().GET('/api/admin/flags/{flagKey}', { params: { path: { flagKey: 'wh-rolled-back' } } })),
+        404,
+        'NOT_FOUND',
+      );
 
       // 2. In process: the work itself fails after recording its event.
       const uow = unitOfWork(t.deps);
@@ -486,7 +509,7 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
       expect(recordedId).toMatch(/^\d+$/);
 
       // A committed change afterwards is delivered; once it has arrived, the rolled-back ones provably never will.
-      const response = await t.request('POST', '/api/admin/flags', { body: { key: 'wh-after-rollback' } });
+      const response = await answer(api().POST('/api/admin/flags', { body: { key: 'wh-after-rollback' } }));
       expect(response.status).toBe(201);
       const committed = await auditSince(t, mark);
       expect(committed.map((event) => [event.type, event.flagKey])).toEqual([['flag.created', 'wh-after-rollback']]);
@@ -510,7 +533,7 @@ describe.each(testBackends())('webhooks (%s)', (backend) => {
         .where(notExists(db.select().from(auditEventsTable).where(eq(auditEventsTable.id, webhookDeliveries.eventId))));
       expect(orphans).toEqual([{ n: 0 }]);
       expect((await auditEvents(t, { flagKey: 'wh-rolled-back' })).length).toBe(0);
-      const verification = await t.request<AuditVerification>('GET', '/api/admin/audit/verify');
+      const verification = await answer(api().GET('/api/admin/audit/verify'));
       expect(expectStatus(verification, 200)).toMatchObject({ ok: true, firstBrokenId: null });
     }, 30_000);
   });
