@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answer, apiClient } from './helpers/api-client';
 import { createTestApp, type TestApp } from './helpers/app';
 import { testBackends } from './helpers/database';
 
@@ -12,15 +13,21 @@ describe.each(testBackends())('smoke (%s)', (backend) => {
   });
 
   it('creates, rolls out and evaluates a flag', async () => {
-    const created = await t.request('POST', '/api/admin/flags', { body: { key: 'new-checkout', description: 'x' } });
+    const api = apiClient(t);
+    const created = await answer(api.POST('/api/admin/flags', { body: { key: 'new-checkout', description: 'x' } }));
     expect(created.status).toBe(201);
-    const updated = await t.request('PATCH', '/api/admin/flags/new-checkout', {
-      body: { enabled: true, rolloutPercentage: 100 },
-    });
+    const updated = await answer(
+      api.PATCH('/api/admin/flags/{flagKey}', {
+        params: { path: { flagKey: 'new-checkout' } },
+        body: { enabled: true, rolloutPercentage: 100 },
+      }),
+    );
     expect(updated.status).toBe(200);
-    const evaluated = await t.request('GET', '/api/config/flags?userId=u1', { token: t.tokens.client });
+    const evaluated = await answer(
+      apiClient(t, t.tokens.client).GET('/api/config/flags', { params: { query: { userId: 'u1' } } }),
+    );
     expect(evaluated.body).toEqual({ 'new-checkout': true });
-    const audit = await t.request<{ items: { type: string }[] }>('GET', '/api/admin/audit?flagKey=new-checkout');
+    const audit = await answer(api.GET('/api/admin/audit', { params: { query: { flagKey: 'new-checkout' } } }));
     expect(audit.body.items.map((item) => item.type)).toEqual(['flag.updated', 'flag.created']);
   });
 });

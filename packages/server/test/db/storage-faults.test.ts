@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testBackends } from '../helpers/database';
 import { APP_SETUP_TIMEOUT_MS, expectError, expectStatus } from '../helpers/http';
@@ -43,7 +44,7 @@ describe.each(testBackends())('storage faults answer 503 with Retry-After (%s)',
     const key = `fault-${state.toLowerCase()}`;
     await failFlagInsertsWith(state, message);
     try {
-      const response = await t.request('POST', '/api/admin/flags', { body: { key } });
+      const response = await answer(apiClient(t).POST('/api/admin/flags', { body: { key } }));
       const body = expectError(response, 503, 'UNAVAILABLE');
       expect(response.headers.get('retry-after')).toBe('5');
       expect(body.message).toMatch(/try again/);
@@ -51,22 +52,26 @@ describe.each(testBackends())('storage faults answer 503 with Retry-After (%s)',
     } finally {
       await healFlagInserts();
     }
-    expectError(await t.request('GET', `/api/admin/flags/${key}`), 404, 'NOT_FOUND');
+    expectError(
+      await answer(apiClient(t).GET('/api/admin/flags/{flagKey}', { params: { path: { flagKey: key } } })),
+      404,
+      'NOT_FOUND',
+    );
     // And once the database can write again, the same request succeeds.
-    expectStatus(await t.request('POST', '/api/admin/flags', { body: { key } }), 201);
+    expectStatus(await answer(apiClient(t).POST('/api/admin/flags', { body: { key } })), 201);
   });
 
   it('disk full says what is short; an ordinary database error stays a 500 without Retry-After', async () => {
     await failFlagInsertsWith('53100', 'No space left on device');
     try {
-      const full = await t.request('POST', '/api/admin/flags', { body: { key: 'fault-disk-message' } });
+      const full = await answer(apiClient(t).POST('/api/admin/flags', { body: { key: 'fault-disk-message' } }));
       expect(expectError(full, 503, 'UNAVAILABLE').message).toContain('out of resources (disk space');
     } finally {
       await healFlagInserts();
     }
     await failFlagInsertsWith('XX000', 'an internal error');
     try {
-      const internal = await t.request('POST', '/api/admin/flags', { body: { key: 'fault-internal' } });
+      const internal = await answer(apiClient(t).POST('/api/admin/flags', { body: { key: 'fault-internal' } }));
       expectError(internal, 500, 'INTERNAL');
       expect(internal.headers.get('retry-after')).toBeNull();
     } finally {

@@ -1,10 +1,11 @@
-import type { Schedule } from '@flagline/core';
+import type { ScheduleUpdates } from '@flagline/core';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditRecorder } from '../../src/audit/recorder';
 import { setStates } from '../../src/flags/flag-store';
 import { runDuePass } from '../../src/schedules/apply';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp } from '../helpers/app';
 import { postgresBackends, testBackends } from '../helpers/database';
 
@@ -13,20 +14,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function setUp(backend: Parameters<typeof createTestApp>[0]) {
   const t = await createTestApp(backend, { SCHEDULER_ENABLED: 'false' });
+  const api = apiClient(t);
   let counter = 0;
   const newFlag = async () => {
     const key = `claim-flag-${++counter}`;
-    expect((await t.request('POST', '/api/admin/flags', { body: { key } })).status).toBe(201);
+    expect((await answer(api.POST('/api/admin/flags', { body: { key } }))).status).toBe(201);
     const [row] = rowsOf<{ id: string }>(
       await t.deps.database.db.execute(sql`select id from flags where key = ${key}`),
     );
     return { key, id: row?.id ?? '' };
   };
   /** Created through the API for the future, then moved into the past. */
-  const dueSchedule = async (flagKey: string, updates: Record<string, unknown>) => {
-    const created = await t.request<Schedule>('POST', `/api/admin/flags/${flagKey}/schedule`, {
-      body: { scheduledAt: new Date(Date.now() + 3_600_000).toISOString(), updates },
-    });
+  const dueSchedule = async (flagKey: string, updates: ScheduleUpdates) => {
+    const created = await answer(
+      api.POST('/api/admin/flags/{flagKey}/schedule', {
+        params: { path: { flagKey } },
+        body: { scheduledAt: new Date(Date.now() + 3_600_000).toISOString(), updates },
+      }),
+    );
     expect(created.status).toBe(201);
     await t.deps.database.db.execute(
       sql`update flag_schedules set scheduled_at = now() - interval '1 second' where id = ${created.body.id}`,
@@ -110,9 +115,8 @@ describe.each(testBackends())('the scheduler’s building blocks (%s)', (backend
         after: { enabled: true, rolloutPercentage: 10, version: 4 },
       },
     ]);
-    const flagView = await s.t.request<{ enabled: boolean; rolloutPercentage: number; version: number }>(
-      'GET',
-      `/api/admin/flags/${flag.key}`,
+    const flagView = await answer(
+      apiClient(s.t).GET('/api/admin/flags/{flagKey}', { params: { path: { flagKey: flag.key } } }),
     );
     expect(flagView.body).toMatchObject({ enabled: true, rolloutPercentage: 10, version: 4 });
   });
@@ -162,11 +166,13 @@ describe.each(postgresBackends())('the lock order, flag state then schedules (%s
     const schedule = await s.dueSchedule(flag.key, { enabled: true });
     await holdState(flag.id);
     let settled = false;
-    const cancel = s.t
-      .request<Schedule>('DELETE', `/api/admin/flags/${flag.key}/schedule/${schedule.id}`)
-      .finally(() => {
-        settled = true;
-      });
+    const cancel = answer(
+      apiClient(s.t).DELETE('/api/admin/flags/{flagKey}/schedule/{scheduleId}', {
+        params: { path: { flagKey: flag.key, scheduleId: schedule.id } },
+      }),
+    ).finally(() => {
+      settled = true;
+    });
     try {
       await sleep(500);
       expect(settled).toBe(false);

@@ -1,9 +1,10 @@
-import type { CreatedWebhook } from '@flagline/core';
+import type { CreatedWebhook, CreateWebhookBody } from '@flagline/core';
 import { eq, inArray, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { webhookDeliveries } from '../../src/db/schema';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { sealAudit } from '../helpers/audit';
 import { testBackends } from '../helpers/database';
@@ -49,8 +50,8 @@ describe.each(testBackends())('webhook dispatch with hanging receivers (%s)', (b
 
   const dispatcher = () => new WebhookDispatcher(t.deps.database, t.deps.config.webhooks, pino({ level: 'silent' }));
   // Each change is sealed at once, as a server's sealer would: deliveries are made as events are sealed.
-  const create = async (body: Record<string, unknown>) => {
-    const created = expectStatus(await t.request<CreatedWebhook>('POST', '/api/admin/webhooks', { body }), 201);
+  const create = async (body: CreateWebhookBody) => {
+    const created = expectStatus(await answer(apiClient(t).POST('/api/admin/webhooks', { body })), 201);
     await sealAudit(t);
     return created;
   };
@@ -60,12 +61,14 @@ describe.each(testBackends())('webhook dispatch with hanging receivers (%s)', (b
     const ids = (await t.deps.database.db.select({ id: webhookDeliveries.webhookId }).from(webhookDeliveries)).map(
       (row) => row.id,
     );
-    for (const id of new Set(ids)) await t.request('DELETE', `/api/admin/webhooks/${id}`);
+    for (const id of new Set(ids)) {
+      await answer(apiClient(t).DELETE('/api/admin/webhooks/{id}', { params: { path: { id } } }));
+    }
   };
   let changes = 0;
   const change = async () => {
     changes++;
-    expectStatus(await t.request('POST', '/api/admin/flags', { body: { key: `dispatch-${changes}` } }), 201);
+    expectStatus(await answer(apiClient(t).POST('/api/admin/flags', { body: { key: `dispatch-${changes}` } })), 201);
     await sealAudit(t);
   };
 
