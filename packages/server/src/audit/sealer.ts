@@ -116,6 +116,9 @@ export async function sealStep(db: Db, batchSize = DEFAULT_BATCH): Promise<SealR
       rows.flatMap((row, i) => (row.xactId > 0n ? [{ id: row.id.toString(), position: i }] : [])),
     );
     // occurred_at is read back from the row: JavaScript dates drop the microseconds the comparison needs.
+    // FOR SHARE OF w orders this against a webhook being deleted: a delete that commits first is seen (its row is
+    // re-read after the wait), and one that comes later waits for these rows and then fails them with the rest.
+    // Without it a delete could miss deliveries this transaction had not yet committed, leaving them pending forever.
     await tx.execute(sql`
       insert into webhook_deliveries (webhook_id, event_id)
       select w.id, e.id
@@ -123,7 +126,8 @@ export async function sealStep(db: Db, batchSize = DEFAULT_BATCH): Promise<SealR
       join audit_events e on e.id = s.id
       join webhooks w on w.deleted_at is null and w.created_at <= e.occurred_at
         and (w.event_types is null or e.type = any(w.event_types))
-      order by s.position, w.id`);
+      order by s.position, w.id
+      for share of w`);
     await tx.execute(sql`select pg_notify(${AUDIT_SEALED_CHANNEL}, ${String(position)})`);
     const now = Date.now();
     for (const row of rows) auditSealLag.observe(Math.max(0, now - row.occurredAt.getTime()) / 1000);
