@@ -22,6 +22,10 @@ const CREATORS = 10;
 const SHUTDOWN_BUDGET_MS = 10_000;
 const GOOD_P99_BUDGET_MS = 1_000;
 
+async function rows<Row extends Record<string, unknown>>(url: string, query: string): Promise<Row[]> {
+  return withClient(url, async (client) => (await client.query<Row>(query)).rows);
+}
+
 async function scalar(url: string, query: string): Promise<number> {
   return withClient(url, async (client) => {
     const result = await client.query<{ n: number }>(query);
@@ -118,6 +122,19 @@ export async function hangingWebhooksScenario(cluster: PrivateCluster): Promise<
     const delivered = await scalar(
       url,
       `select count(*)::int as n from webhook_deliveries where status = 'delivered' and webhook_id in (${goodList})`,
+    );
+    // Where the time goes: commit → sealed (the sealer creates the delivery row) → sent.
+    const stages = await rows<{ sealedMs: number; sentMs: number }>(
+      url,
+      `select extract(epoch from (d.created_at - e.occurred_at)) * 1000 as "sealedMs",
+              extract(epoch from (d.delivered_at - d.created_at)) * 1000 as "sentMs"
+       from webhook_deliveries d join audit_events e on e.id = d.event_id
+       where d.status = 'delivered' and d.webhook_id in (${goodList})`,
+    );
+    const stage = (values: number[]) =>
+      `p50 ${Math.round(percentile(values, 50))} ms, p99 ${Math.round(percentile(values, 99))} ms`;
+    report.step(
+      `good deliveries: commit → sealed ${stage(stages.map((row) => Number(row.sealedMs)))}; sealed → delivered ${stage(stages.map((row) => Number(row.sentMs)))}`,
     );
     const p = (q: number) => Math.round(percentile(latencies, q));
     report.figures.goodDeliveryMs = { count: latencies.length, p50: p(50), p95: p(95), p99: p(99), max: p(100) };

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
+import { asc, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { WakeableLoop } from '../background/wakeable-loop';
 import type { Database, Db, Executor } from '../db/client';
@@ -16,7 +16,11 @@ const SEALER_LOCK_ID = 4747_0003;
 
 const DEFAULT_BATCH = 500;
 /** While committed events wait behind a transaction still in flight, look again this soon. */
-const BLOCKED_RETRY_MS = 5;
+const BLOCKED_RETRY_MS = 10;
+/** The shortest time between two passes of one instance, however many NOTIFYs arrive. */
+const MIN_GAP_MS = 15;
+/** How long an instance that found another sealing leaves it to that one. */
+const STANDBY_MS = 250;
 /** The safety-net poll when no NOTIFY arrives. */
 const POLL_MS = 1_000;
 
@@ -39,6 +43,8 @@ export interface SealResult {
   sealed: number;
   /** False when another sealer held the lock (it is sealing them). */
   locked: boolean;
+  /** Committed events are left after this step: more than a batch, or events behind a transaction still in flight. */
+  waiting: boolean;
   head: ChainHead;
 }
 
@@ -89,17 +95,26 @@ export async function countUnsealed(db: Db, sealedUpTo?: { xactId: bigint; id: b
  */
 export async function sealStep(db: Db, batchSize = DEFAULT_BATCH): Promise<SealResult> {
   return db.transaction(async (tx) => {
-    const locking = await tx.execute(sql`select pg_try_advisory_xact_lock(${SEALER_LOCK_ID}) as locked`);
-    const [lock] = (locking as unknown as { rows: { locked: boolean }[] }).rows;
+    const locking = await tx.execute(
+      sql`select pg_try_advisory_xact_lock(${SEALER_LOCK_ID}) as locked, ${HORIZON}::text as horizon`,
+    );
+    const [lock] = (locking as unknown as { rows: { locked: boolean; horizon: string }[] }).rows;
     const head = await readHead(tx);
-    if (!lock?.locked) return { sealed: 0, locked: false, head: { position: head.position, hash: head.hash } };
-    const rows = await tx
+    const unchanged = { position: head.position, hash: head.hash };
+    if (!lock?.locked) return { sealed: 0, locked: false, waiting: false, head: unchanged };
+    // Every committed event after the head, in sealed order: those below the horizon come first and are sealed now;
+    // any left over wait for a transaction still in flight (one query answers both).
+    const horizon = BigInt(lock.horizon);
+    const after = await tx
       .select()
       .from(auditEvents)
-      .where(and(afterCursor(head), lt(auditEvents.xactId, HORIZON)))
+      .where(afterCursor(head))
       .orderBy(asc(auditEvents.xactId), asc(auditEvents.id))
-      .limit(batchSize);
-    if (rows.length === 0) return { sealed: 0, locked: true, head: { position: head.position, hash: head.hash } };
+      .limit(batchSize + 1);
+    const below = after.findIndex((row) => row.xactId >= horizon);
+    const rows = after.slice(0, Math.min(below === -1 ? after.length : below, batchSize));
+    const waiting = after.length > rows.length;
+    if (rows.length === 0) return { sealed: 0, locked: true, waiting, head: unchanged };
     let position = head.position;
     let prevHash = head.hash;
     const links = rows.map((row) => {
@@ -131,7 +146,7 @@ export async function sealStep(db: Db, batchSize = DEFAULT_BATCH): Promise<SealR
     await tx.execute(sql`select pg_notify(${AUDIT_SEALED_CHANNEL}, ${String(position)})`);
     const now = Date.now();
     for (const row of rows) auditSealLag.observe(Math.max(0, now - row.occurredAt.getTime()) / 1000);
-    return { sealed: rows.length, locked: true, head: { position, hash: prevHash } };
+    return { sealed: rows.length, locked: true, waiting, head: { position, hash: prevHash } };
   });
 }
 
@@ -147,10 +162,17 @@ export async function sealAll(db: Db, batchSize = DEFAULT_BATCH): Promise<SealRe
 
 /**
  * The sealer loop, in every `serve` and `worker`: woken by every change's NOTIFY, it seals what has committed; while
- * events wait behind a transaction still running (or behind another instance's sealer) it looks again within
- * milliseconds, otherwise it sleeps until the next change. `afterSeal` sees the new head (the checkpointer).
+ * events wait behind a transaction still running it looks again within milliseconds, otherwise it sleeps until the
+ * next change. `afterSeal` sees the new head (the checkpointer).
+ *
+ * A busy database sends hundreds of NOTIFYs a second to every instance, and a pass per NOTIFY per instance cost more
+ * than the changes themselves (the webhook chaos scenario measured seconds of delivery lag from it). So passes are
+ * at least MIN_GAP_MS apart — within the sealing-lag budget — and an instance that found the lock taken leaves the
+ * sealing to its holder for STANDBY_MS, waking only for the poll's sake if the holder has gone.
  */
 export class AuditSealer extends WakeableLoop {
+  private notBefore = 0;
+
   constructor(
     database: Database,
     logger: Logger,
@@ -161,14 +183,16 @@ export class AuditSealer extends WakeableLoop {
   }
 
   protected async pass(): Promise<number | undefined> {
+    const early = this.notBefore - Date.now();
+    if (early > 0) return early;
     const result = await sealAll(this.database.db, this.batchSize);
     await this.afterSeal?.(result.head);
-    if (!result.locked) return BLOCKED_RETRY_MS;
-    const [waiting] = await this.database.db
-      .select({ id: auditEvents.id })
-      .from(auditEvents)
-      .where(afterCursor(await readHead(this.database.db)))
-      .limit(1);
-    return waiting ? BLOCKED_RETRY_MS : undefined;
+    if (!result.locked) {
+      // Another instance holds the lock: it seals what is there and keeps looking while events wait.
+      this.notBefore = Date.now() + STANDBY_MS;
+      return STANDBY_MS;
+    }
+    this.notBefore = Date.now() + MIN_GAP_MS;
+    return result.waiting ? Math.max(BLOCKED_RETRY_MS, MIN_GAP_MS) : undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { and, asc, eq, getTableColumns, inArray, isNull, lte, notInArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, isNull, notInArray, type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { AUDIT_SEALED_CHANNEL } from '../audit/sealer';
 import { type SealedAuditRow, toAuditEvent } from '../audit/view';
@@ -22,7 +22,31 @@ const LEASE_MARGIN_MS = 30_000;
 /** At stop, how long in-flight sends get to record that they were cut off (and release their leases). */
 const RELEASE_WAIT_MS = 2_000;
 
+/** Webhook rows and events kept between claims (both are immutable once the claim can return them). */
+const TARGETS_KEPT = 1_000;
+const EVENTS_KEPT = 2_000;
+
 type WebhookRow = typeof webhooks.$inferSelect;
+
+/** A bounded map that forgets what was remembered longest ago. */
+class RecentlyUsed<K, V> {
+  private readonly entries = new Map<K, V>();
+  constructor(private readonly capacity: number) {}
+  has(key: K): boolean {
+    return this.entries.has(key);
+  }
+  get(key: K): V | undefined {
+    return this.entries.get(key);
+  }
+  remember(key: K, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+  }
+}
 
 interface Claimed {
   id: bigint;
@@ -31,6 +55,9 @@ interface Claimed {
   webhookId: string;
   leaseToken: string;
 }
+
+/** A claimed row as the driver returns it (bigints as text). */
+type ClaimedRow = Omit<Claimed, 'id' | 'eventId'> & { id: string; eventId: string };
 
 type Outcome =
   | { kind: 'delivered'; statusCode: number }
@@ -54,6 +81,8 @@ export class WebhookDispatcher extends WakeableLoop {
   private readonly controllers = new Set<AbortController>();
   private stopping = false;
   private claiming: Promise<unknown> = Promise.resolve();
+  private readonly targets = new RecentlyUsed<string, WebhookRow>(TARGETS_KEPT);
+  private readonly events = new RecentlyUsed<bigint, SealedAuditRow>(EVENTS_KEPT);
   private readonly agents = {
     'http:': new http.Agent({ keepAlive: true }),
     'https:': new https.Agent({ keepAlive: true }),
@@ -95,7 +124,8 @@ export class WebhookDispatcher extends WakeableLoop {
   }
 
   protected async pass(): Promise<number | undefined> {
-    await this.startDue();
+    // Each send that started wakes the loop when it ends, and that pass looks for what is due next: no need to ask now.
+    if ((await this.startDue()) > 0) return undefined;
     // Endpoints at their limit are left out: a send finishing wakes the loop for them.
     const next = this.database.db
       .select({ at: webhookDeliveries.nextAttemptAt })
@@ -133,25 +163,37 @@ export class WebhookDispatcher extends WakeableLoop {
       const claimed = await this.serialised(async () => {
         const deliveries = await this.claim();
         if (deliveries.length === 0) return 0;
-        // What each send needs, read once for the whole claim rather than per send.
+        // What each send needs, read once for the whole claim rather than per send, and kept: a webhook row never
+        // changes (only its deletion, which the claim checks) and a sealed event never does, while each event is
+        // sent to every webhook in turn.
         const db = this.database.db;
-        const webhookIds = [...new Set(deliveries.map((delivery) => delivery.webhookId))];
-        const eventIds = [...new Set(deliveries.map((delivery) => delivery.eventId))];
-        const targets = new Map(
-          (await db.select().from(webhooks).where(inArray(webhooks.id, webhookIds))).map((row) => [row.id, row]),
+        const missingTargets = [...new Set(deliveries.map((delivery) => delivery.webhookId))].filter(
+          (id) => !this.targets.has(id),
         );
-        const events = new Map(
-          (
-            await db
-              .select({
-                ...getTableColumns(auditEvents),
-                link: { position: auditChain.position, prevHash: auditChain.prevHash, hash: auditChain.hash },
-              })
-              .from(auditEvents)
-              .leftJoin(auditChain, eq(auditChain.eventId, auditEvents.id))
-              .where(inArray(auditEvents.id, eventIds))
-          ).map((row) => [row.id, row]),
+        const missingEvents = [...new Set(deliveries.map((delivery) => delivery.eventId))].filter(
+          (id) => !this.events.has(id),
         );
+        if (missingTargets.length > 0) {
+          for (const row of await db.select().from(webhooks).where(inArray(webhooks.id, missingTargets))) {
+            this.targets.remember(row.id, row);
+          }
+        }
+        const unsealed = new Map<bigint, SealedAuditRow>();
+        if (missingEvents.length > 0) {
+          const rows = await db
+            .select({
+              ...getTableColumns(auditEvents),
+              link: { position: auditChain.position, prevHash: auditChain.prevHash, hash: auditChain.hash },
+            })
+            .from(auditEvents)
+            .leftJoin(auditChain, eq(auditChain.eventId, auditEvents.id))
+            .where(inArray(auditEvents.id, missingEvents));
+          // An event from before sealing existed may still wait for its link: read it again next time.
+          for (const row of rows) if (row.link) this.events.remember(row.id, row);
+          for (const row of rows) if (!row.link) unsealed.set(row.id, row);
+        }
+        const targets = this.targets;
+        const events = { get: (id: bigint) => this.events.get(id) ?? unsealed.get(id) };
         for (const delivery of deliveries) {
           this.begin(delivery, targets.get(delivery.webhookId), events.get(delivery.eventId));
         }
@@ -178,73 +220,58 @@ export class WebhookDispatcher extends WakeableLoop {
   }
 
   /**
-   * Per endpoint with room, its oldest due deliveries (an index walk per endpoint: a backlog behind a hanging
-   * endpoint is never scanned past), locked SKIP LOCKED so processes claim disjoint rows.
+   * Per endpoint with room, its oldest due deliveries — as many as it has room for in this process — leased in one
+   * statement (an index walk per endpoint: a backlog behind a hanging endpoint is never scanned past), locked SKIP
+   * LOCKED so processes claim disjoint rows. One round trip: every claim sits between a send finishing and the next
+   * one starting, so its cost bounds each endpoint's throughput.
    */
   private async claim(): Promise<Claimed[]> {
     const leaseMs = this.options.timeoutMs + LEASE_MARGIN_MS;
-    return this.database.db.transaction(async (tx) => {
-      const candidate = tx
-        .select({ id: webhookDeliveries.id })
-        .from(webhookDeliveries)
-        .where(
-          and(
-            eq(webhookDeliveries.webhookId, webhooks.id),
-            eq(webhookDeliveries.status, 'pending'),
-            lte(webhookDeliveries.nextAttemptAt, sql`now()`),
-          ),
-        )
-        .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.id))
-        .limit(this.options.maxInFlightPerEndpoint)
-        .for('update', { skipLocked: true })
-        .as('candidate');
-      const due = await tx
-        .select({ id: candidate.id, webhookId: webhooks.id })
-        .from(webhooks)
-        .crossJoinLateral(candidate)
-        .where(this.openEndpoints())
-        .limit(CLAIM_BATCH);
-      // Only what starts now is leased; the rest stays unclaimed (the lock ends with this transaction) for later, or
-      // for another process.
-      const room = new Map(this.inFlight);
-      const chosen: bigint[] = [];
-      for (const row of due) {
-        const used = room.get(row.webhookId) ?? 0;
-        if (used >= this.options.maxInFlightPerEndpoint) continue;
-        room.set(row.webhookId, used + 1);
-        chosen.push(row.id);
-      }
-      if (chosen.length === 0) return [];
-      return tx
-        .update(webhookDeliveries)
-        .set({
-          leaseToken: randomUUID(),
-          nextAttemptAt: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
-        })
-        .where(inArray(webhookDeliveries.id, chosen))
-        .returning({
-          id: webhookDeliveries.id,
-          attempts: webhookDeliveries.attempts,
-          eventId: webhookDeliveries.eventId,
-          webhookId: webhookDeliveries.webhookId,
-          leaseToken: sql<string>`${webhookDeliveries.leaseToken}::text`,
-        });
-    });
+    const max = this.options.maxInFlightPerEndpoint;
+    const used = Object.fromEntries(this.inFlight);
+    const result = await this.database.db.execute(sql`
+      update ${webhookDeliveries} d
+      set lease_token = ${randomUUID()}::uuid, next_attempt_at = now() + ${`${leaseMs} milliseconds`}::interval
+      from (
+        select due.id
+        from ${webhooks} w
+        cross join lateral (
+          select id from ${webhookDeliveries}
+          where webhook_id = w.id and status = 'pending' and next_attempt_at <= now()
+          order by next_attempt_at, id
+          limit greatest(0, ${max} - coalesce((${JSON.stringify(used)}::jsonb ->> w.id::text)::int, 0))
+          for update skip locked
+        ) due
+        where w.deleted_at is null
+        limit ${CLAIM_BATCH}
+      ) chosen
+      where d.id = chosen.id
+      returning d.id::text as id, d.attempts, d.event_id::text as "eventId", d.webhook_id::text as "webhookId",
+        d.lease_token::text as "leaseToken"`);
+    const rows = (result as unknown as { rows: ClaimedRow[] }).rows;
+    return rows.map((row) => ({ ...row, id: BigInt(row.id), eventId: BigInt(row.eventId) }));
   }
 
   private begin(delivery: Claimed, target: WebhookRow | undefined, event: SealedAuditRow | undefined): void {
     this.inFlight.set(delivery.webhookId, (this.inFlight.get(delivery.webhookId) ?? 0) + 1);
-    const send: Promise<void> = this.deliver(delivery, target, event)
+    let freed = false;
+    // Its endpoint has room again as soon as the send is over: the next claim runs while this result is recorded
+    // (the lease keeps the delivery from being claimed again meanwhile), so recording is not part of each slot's cycle.
+    const freeSlot = () => {
+      if (freed) return;
+      freed = true;
+      const left = (this.inFlight.get(delivery.webhookId) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(delivery.webhookId, left);
+      else this.inFlight.delete(delivery.webhookId);
+      if (!this.isStopped) this.wake();
+    };
+    const send: Promise<void> = this.deliver(delivery, target, event, freeSlot)
       .catch((error: unknown) =>
         this.logger.error({ err: error, deliveryId: delivery.id.toString() }, 'webhook delivery could not be recorded'),
       )
       .finally(() => {
-        const left = (this.inFlight.get(delivery.webhookId) ?? 1) - 1;
-        if (left > 0) this.inFlight.set(delivery.webhookId, left);
-        else this.inFlight.delete(delivery.webhookId);
+        freeSlot();
         this.sends.delete(send);
-        // Its endpoint has room again: look for more of its due deliveries.
-        if (!this.isStopped) this.wake();
       });
     this.sends.add(send);
   }
@@ -253,6 +280,7 @@ export class WebhookDispatcher extends WakeableLoop {
     delivery: Claimed,
     target: WebhookRow | undefined,
     event: SealedAuditRow | undefined,
+    sendIsOver: () => void,
   ): Promise<void> {
     if (!target || target.deletedAt || !event) {
       await this.record(delivery, { kind: 'dropped', error: event ? 'webhook deleted' : 'event not found' });
@@ -284,6 +312,7 @@ export class WebhookDispatcher extends WakeableLoop {
         ? { kind: 'interrupted' }
         : { kind: 'failed', statusCode: null, error: describeFailure(error), code: failureCode(error) };
     }
+    sendIsOver();
     await this.record(delivery, outcome);
     if (outcome.kind === 'failed') {
       this.logger.warn(
