@@ -1,9 +1,9 @@
 import createClient, { type Client } from 'openapi-fetch';
-import type { paths } from './api-types';
+import type { paths } from './api-types/index';
 import { FlaglineApiError } from './errors';
 import { type FlagStreamEvent, type FlagStreamOptions, streamFlagChanges } from './stream';
 
-export type { paths as FlaglineApiPaths } from './api-types';
+export type { paths as FlaglineApiPaths } from './api-types/index';
 
 type AuditExportQuery = NonNullable<paths['/api/admin/audit/export']['get']['parameters']['query']>;
 
@@ -31,7 +31,7 @@ async function unwrap<R extends Outcome>(pending: Promise<R>): Promise<Success<R
 
 /**
  * A typed client for every Flagline route. Paths, parameters, bodies and answers are those of the committed OpenAPI
- * document (`src/api-types.ts`, generated from the server's routes, which the @flagline/core Zod contracts define);
+ * document (`src/api-types/`, generated from the server's routes, which the @flagline/core Zod contracts define);
  * `api` is the underlying openapi-fetch client for anything the methods below do not cover. Failures throw
  * FlaglineApiError carrying the API's error code, field details and request id.
  */

@@ -1,7 +1,7 @@
 import { type Ruleset, type RulesetChange, rulesetChangeSchema, rulesetSchema } from '@flagline/core';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Client } from 'openapi-fetch';
-import type { paths } from './api-types';
+import type { paths } from './api-types/index';
 import { Backoff, type BackoffOptions, sleep } from './backoff';
 import { FlaglineApiError } from './errors';
 

@@ -11,8 +11,10 @@ import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvaluateFastPath } from '../../src/delivery/evaluate-fast-path';
 import { evaluations, httpDuration } from '../../src/shared/metrics';
+import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testBackends } from '../helpers/database';
+import { expectStatus } from '../helpers/http';
 
 /** An answer as the equivalence tests compare it: status, parsed JSON, and every header (lower-case) but Date. */
 interface Answer {
@@ -21,6 +23,7 @@ interface Answer {
   json: unknown;
 }
 
+/** A request as raw bytes over node:http: what is compared is the transport itself, which a typed client would tidy. */
 interface Probe {
   method: 'GET' | 'POST' | 'OPTIONS';
   /** Sent as it is: fragments, escapes and all. */
@@ -113,13 +116,23 @@ describe.each(testBackends())('the evaluation fast path answers as the Hono rout
 
   beforeAll(async () => {
     t = await createTestApp(backend);
+    const api = apiClient(t);
     for (let i = 0; i < 20; i++) {
-      const key = `fast-${i}`;
-      await t.request('POST', '/api/admin/flags', { body: { key, description: i === 2 ? 'quote " and ü' : '' } });
-      await t.request('PATCH', `/api/admin/flags/${key}`, { body: { enabled: i % 4 !== 0, rolloutPercentage: i * 5 } });
+      const flagKey = `fast-${i}`;
+      const description = i === 2 ? 'quote " and ü' : '';
+      expectStatus(await answer(api.POST('/api/admin/flags', { body: { key: flagKey, description } })), 201);
+      const state = { enabled: i % 4 !== 0, rolloutPercentage: i * 5 };
+      const params = { path: { flagKey } };
+      expectStatus(await answer(api.PATCH('/api/admin/flags/{flagKey}', { params, body: state })), 200);
     }
-    await t.request('POST', '/api/admin/flags/fast-3/users', { body: { userId: 'user-7', overrideType: 'exclude' } });
-    await t.request('POST', '/api/admin/flags/fast-1/users', { body: { userId: 'user-7', overrideType: 'include' } });
+    for (const [flagKey, overrideType] of [
+      ['fast-3', 'exclude'],
+      ['fast-1', 'include'],
+    ] as const) {
+      const body = { userId: 'user-7', overrideType };
+      const params = { path: { flagKey } };
+      expectStatus(await answer(api.POST('/api/admin/flags/{flagKey}/users', { params, body })), 201);
+    }
     const honoListener = getRequestListener(t.app.fetch);
     const general = (request: IncomingMessage, response: ServerResponse) => {
       handedOver++;
@@ -138,7 +151,7 @@ describe.each(testBackends())('the evaluation fast path answers as the Hono rout
       }),
     );
     // The route verifies a token first; from then on the fast path may answer for it.
-    for (const token of Object.values(t.tokens)) await t.request('GET', '/api/config/flags', { token });
+    for (const token of Object.values(t.tokens)) await answer(apiClient(t, token).GET('/api/config/flags'));
   }, 180_000);
   afterAll(async () => {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));

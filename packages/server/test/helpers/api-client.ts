@@ -1,5 +1,5 @@
 import createClient, { type Client } from 'openapi-fetch';
-import type { paths } from '../../../sdk/src/api-types';
+import type { paths } from '../../../sdk/src/api-types/index';
 import type { TestApp, TestResponse } from './app';
 
 /**

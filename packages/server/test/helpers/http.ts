@@ -4,7 +4,7 @@ import { type AuditEvent, type ErrorBody, type ErrorCode, errorBodySchema } from
 import { getRequestListener } from '@hono/node-server';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
-import type { operations } from '../../../sdk/src/api-types';
+import type { operations } from '../../../sdk/src/api-types/index';
 import { hashTokenSecret } from '../../src/auth/secrets';
 import { apiTokens } from '../../src/db/schema';
 import { answer, apiClient } from './api-client';

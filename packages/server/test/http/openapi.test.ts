@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_WRITES } from '../../src/http/openapi';
-import { createTestApp, type TestApp } from '../helpers/app';
+import { answer, apiClient } from '../helpers/api-client';
+import { createTestApp, type TestApp, type TestResponse } from '../helpers/app';
 import { testBackends } from '../helpers/database';
+import { expectStatus } from '../helpers/http';
 
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 
@@ -65,6 +67,7 @@ describe.each(testBackends())('OpenAPI document and /docs (%s)', (backend) => {
   let document: Document;
   beforeAll(async () => {
     t = await createTestApp(backend);
+    // /openapi.json, /docs and the UI are not routes the document describes: they stay on t.request.
     document = (await t.request<Document>('GET', '/openapi.json', { token: null })).body;
   });
   afterAll(async () => {
@@ -140,23 +143,39 @@ describe.each(testBackends())('OpenAPI document and /docs (%s)', (backend) => {
     expect(documented.sort()).toEqual([...ENVIRONMENT_WRITES].sort());
     // Each of them sends it: a flag, an override, a schedule, then cancel and remove.
     const key = `openapi-${backend}`;
-    expect((await t.request('POST', '/api/admin/flags', { body: { key } })).status).toBe(201);
-    const sent = [
-      await t.request('PATCH', `/api/admin/flags/${key}?environment=development`, { body: { enabled: true } }),
-      await t.request('POST', `/api/admin/flags/${key}?environment=development`, { body: { enabled: false } }),
-      await t.request('POST', `/api/admin/flags/${key}/users?environment=development`, {
-        body: { userId: 'u1', overrideType: 'include' },
-      }),
-      await t.request('DELETE', `/api/admin/flags/${key}/users/u1?environment=development`),
+    const api = apiClient(t);
+    const flag = { path: { flagKey: key }, query: { environment: 'development' } };
+    expectStatus(await answer(api.POST('/api/admin/flags', { body: { key } })), 201);
+    const sent: TestResponse[] = [
+      await answer(api.PATCH('/api/admin/flags/{flagKey}', { params: flag, body: { enabled: true } })),
+      await answer(api.POST('/api/admin/flags/{flagKey}', { params: flag, body: { enabled: false } })),
+      await answer(
+        api.POST('/api/admin/flags/{flagKey}/users', {
+          params: flag,
+          body: { userId: 'u1', overrideType: 'include' },
+        }),
+      ),
+      await answer(
+        api.DELETE('/api/admin/flags/{flagKey}/users/{userId}', {
+          params: { ...flag, path: { flagKey: key, userId: 'u1' } },
+        }),
+      ),
     ];
-    const schedule = await t.request<{ id: string }>(
-      'POST',
-      `/api/admin/flags/${key}/schedule?environment=development`,
-      {
+    const schedule = await answer(
+      api.POST('/api/admin/flags/{flagKey}/schedule', {
+        params: flag,
         body: { scheduledAt: new Date(Date.now() + 3_600_000).toISOString(), updates: { enabled: true } },
-      },
+      }),
     );
-    sent.push(schedule, await t.request('DELETE', `/api/admin/flags/${key}/schedule/${schedule.body.id}`));
+    const scheduleId = expectStatus(schedule, 201).id;
+    sent.push(
+      schedule,
+      await answer(
+        api.DELETE('/api/admin/flags/{flagKey}/schedule/{scheduleId}', {
+          params: { path: { flagKey: key, scheduleId } },
+        }),
+      ),
+    );
     for (const response of sent) {
       expect(response.status).toBeLessThan(300);
       expect(response.headers.get('Flagline-Environment')).toBe('development');

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { components } from '../../../sdk/src/api-types';
+import type { components } from '../../../sdk/src/api-types/index';
 import { type BackgroundJobs, startBackgroundJobs } from '../../src/background/jobs';
 import type { ChangeNotice } from '../../src/db/unit-of-work';
 import { type ApplyOptions, runDuePass } from '../../src/schedules/apply';

@@ -1,6 +1,6 @@
 import type { Schedule } from '@flagline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { components } from '../../../sdk/src/api-types';
+import type { components } from '../../../sdk/src/api-types/index';
 import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testBackends } from '../helpers/database';

@@ -4,7 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { components } from '../../../sdk/src/api-types';
+import type { components } from '../../../sdk/src/api-types/index';
 import { webhookDeliveries, webhooks } from '../../src/db/schema';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher';
 import { legacySignature, standardSigningKey } from '../../src/webhooks/signing';

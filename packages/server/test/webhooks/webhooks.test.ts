@@ -9,7 +9,7 @@ import {
 import { count, eq, notExists, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { components } from '../../../sdk/src/api-types';
+import type { components } from '../../../sdk/src/api-types/index';
 import { type BackgroundJobs, startBackgroundJobs } from '../../src/background/jobs';
 import { auditEvents as auditEventsTable, configState, environments, webhookDeliveries } from '../../src/db/schema';
 import { runChange } from '../../src/db/unit-of-work';

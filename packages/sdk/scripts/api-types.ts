@@ -1,0 +1,191 @@
+/**
+ * Writes the SDK's API types (src/api-types/) from the committed OpenAPI document, split by what the routes do: one
+ * file per OpenAPI tag with that tag's `paths` and `operations`, `components.ts` with the shared schemas, and an
+ * `index.ts` that puts them back together as the single `paths`/`operations`/`components` openapi-fetch expects.
+ * With `--check` it generates into a temporary folder instead and fails, naming each file, when the committed folder
+ * differs — so a route change reaches the SDK only through a reviewed diff (`npm run contract:check`).
+ *
+ * Output goes through Biome so the generated files obey the repository's formatter and linter like any other file.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import openapiTS, { astToString, type OpenAPI3, type PathItemObject } from 'openapi-typescript';
+import ts from 'typescript';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const DOCUMENT = join(ROOT, 'packages', 'server', 'openapi.json');
+const OUT_DIR = join(ROOT, 'packages', 'sdk', 'src', 'api-types');
+const BIOME = join(ROOT, 'node_modules', '.bin', 'biome');
+
+const HEADER = `/**
+ * Generated — do not edit. Regenerate with \`npm run openapi\` (packages/sdk/scripts/api-types.ts, from
+ * packages/server/openapi.json).
+ */
+`;
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** "OpenFeature (OFREP)" → "openfeature-ofrep": the tag's file name. */
+const fileNameOf = (tag: string) =>
+  tag
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+
+/** "OpenFeature (OFREP)" → "OpenfeatureOfrep": the prefix of the tag's names in index.ts. */
+const identifierOf = (tag: string) =>
+  fileNameOf(tag)
+    .split('-')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+
+/**
+ * Each path's one tag. A path whose operations carry different tags cannot be split this way (index.ts merges path
+ * items by name, so two files may not both describe one path), and an untagged operation would have no file.
+ */
+function pathsByTag(document: OpenAPI3): Map<string, Record<string, PathItemObject>> {
+  const byTag = new Map<string, Record<string, PathItemObject>>();
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    if ('$ref' in item) throw new Error(`${path}: a $ref path item cannot be assigned to a tag`);
+    const tags = new Set<string>();
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (operation === undefined) continue;
+      if ('$ref' in operation) throw new Error(`${method.toUpperCase()} ${path}: a $ref operation has no tag`);
+      const [tag, ...more] = operation.tags ?? [];
+      if (tag === undefined || more.length > 0) {
+        throw new Error(`${method.toUpperCase()} ${path}: needs exactly one tag, has ${operation.tags?.length ?? 0}`);
+      }
+      tags.add(tag);
+    }
+    const [tag, ...others] = tags;
+    if (tag === undefined) continue;
+    if (others.length > 0) throw new Error(`${path}: its operations carry different tags (${[...tags].join(', ')})`);
+    byTag.set(tag, { ...byTag.get(tag), [path]: item });
+  }
+  return byTag;
+}
+
+/** The top-level declarations openapi-typescript produced, by name. */
+function declarations(nodes: ts.Node[]): Map<string, ts.Node> {
+  const named = new Map<string, ts.Node>();
+  for (const node of nodes) {
+    if (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) named.set(node.name.text, node);
+  }
+  return named;
+}
+
+function pick(named: Map<string, ts.Node>, names: string[]): ts.Node[] {
+  return names.map((name) => {
+    const node = named.get(name);
+    if (node === undefined) throw new Error(`openapi-typescript produced no \`${name}\``);
+    return node;
+  });
+}
+
+/** Biome formats (and organises imports of) the source as if it were the file at `target`. */
+function biome(source: string, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      BIOME,
+      ['check', '--write', `--stdin-file-path=${relative(ROOT, target)}`],
+      { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`biome on ${target}: ${stderr || error}`)) : resolve(stdout),
+    );
+    child.stdin?.end(source);
+  });
+}
+
+/** Every generated file's name and content. */
+async function generate(): Promise<Map<string, string>> {
+  const document = JSON.parse(readFileSync(DOCUMENT, 'utf8')) as OpenAPI3;
+  const files = new Map<string, string>();
+
+  const shared = declarations(await openapiTS({ ...document, paths: {} }));
+  files.set('components.ts', astToString(pick(shared, ['components', 'webhooks', '$defs'])));
+
+  const tags = [...pathsByTag(document)].sort(([a], [b]) => fileNameOf(a).localeCompare(fileNameOf(b)));
+  for (const [tag, paths] of tags) {
+    const own = declarations(await openapiTS({ ...document, paths }));
+    files.set(
+      `${fileNameOf(tag)}.ts`,
+      `/** The "${tag}" routes. */\nimport type { components } from './components';\n\n${astToString(pick(own, ['paths', 'operations']))}`,
+    );
+  }
+
+  const imports = tags.map(
+    ([tag]) =>
+      `import type { operations as ${identifierOf(tag)}Operations, paths as ${identifierOf(tag)}Paths } from './${fileNameOf(tag)}';`,
+  );
+  const extend = (kind: string) => tags.map(([tag]) => `${identifierOf(tag)}${kind}`).join(', ');
+  files.set(
+    'index.ts',
+    [
+      '/** Every route of the API: the per-tag files merged back into the shapes openapi-fetch takes. */',
+      ...imports,
+      '',
+      "export type { $defs, components, webhooks } from './components';",
+      '',
+      `export interface paths extends ${extend('Paths')} {}`,
+      '',
+      `export interface operations extends ${extend('Operations')} {}`,
+      '',
+    ].join('\n'),
+  );
+
+  // One Biome process per file, all at once: each is mostly start-up time.
+  const formatted = await Promise.all(
+    [...files].map(async ([name, source]) => [name, await biome(`${HEADER}\n${source}`, join(OUT_DIR, name))] as const),
+  );
+  return new Map(formatted);
+}
+
+const listed = (dir: string) => {
+  try {
+    return readdirSync(dir).filter((name) => name.endsWith('.ts'));
+  } catch {
+    return [];
+  }
+};
+
+const files = await generate();
+
+if (process.argv.includes('--check')) {
+  const scratch = mkdtempSync(join(tmpdir(), 'flagline-api-types-'));
+  try {
+    for (const [name, source] of files) writeFileSync(join(scratch, name), source);
+    const stale: string[] = [];
+    for (const name of new Set([...listed(scratch), ...listed(OUT_DIR)])) {
+      const read = (dir: string) => {
+        try {
+          return readFileSync(join(dir, name), 'utf8');
+        } catch {
+          return undefined;
+        }
+      };
+      const committed = read(OUT_DIR);
+      const fresh = read(scratch);
+      const where = relative(ROOT, join(OUT_DIR, name));
+      if (committed === undefined) stale.push(`${where} is missing`);
+      else if (fresh === undefined) stale.push(`${where} is no longer generated`);
+      else if (committed !== fresh) stale.push(`${where} differs from what openapi.json produces`);
+    }
+    if (stale.length > 0) {
+      for (const line of stale) console.error(line);
+      console.error('The SDK API types are stale. Run `npm run openapi` and commit the result.');
+      process.exit(1);
+    }
+    console.log(`${files.size} API type files match openapi.json.`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+} else {
+  mkdirSync(OUT_DIR, { recursive: true });
+  for (const name of listed(OUT_DIR)) if (!files.has(name)) rmSync(join(OUT_DIR, name));
+  for (const [name, source] of files) writeFileSync(join(OUT_DIR, name), source);
+  console.log(`Wrote ${files.size} files to ${relative(ROOT, OUT_DIR)}.`);
+}

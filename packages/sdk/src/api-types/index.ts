@@ -1,0 +1,42 @@
+/**
+ * Generated — do not edit. Regenerate with `npm run openapi` (packages/sdk/scripts/api-types.ts, from
+ * packages/server/openapi.json).
+ */
+
+/** Every route of the API: the per-tag files merged back into the shapes openapi-fetch takes. */
+import type { operations as AuditOperations, paths as AuditPaths } from './audit';
+import type { operations as DeliveryOperations, paths as DeliveryPaths } from './delivery';
+import type { operations as EnvironmentsOperations, paths as EnvironmentsPaths } from './environments';
+import type { operations as EvaluationOperations, paths as EvaluationPaths } from './evaluation';
+import type { operations as FlagsOperations, paths as FlagsPaths } from './flags';
+import type { operations as OpenfeatureOfrepOperations, paths as OpenfeatureOfrepPaths } from './openfeature-ofrep';
+import type { operations as OverridesOperations, paths as OverridesPaths } from './overrides';
+import type { operations as SchedulesOperations, paths as SchedulesPaths } from './schedules';
+import type { operations as TokensOperations, paths as TokensPaths } from './tokens';
+import type { operations as WebhooksOperations, paths as WebhooksPaths } from './webhooks';
+
+export type { $defs, components, webhooks } from './components';
+
+export interface paths
+  extends AuditPaths,
+    DeliveryPaths,
+    EnvironmentsPaths,
+    EvaluationPaths,
+    FlagsPaths,
+    OpenfeatureOfrepPaths,
+    OverridesPaths,
+    SchedulesPaths,
+    TokensPaths,
+    WebhooksPaths {}
+
+export interface operations
+  extends AuditOperations,
+    DeliveryOperations,
+    EnvironmentsOperations,
+    EvaluationOperations,
+    FlagsOperations,
+    OpenfeatureOfrepOperations,
+    OverridesOperations,
+    SchedulesOperations,
+    TokensOperations,
+    WebhooksOperations {}
