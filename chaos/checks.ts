@@ -185,13 +185,26 @@ export function outcomeProblems(outcome: ScheduleOutcome): string | undefined {
   return undefined;
 }
 
-/** `flagline audit verify`, the operator's own command. */
+/**
+ * `flagline audit verify`, the operator's own command (it seals what is committed, then walks the chain), and every
+ * event in the chain exactly once: as many links as events, none left unsealed — no gap, no double, none lost by a
+ * sealer that was killed or cut off from the database.
+ */
 export async function verifyChain(url: string): Promise<{ ok: boolean; checked: number; detail: string }> {
   const result = await runFlagline(['audit', 'verify'], { DATABASE_URL: url, LOG_LEVEL: 'warn' });
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
   try {
-    const parsed = JSON.parse(line) as { ok: boolean; checked: number };
-    return { ok: parsed.ok && result.code === 0, checked: parsed.checked, detail: line };
+    const parsed = JSON.parse(line) as { ok: boolean; checked: number; unsealed?: number };
+    const events = await withClient(url, async (client) => {
+      const counted = await client.query<{ n: number }>('select count(*)::int as n from audit_events');
+      return counted.rows[0]?.n ?? 0;
+    });
+    const whole = parsed.checked === events && parsed.unsealed === 0;
+    return {
+      ok: parsed.ok && result.code === 0 && whole,
+      checked: parsed.checked,
+      detail: `${line}; ${events} events in audit_events${whole ? ', every one sealed once' : ' — the chain does not hold them all'}`,
+    };
   } catch {
     return { ok: false, checked: 0, detail: `exit ${result.code}: ${result.stdout}${result.stderr}`.slice(0, 2_000) };
   }

@@ -59,7 +59,8 @@ export async function pgRestartScenario(cluster: PrivateCluster): Promise<Scenar
     const createStarted = performance.now();
     let late = 0;
     await inParallel(CREATORS, plan, async (item) => {
-      const at = Math.max(item.at, Date.now() + 200);
+      // 1.5 s ahead at least: on a loaded machine the request can take longer than a shorter lead to be validated.
+      const at = Math.max(item.at, Date.now() + 1_500);
       if (at !== item.at) late++;
       item.at = at;
       await admin.createSchedule(item.key, { scheduledAt: new Date(at).toISOString(), updates: item.updates });
