@@ -13,6 +13,17 @@ export async function startAuditSealing(runtime: {
   config: Config;
   logger: Logger;
 }): Promise<AuditSealer> {
+  const sealer = await createAuditSealer(runtime);
+  await sealer.start();
+  return sealer;
+}
+
+/** The sealer (and its checkpoints) configured but not started; a key that cannot be read is a ConfigError. */
+export async function createAuditSealer(runtime: {
+  database: Database;
+  config: Config;
+  logger: Logger;
+}): Promise<AuditSealer> {
   const { database, config } = runtime;
   const logger = runtime.logger.child({ component: 'audit-sealer' });
   let checkpoints: PeriodicCheckpoints | undefined;
@@ -26,7 +37,5 @@ export async function startAuditSealing(runtime: {
       throw error;
     }
   }
-  const sealer = new AuditSealer(database, logger, checkpoints ? (head) => checkpoints.afterSeal(head) : undefined);
-  await sealer.start();
-  return sealer;
+  return new AuditSealer(database, logger, checkpoints ? (head) => checkpoints.afterSeal(head) : undefined);
 }

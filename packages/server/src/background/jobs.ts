@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditSealer } from '../audit/sealer';
-import { startAuditSealing } from '../audit/sealing';
+import { createAuditSealer } from '../audit/sealing';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { ChangeNotice } from '../db/unit-of-work';
@@ -10,6 +10,41 @@ import { Scheduler } from '../schedules/scheduler';
 import { WebhookDispatcher } from '../webhooks/dispatcher';
 
 const DAY_MS = 86_400_000;
+/** Starting a loop (its LISTEN connection) is tried this often before the start fails, backing off from 200 ms. */
+const START_ATTEMPTS = 6;
+
+/**
+ * Starts the loops in order, each retried while the database refuses (a restart or a cut connection at that moment
+ * must not end a process whose port already answers); if one still cannot start, those started are stopped again
+ * before the error goes up, so no loop is left running in a process that is failing its start.
+ */
+async function startLoops(
+  loops: { name: string; loop: { start(): Promise<void>; stop(): Promise<void> } }[],
+  logger: Logger,
+) {
+  const started: typeof loops = [];
+  try {
+    for (const entry of loops) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await entry.loop.start();
+          break;
+        } catch (error) {
+          // A failed start may have half-registered (its listener): stop it before trying again.
+          await entry.loop.stop().catch(() => {});
+          if (attempt >= START_ATTEMPTS) throw error;
+          const retryInMs = 200 * 2 ** (attempt - 1);
+          logger.warn({ err: error, attempt, retryInMs }, `${entry.name} could not start; retrying`);
+          await new Promise((resolve) => setTimeout(resolve, retryInMs));
+        }
+      }
+      started.push(entry);
+    }
+  } catch (error) {
+    await Promise.all(started.map((entry) => entry.loop.stop().catch(() => {})));
+    throw error;
+  }
+}
 
 export interface BackgroundJobs {
   scheduler: Scheduler;
@@ -46,9 +81,15 @@ export async function startBackgroundJobs(
         if (deleted > 0) logger.info({ deleted }, 'removed old applied and cancelled schedules');
       })
       .catch((error: unknown) => logger.error({ err: error }, 'schedule cleanup failed'));
-  const sealer = await startAuditSealing(runtime);
-  await scheduler.start();
-  await webhooks.start();
+  const sealer = await createAuditSealer(runtime);
+  await startLoops(
+    [
+      { name: 'the audit sealer', loop: sealer },
+      { name: 'the scheduler', loop: scheduler },
+      { name: 'webhook delivery', loop: webhooks },
+    ],
+    logger,
+  );
   void cleanup();
   const cleanupTimer = setInterval(() => void cleanup(), DAY_MS);
   cleanupTimer.unref();

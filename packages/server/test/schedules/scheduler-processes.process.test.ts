@@ -3,11 +3,11 @@ import type { FlagView, Schedule } from '@flagline/core';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sealAll } from '../../src/audit/sealer';
 import { verifyAuditChain } from '../../src/audit/verify';
 import { type Database, openDatabase } from '../../src/db/client';
 import { runMigrations } from '../../src/db/migrate';
 import { createFlag } from '../../src/flags/flag-service';
+import { sealAudit } from '../helpers/audit';
 import { createPostgresDatabase, postgresBackends } from '../helpers/database';
 import { type FlaglineProcess, killAllFlaglines, runFlagline, spawnFlagline, startServe } from '../helpers/processes';
 
@@ -237,8 +237,9 @@ async function expectAppliedExactlyOnceInOrder(setup: Setup, planned: Planned[])
   expect(problems).toEqual([]);
 
   const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from audit_events');
-  // Workers SIGKILLed mid-drain may leave committed events unsealed: sealing them now must complete one chain.
-  await sealAll(setup.database.db);
+  // Workers SIGKILLed mid-drain may leave committed events unsealed: sealing them now must complete one chain (waiting
+  // for a sealer still running in a worker, or for a transaction elsewhere on the server holding the horizon).
+  await sealAudit(setup.database);
   expect(await verifyAuditChain(setup.database.db)).toMatchObject({
     ok: true,
     checked: rows[0]?.n,
@@ -353,6 +354,12 @@ describe.each(postgresBackends())('scheduler processes on PostgreSQL (%s)', () =
         method: 'PATCH',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ description: 'still taking changes' }),
+      }).catch((error: unknown) => {
+        const state = server.flagline.hasExited() ? 'exited' : 'running';
+        const output = `stdout:\n${tail(server.flagline.stdout())}\nstderr:\n${tail(server.flagline.stderr())}`;
+        throw new Error(`serve (${state}) did not answer the PATCH; ${output}`, {
+          cause: error,
+        });
       });
       expect(patched.status).toBe(200);
     } finally {
