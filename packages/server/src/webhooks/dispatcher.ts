@@ -21,6 +21,11 @@ const POLL_MS = 5_000;
 const LEASE_MARGIN_MS = 30_000;
 /** At stop, how long in-flight sends get to record that they were cut off (and release their leases). */
 const RELEASE_WAIT_MS = 2_000;
+/** A response body is read (so its connection can carry the next send) up to this size and for this long, then cut. */
+const DISCARD_MAX_BYTES = 64 * 1024;
+const DISCARD_MAX_MS = 1_000;
+/** How a request fails on a kept-alive connection the receiver had just closed. */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
 
 /** Webhook rows and events kept between claims (both are immutable once the claim can return them). */
 const TARGETS_KEPT = 1_000;
@@ -64,6 +69,25 @@ type Outcome =
   | { kind: 'failed'; statusCode: number | null; error: string; code?: string | undefined }
   | { kind: 'interrupted' }
   | { kind: 'dropped'; error: string };
+
+/**
+ * Reads a response body to its end and drops it, so its kept-alive connection goes back to the agent for the next send
+ * to that receiver: a connection per send costs both ends a connect and an accept, just when they are busiest. A body
+ * too large or too slow costs the receiver that connection instead.
+ */
+function discardBody(response: http.IncomingMessage): void {
+  let bytes = 0;
+  const timer = setTimeout(() => response.destroy(), DISCARD_MAX_MS);
+  timer.unref();
+  const done = () => clearTimeout(timer);
+  response.on('end', done);
+  response.on('close', done);
+  response.on('error', () => {});
+  response.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > DISCARD_MAX_BYTES) response.destroy();
+  });
+}
 
 /**
  * Sends the webhook outbox. Each delivery is claimed (SKIP LOCKED) with a lease — a token and an expiry, held in
@@ -199,8 +223,10 @@ export class WebhookDispatcher extends WakeableLoop {
         }
         return deliveries.length;
       });
-      if (claimed === 0) break;
       started += claimed;
+      // A claim short of the batch gave every endpoint with room all its due deliveries: asking again at once would
+      // only come back empty, and each claim is a round trip that a freed slot's refill would queue behind.
+      if (claimed < CLAIM_BATCH) break;
     }
     return started;
   }
@@ -330,9 +356,10 @@ export class WebhookDispatcher extends WakeableLoop {
   }
 
   /**
-   * POSTs and resolves with the status code once the response headers arrive (the body is not waited for). Cut off
-   * by the timeout or by stop(). Redirects are not followed. The connection goes only where the policy allows: IP
-   * literals are judged here, names by the policy's lookup when the socket connects.
+   * POSTs and resolves with the status code once the response headers arrive (the body is not waited for: it is read
+   * and dropped behind, to keep the connection). Cut off by the timeout or by stop(). Redirects are not followed. The
+   * connection goes only where the policy allows: IP literals are judged here, names by the policy's lookup when the
+   * socket connects (a kept-alive connection was judged when it was made, for the same host).
    */
   private post(url: URL, headers: Record<string, string>, body: string): Promise<number> {
     const refusal = this.policy.refusalOfUrl(url);
@@ -348,26 +375,28 @@ export class WebhookDispatcher extends WakeableLoop {
     if (this.stopping) controller.abort(new ShutdownError('webhook dispatcher stopping'));
     this.controllers.add(controller);
     const client = url.protocol === 'https:' ? https : http;
-    return new Promise<number>((resolve, reject) => {
-      const request = client.request(
-        url,
-        {
-          method: 'POST',
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          agent: url.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'],
-          signal: controller.signal,
-          ...(trusted ? {} : { lookup: this.policy.lookup }),
-        },
-        (response) => {
-          // The body is discarded, never waited for.
-          response.on('error', () => {});
-          response.destroy();
+    const options: http.RequestOptions = {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      agent: url.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'],
+      signal: controller.signal,
+      ...(trusted ? {} : { lookup: this.policy.lookup }),
+    };
+    const send = (mayRetry: boolean): Promise<number> =>
+      new Promise<number>((resolve, reject) => {
+        const request = client.request(url, options, (response) => {
           resolve(response.statusCode ?? 0);
-        },
-      );
-      request.on('error', (error) => reject(controller.signal.aborted ? (controller.signal.reason ?? error) : error));
-      request.end(body);
-    }).finally(() => {
+          discardBody(response);
+        });
+        request.on('error', (error: NodeJS.ErrnoException) => {
+          if (controller.signal.aborted) reject(controller.signal.reason ?? error);
+          // A kept-alive connection the receiver closed just as it was reused: nothing was answered, send once more.
+          else if (mayRetry && request.reusedSocket && STALE_CONNECTION.has(error.code ?? '')) resolve(send(false));
+          else reject(error);
+        });
+        request.end(body);
+      });
+    return send(true).finally(() => {
       clearTimeout(timer);
       this.controllers.delete(controller);
     });

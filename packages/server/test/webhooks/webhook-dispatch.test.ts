@@ -1,3 +1,4 @@
+import { createServer, type ServerResponse } from 'node:http';
 import type { CreatedWebhook, CreateWebhookBody } from '@flagline/core';
 import { eq, inArray, sql } from 'drizzle-orm';
 import pino from 'pino';
@@ -180,5 +181,49 @@ describe.each(testBackends())('webhook dispatch with hanging receivers (%s)', (b
     expect(await firstRun).toBe(1);
     const final = await t.deps.database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, row.id));
     expect(final).toEqual(delivered);
+  }, 60_000);
+  it('sends one after another over a kept-alive connection, and cuts a response body it would have to wait for', async () => {
+    // The receiver answers 200 at once; /endless never finishes its body.
+    let connections = 0;
+    const endless = new Set<ServerResponse>();
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        if (request.url === '/endless') {
+          endless.add(response);
+          response.on('close', () => endless.delete(response));
+          response.writeHead(200, { 'content-type': 'text/plain' }).write('x'.repeat(16 * 1024));
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      });
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (!address || typeof address === 'string') throw new Error('no address');
+    try {
+      const kept = await create({ url: `http://127.0.0.1:${address.port}/kept`, eventTypes: ['flag.created'] });
+      for (let i = 0; i < 6; i++) await change();
+      const once = dispatcher();
+      // PER_ENDPOINT sends at a time: later ones reuse the first connections.
+      expect(await once.runOnce()).toBe(6);
+      expect((await rowsOf([kept.id])).map((row) => row.status)).toEqual(Array(6).fill('delivered'));
+      expect(connections).toBe(PER_ENDPOINT);
+
+      const slow = await create({ url: `http://127.0.0.1:${address.port}/endless`, eventTypes: ['flag.created'] });
+      await change();
+      const started = Date.now();
+      // The new event goes to both webhooks.
+      expect(await once.runOnce()).toBe(2);
+      // Delivered at the status line; the body that never ends costs the receiver its connection, not the sender a slot.
+      expect((await rowsOf([slow.id])).map((row) => row.status)).toEqual(['delivered']);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await waitFor('the endless body to be cut', () => (endless.size === 0 ? true : undefined), 10_000);
+      await once.stop();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }, 60_000);
 });
