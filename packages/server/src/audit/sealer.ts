@@ -124,7 +124,16 @@ export async function sealStep(db: Db, batchSize = DEFAULT_BATCH): Promise<SealR
       prevHash = hash;
       return link;
     });
-    await tx.insert(auditChain).values(links);
+    // The links, the deliveries and the notice in one statement (data-modifying CTEs all run to completion): each
+    // round trip of a sealing step delays every event in it, and webhooks wait for the step to commit.
+    const chained = JSON.stringify(
+      links.map((link) => ({
+        position: link.position.toString(),
+        event_id: link.eventId.toString(),
+        prev_hash: link.prevHash,
+        hash: link.hash,
+      })),
+    );
     // Each event goes to the webhooks that existed when it happened and still exist; events from before sealing
     // existed (xact_id 0) got their deliveries when they were written.
     const sealed = JSON.stringify(
@@ -135,15 +144,22 @@ export async function sealStep(db: Db, batchSize = DEFAULT_BATCH): Promise<SealR
     // re-read after the wait), and one that comes later waits for these rows and then fails them with the rest.
     // Without it a delete could miss deliveries this transaction had not yet committed, leaving them pending forever.
     await tx.execute(sql`
-      insert into webhook_deliveries (webhook_id, event_id)
-      select w.id, e.id
-      from jsonb_to_recordset(${sealed}::jsonb) as s(id bigint, position int)
-      join audit_events e on e.id = s.id
-      join webhooks w on w.deleted_at is null and w.created_at <= e.occurred_at
-        and (w.event_types is null or e.type = any(w.event_types))
-      order by s.position, w.id
-      for share of w`);
-    await tx.execute(sql`select pg_notify(${AUDIT_SEALED_CHANNEL}, ${String(position)})`);
+      with links as (
+        insert into ${auditChain} (position, event_id, prev_hash, hash)
+        select l.position, l.event_id, l.prev_hash, l.hash
+        from jsonb_to_recordset(${chained}::jsonb) as l(position bigint, event_id bigint, prev_hash text, hash text)
+        returning event_id
+      ), deliveries as (
+        insert into webhook_deliveries (webhook_id, event_id)
+        select w.id, e.id
+        from jsonb_to_recordset(${sealed}::jsonb) as s(id bigint, position int)
+        join audit_events e on e.id = s.id
+        join webhooks w on w.deleted_at is null and w.created_at <= e.occurred_at
+          and (w.event_types is null or e.type = any(w.event_types))
+        order by s.position, w.id
+        for share of w
+      )
+      select pg_notify(${AUDIT_SEALED_CHANNEL}, ${String(position)}), (select count(*) from links) as linked`);
     const now = Date.now();
     for (const row of rows) auditSealLag.observe(Math.max(0, now - row.occurredAt.getTime()) / 1000);
     return { sealed: rows.length, locked: true, waiting, head: { position, hash: prevHash } };
