@@ -325,6 +325,24 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   }
 }
 
+/** A database of its own on the server at `adminUrl`, named `<prefix>_<random>`; `drop()` removes it whatever is left. */
+async function createBenchDatabase(adminUrl: string, prefix: string) {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    databaseUrl: url.toString(),
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
 /**
  * Schedules through the API while every change is audited: 20 clients create schedules (`POST
  * /api/admin/flags/:key/schedule`, keep-alive, each waiting for its answer) against one `flagline serve`; then two
@@ -332,13 +350,8 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
  * sealed. A database of its own, so the million events above do not weigh on it.
  */
 async function benchSchedulesThroughApi(adminUrl: string) {
-  const name = `flagline_bench_audit_schedules_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const bench = await createBenchDatabase(adminUrl, 'flagline_bench_audit_schedules');
+  const { databaseUrl } = bench;
   const database = await openDatabase({ databaseUrl, poolSize: 2 });
   const workers: ChildProcess[] = [];
   let server: Awaited<ReturnType<typeof startFlagline>> | undefined;
@@ -437,8 +450,7 @@ async function benchSchedulesThroughApi(adminUrl: string) {
       workers.map((worker) => (worker.exitCode === null ? new Promise((r) => worker.once('exit', r)) : undefined)),
     );
     await database.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await bench.drop();
   }
 }
 
@@ -493,13 +505,8 @@ async function benchLimits(databaseUrl: string) {
 /** `npm run bench -- audit`: 1,000,000 events on PostgreSQL; query latency, export throughput, hash-chain cost. */
 export async function benchAudit(): Promise<void> {
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `flagline_bench_audit_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const bench = await createBenchDatabase(adminUrl, 'flagline_bench_audit');
+  const { name, databaseUrl } = bench;
   const loadBefore = load();
   let server: Awaited<ReturnType<typeof startFlagline>> | undefined;
   try {
@@ -608,7 +615,6 @@ export async function benchAudit(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${path}\n`);
   } finally {
     await server?.stop();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await bench.drop();
   }
 }
