@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { and, asc, eq, getTableColumns, inArray, isNull, notInArray, type SQL, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { AUDIT_SEALED_CHANNEL } from '../audit/sealer';
@@ -9,9 +7,11 @@ import { WakeableLoop } from '../background/wakeable-loop';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { auditChain, auditEvents, webhookDeliveries, webhooks } from '../db/schema';
+import { RecentlyUsed } from '../shared/recently-used';
 import { describeFailure, failureCode, ShutdownError } from './delivery-failure';
+import { WebhookSender } from './sender';
 import { legacySignature, standardSignature } from './signing';
-import { TargetNotAllowedError, TargetPolicy } from './target-policy';
+import { TargetPolicy } from './target-policy';
 import { maskUrl } from './url-masking';
 
 /** Deliveries claimed per transaction at most; only what may start at once is claimed (see claim). */
@@ -21,37 +21,12 @@ const POLL_MS = 5_000;
 const LEASE_MARGIN_MS = 30_000;
 /** At stop, how long in-flight sends get to record that they were cut off (and release their leases). */
 const RELEASE_WAIT_MS = 2_000;
-/** A response body is read (so its connection can carry the next send) up to this size and for this long, then cut. */
-const DISCARD_MAX_BYTES = 64 * 1024;
-const DISCARD_MAX_MS = 1_000;
-/** How a request fails on a kept-alive connection the receiver had just closed. */
-const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
 
 /** Webhook rows and events kept between claims (both are immutable once the claim can return them). */
 const TARGETS_KEPT = 1_000;
 const EVENTS_KEPT = 2_000;
 
 type WebhookRow = typeof webhooks.$inferSelect;
-
-/** A bounded map that forgets what was remembered longest ago. */
-class RecentlyUsed<K, V> {
-  private readonly entries = new Map<K, V>();
-  constructor(private readonly capacity: number) {}
-  has(key: K): boolean {
-    return this.entries.has(key);
-  }
-  get(key: K): V | undefined {
-    return this.entries.get(key);
-  }
-  remember(key: K, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-  }
-}
 
 interface Claimed {
   id: bigint;
@@ -71,25 +46,6 @@ type Outcome =
   | { kind: 'dropped'; error: string };
 
 /**
- * Reads a response body to its end and drops it, so its kept-alive connection goes back to the agent for the next send
- * to that receiver: a connection per send costs both ends a connect and an accept, just when they are busiest. A body
- * too large or too slow costs the receiver that connection instead.
- */
-function discardBody(response: http.IncomingMessage): void {
-  let bytes = 0;
-  const timer = setTimeout(() => response.destroy(), DISCARD_MAX_MS);
-  timer.unref();
-  const done = () => clearTimeout(timer);
-  response.on('end', done);
-  response.on('close', done);
-  response.on('error', () => {});
-  response.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes > DISCARD_MAX_BYTES) response.destroy();
-  });
-}
-
-/**
  * Sends the webhook outbox. Each delivery is claimed (SKIP LOCKED) with a lease — a token and an expiry, held in
  * next_attempt_at — only when it can be sent at once, and is sent on its own: no batch waits for its slowest member.
  * Each endpoint has at most maxInFlightPerEndpoint sends in flight per process, so a receiver that hangs fills its
@@ -98,19 +54,13 @@ function discardBody(response: http.IncomingMessage): void {
  * recorded once. `attempts` counts sends. Delivery is at least once; receivers deduplicate with `webhook-id`.
  */
 export class WebhookDispatcher extends WakeableLoop {
-  private readonly policy: TargetPolicy;
+  private readonly sender: WebhookSender;
   private readonly inFlight = new Map<string, number>();
   private readonly sends = new Set<Promise<void>>();
-  /** One per send in flight; stop() aborts them all. */
-  private readonly controllers = new Set<AbortController>();
   private stopping = false;
   private claiming: Promise<unknown> = Promise.resolve();
   private readonly targets = new RecentlyUsed<string, WebhookRow>(TARGETS_KEPT);
   private readonly events = new RecentlyUsed<bigint, SealedAuditRow>(EVENTS_KEPT);
-  private readonly agents = {
-    'http:': new http.Agent({ keepAlive: true }),
-    'https:': new https.Agent({ keepAlive: true }),
-  };
 
   constructor(
     database: Database,
@@ -120,11 +70,12 @@ export class WebhookDispatcher extends WakeableLoop {
   ) {
     // Deliveries are created as their events are sealed, in sealed order: that is when there is something to send.
     super(database, logger, AUDIT_SEALED_CHANNEL, POLL_MS);
-    this.policy = policy ?? new TargetPolicy(options.allowedTargets);
+    this.sender = new WebhookSender(policy ?? new TargetPolicy(options.allowedTargets), options.timeoutMs);
   }
 
   override async start(): Promise<void> {
     this.stopping = false;
+    this.sender.open();
     await super.start();
   }
 
@@ -134,7 +85,7 @@ export class WebhookDispatcher extends WakeableLoop {
    */
   override async stop(): Promise<void> {
     this.stopping = true;
-    for (const controller of this.controllers) controller.abort(new ShutdownError('webhook dispatcher stopping'));
+    this.sender.cutOff(new ShutdownError('webhook dispatcher stopping'));
     await super.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -144,7 +95,7 @@ export class WebhookDispatcher extends WakeableLoop {
       }),
     ]);
     clearTimeout(timer);
-    for (const agent of Object.values(this.agents)) agent.destroy();
+    this.sender.close();
   }
 
   protected async pass(): Promise<number | undefined> {
@@ -328,7 +279,7 @@ export class WebhookDispatcher extends WakeableLoop {
     };
     let outcome: Outcome;
     try {
-      const statusCode = await this.post(new URL(target.url), headers, body);
+      const statusCode = await this.sender.post(new URL(target.url), headers, body);
       outcome =
         statusCode >= 200 && statusCode < 300
           ? { kind: 'delivered', statusCode }
@@ -353,53 +304,6 @@ export class WebhookDispatcher extends WakeableLoop {
         'webhook delivery failed',
       );
     }
-  }
-
-  /**
-   * POSTs and resolves with the status code once the response headers arrive (the body is not waited for: it is read
-   * and dropped behind, to keep the connection). Cut off by the timeout or by stop(). Redirects are not followed. The
-   * connection goes only where the policy allows: IP literals are judged here, names by the policy's lookup when the
-   * socket connects (a kept-alive connection was judged when it was made, for the same host).
-   */
-  private post(url: URL, headers: Record<string, string>, body: string): Promise<number> {
-    const refusal = this.policy.refusalOfUrl(url);
-    if (refusal) return Promise.reject(new TargetNotAllowedError(`${url.hostname} is a ${refusal} address`));
-    const trusted = this.policy.trustsHost(url.hostname);
-    // One controller per send, cut by its own timer or by stop(). (Not AbortSignal.any with AbortSignal.timeout:
-    // on Node 20 such a combined signal can be garbage-collected while the request waits, and then never fires.)
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new DOMException('webhook timeout', 'TimeoutError')),
-      this.options.timeoutMs,
-    );
-    if (this.stopping) controller.abort(new ShutdownError('webhook dispatcher stopping'));
-    this.controllers.add(controller);
-    const client = url.protocol === 'https:' ? https : http;
-    const options: http.RequestOptions = {
-      method: 'POST',
-      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      agent: url.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'],
-      signal: controller.signal,
-      ...(trusted ? {} : { lookup: this.policy.lookup }),
-    };
-    const send = (mayRetry: boolean): Promise<number> =>
-      new Promise<number>((resolve, reject) => {
-        const request = client.request(url, options, (response) => {
-          resolve(response.statusCode ?? 0);
-          discardBody(response);
-        });
-        request.on('error', (error: NodeJS.ErrnoException) => {
-          if (controller.signal.aborted) reject(controller.signal.reason ?? error);
-          // A kept-alive connection the receiver closed just as it was reused: nothing was answered, send once more.
-          else if (mayRetry && request.reusedSocket && STALE_CONNECTION.has(error.code ?? '')) resolve(send(false));
-          else reject(error);
-        });
-        request.end(body);
-      });
-    return send(true).finally(() => {
-      clearTimeout(timer);
-      this.controllers.delete(controller);
-    });
   }
 
   /** Writes the outcome if this process still holds the lease; a send cut off by stop() is due again at once. */
