@@ -1,7 +1,9 @@
 /**
  * Writes the SDK's API types (src/api-types/) from the committed OpenAPI document, split by what the routes do: one
- * file per OpenAPI tag with that tag's `paths` and `operations`, `components.ts` with the shared schemas, and an
- * `index.ts` that puts them back together as the single `paths`/`operations`/`components` openapi-fetch expects.
+ * file per OpenAPI tag with that tag's `paths` and `operations`, one `<tag>-schemas.ts` per tag with the schemas only its
+ * routes use (`shared-schemas.ts` for the rest), `components.ts` with the shared responses and headers that puts the
+ * schemas back together, and an `index.ts` that merges it all into the single `paths`/`operations`/`components`
+ * openapi-fetch expects.
  * With `--check` it generates into a temporary folder instead and fails, naming each file, when the committed folder
  * differs — so a route change reaches the SDK only through a reviewed diff (`npm run contract:check`).
  *
@@ -100,15 +102,116 @@ function biome(source: string, target: string): Promise<string> {
   });
 }
 
+const SHARED_GROUP = 'Shared';
+
+/** A member's property name ("Flag", or a quoted one). */
+function nameOf(member: ts.TypeElement): string {
+  const name = member.name;
+  if (!name) return '';
+  if (ts.isIdentifier(name) || ts.isStringLiteral(name)) return name.text;
+  return '';
+}
+
+const SCHEMA_REF = /#\/components\/schemas\/([^"]+)"/g;
+const refsIn = (value: unknown) => [...JSON.stringify(value).matchAll(SCHEMA_REF)].map((match) => match[1] as string);
+
+/** Each schema's one tag, when only that tag's routes reach it (directly or through other schemas). */
+function schemaGroups(document: OpenAPI3, tags: [string, Record<string, PathItemObject>][]): Map<string, string> {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, unknown>;
+  const reachedBy = new Map<string, Set<string>>();
+  // The shared responses (errors every route can answer) reach their schemas for no tag in particular.
+  const reachers: [string, unknown][] = [...tags, [SHARED_GROUP, document.components?.responses ?? {}]];
+  for (const [tag, paths] of reachers) {
+    const seen = new Set<string>();
+    const queue = [...refsIn(paths)];
+    for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      queue.push(...refsIn(schemas[name]));
+    }
+    for (const name of seen) reachedBy.set(name, (reachedBy.get(name) ?? new Set()).add(tag));
+  }
+  const groups = new Map<string, string>();
+  for (const [name, reached] of reachedBy) {
+    const [only, ...others] = reached;
+    if (only !== undefined && others.length === 0) groups.set(name, only);
+  }
+  return groups;
+}
+
 /** Every generated file's name and content. */
 async function generate(): Promise<Map<string, string>> {
   const document = JSON.parse(readFileSync(DOCUMENT, 'utf8')) as OpenAPI3;
   const files = new Map<string, string>();
 
-  const shared = declarations(await openapiTS({ ...document, paths: {} }));
-  files.set('components.ts', astToString(pick(shared, ['components', 'webhooks', '$defs'])));
-
   const tags = [...pathsByTag(document)].sort(([a], [b]) => fileNameOf(a).localeCompare(fileNameOf(b)));
+
+  // The schemas, split like the routes: a schema only one tag's routes reach (directly or through other schemas)
+  // goes to that tag's `<tag>-schemas.ts`; one that several reach, or none, to `shared-schemas.ts`. components.ts
+  // keeps the responses and headers and puts the schemas back together.
+  const shared = declarations(await openapiTS({ ...document, paths: {} }));
+  const [components, ...rest] = pick(shared, ['components', 'webhooks', '$defs']);
+  if (!components || !ts.isInterfaceDeclaration(components)) throw new Error('`components` is not an interface');
+  const schemaMember = components.members.find(
+    (member): member is ts.PropertySignature => ts.isPropertySignature(member) && nameOf(member) === 'schemas',
+  );
+  const schemaType = schemaMember?.type;
+  if (!schemaMember || !schemaType || !ts.isTypeLiteralNode(schemaType)) throw new Error('no `components.schemas`');
+  const groups = schemaGroups(document, tags);
+  const byGroup = new Map<string, ts.TypeElement[]>();
+  for (const member of schemaType.members) {
+    const group = groups.get(nameOf(member)) ?? SHARED_GROUP;
+    byGroup.set(group, [...(byGroup.get(group) ?? []), member]);
+  }
+  const groupNames = [...byGroup.keys()].sort();
+  for (const group of groupNames) {
+    const declaration = ts.factory.createInterfaceDeclaration(
+      [ts.factory.createModifier(ts.SyntaxKind.ExportKeyword)],
+      `${identifierOf(group)}Schemas`,
+      undefined,
+      undefined,
+      byGroup.get(group) ?? [],
+    );
+    const printed = astToString([declaration]);
+    // Only schemas that point at other schemas need the import.
+    const importing = printed.includes('components[') ? "import type { components } from './components';\n" : '';
+    files.set(
+      `${fileNameOf(group)}-schemas.ts`,
+      `/** The schemas of the "${group}" routes. */\n${importing}\n${printed}`,
+    );
+  }
+  const reassembled = ts.factory.updateInterfaceDeclaration(
+    components,
+    components.modifiers,
+    components.name,
+    components.typeParameters,
+    components.heritageClauses,
+    components.members.map((member) =>
+      member === schemaMember
+        ? ts.factory.updatePropertySignature(
+            schemaMember,
+            schemaMember.modifiers,
+            schemaMember.name,
+            schemaMember.questionToken,
+            ts.factory.createTypeReferenceNode('schemas'),
+          )
+        : member,
+    ),
+  );
+  files.set(
+    'components.ts',
+    [
+      ...groupNames.map(
+        (group) => `import type { ${identifierOf(group)}Schemas } from './${fileNameOf(group)}-schemas';`,
+      ),
+      '',
+      '/** Every schema, from the files that group them by the routes using them. */',
+      `export interface schemas extends ${groupNames.map((group) => `${identifierOf(group)}Schemas`).join(', ')} {}`,
+      '',
+      astToString([reassembled, ...rest]),
+    ].join('\n'),
+  );
+
   for (const [tag, paths] of tags) {
     const own = declarations(await openapiTS({ ...document, paths }));
     files.set(

@@ -4,6 +4,8 @@ import { CHANGED_ENVIRONMENT_HEADER } from './deps';
 
 type OpenApiDocument = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;
 type Responses = Record<string, { description?: string; headers?: Record<string, unknown>; content?: unknown }>;
+/** The document's own type for its shared responses (what the loose `Responses` above are written into). */
+type ComponentResponses = NonNullable<NonNullable<OpenApiDocument['components']>['responses']>;
 type Operation = { operationId?: string; responses?: Responses };
 
 const header = (description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ description, schema });
@@ -36,12 +38,27 @@ const serverErrors = {
   503: 'The database (or the identity provider’s signing keys) cannot be reached; try again after Retry-After.',
 } as const;
 
+/** The component name of each error status's common answer (the first description seen for it is the shared one). */
+const SHARED_ERRORS: Record<string, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  412: 'PreconditionFailed',
+  413: 'PayloadTooLarge',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'Unavailable',
+};
+
 /**
  * Cross-cutting parts of every operation, added in one place rather than on each route: the request-id header on
  * every response, the 5xx answers any route can give, Retry-After / WWW-Authenticate where the error mapping sets them,
  * and the RFC 9457 form of every error. Routes declare what is specific to them (their ETag, their 4xx).
  */
 function addConventions(document: OpenApiDocument): OpenApiDocument {
+  const sharedResponses: Record<string, Responses[string]> = {};
   const errorContent = {
     'application/json': { schema: { $ref: '#/components/schemas/Error' } },
     'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
@@ -64,9 +81,25 @@ function addConventions(document: OpenApiDocument): OpenApiDocument {
         response.headers = headers;
         if (Number(status) >= 400) response.content = errorContent;
       }
+      // Error answers that read the same on every route are declared once and referenced: the document, and the
+      // client types generated from it, then hold each such answer once instead of once per operation.
+      for (const [status, response] of Object.entries(responses)) {
+        if (Number(status) < 400 || '$ref' in response) continue;
+        const name = SHARED_ERRORS[status];
+        if (!name) continue;
+        sharedResponses[name] ??= response;
+        const shared = sharedResponses[name];
+        if (JSON.stringify(shared) === JSON.stringify(response)) {
+          responses[status] = { $ref: `#/components/responses/${name}` } as unknown as Responses[string];
+        }
+      }
     }
   }
-  document.components = { ...document.components, headers: { ...document.components?.headers, ...HEADERS } };
+  document.components = {
+    ...document.components,
+    headers: { ...document.components?.headers, ...HEADERS },
+    responses: { ...document.components?.responses, ...(sharedResponses as ComponentResponses) },
+  };
   return document;
 }
 

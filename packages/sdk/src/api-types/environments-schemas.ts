@@ -1,0 +1,30 @@
+/**
+ * Generated — do not edit. Regenerate with `npm run openapi` (packages/sdk/scripts/api-types.ts, from
+ * packages/server/openapi.json).
+ */
+
+/** The schemas of the "Environments" routes. */
+
+export interface EnvironmentsSchemas {
+  Environment: {
+    /**
+     * @description Environment key, e.g. "production".
+     * @example production
+     */
+    key: string;
+    name: string;
+    /**
+     * Format: date-time
+     * @description ISO 8601 timestamp (UTC).
+     */
+    createdAt: string;
+  };
+  CreateEnvironmentBody: {
+    /**
+     * @description Environment key, e.g. "production".
+     * @example production
+     */
+    key: string;
+    name?: string;
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Generated — do not edit. Regenerate with `npm run openapi` (packages/sdk/scripts/api-types.ts, from
+ * packages/server/openapi.json).
+ */
+
+/** The schemas of the "OpenFeature (OFREP)" routes. */
+import type { components } from './components';
+
+export interface OpenfeatureOfrepSchemas {
+  OfrepEvaluationSuccess: {
+    key: string;
+    value: boolean;
+    reason: string;
+    variant: string;
+    metadata?: {
+      [key: string]: string | number | boolean;
+    };
+  };
+  OfrepEvaluationFailure: {
+    key: string;
+    /** @enum {string} */
+    errorCode: 'PARSE_ERROR' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'GENERAL' | 'FLAG_NOT_FOUND';
+    errorDetails?: string;
+  };
+  OfrepRequest: {
+    context?: {
+      targetingKey?: string;
+    } & {
+      [key: string]: unknown;
+    };
+  };
+  OfrepBulkResponse: {
+    flags: (components['schemas']['OfrepEvaluationSuccess'] | components['schemas']['OfrepEvaluationFailure'])[];
+  };
+}
