@@ -19,6 +19,7 @@ interface Header {
   schema?: { type?: string };
 }
 interface Response {
+  $ref?: string;
   headers?: Record<string, Header>;
   content?: Record<string, unknown>;
 }
@@ -36,14 +37,26 @@ interface Document {
   info: { license?: { name: string } };
   servers?: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { headers?: Record<string, Header> };
+  components: { headers?: Record<string, Header>; responses?: Record<string, Response> };
 }
 
+/** Every operation, its responses with the shared ones (`$ref` into components.responses) resolved. */
 function operations(document: Document): [string, Operation][] {
+  const resolve = (response: Response): Response => {
+    if (!response.$ref) return response;
+    const shared = document.components.responses?.[response.$ref.replace('#/components/responses/', '')];
+    if (!shared) throw new Error(`unresolved response ${response.$ref}`);
+    return shared;
+  };
   return Object.entries(document.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, operation]): [string, Operation] => [
       `${method.toUpperCase()} ${path}`,
-      operation,
+      {
+        ...operation,
+        responses: Object.fromEntries(
+          Object.entries(operation.responses).map(([status, response]) => [status, resolve(response)]),
+        ),
+      },
     ]),
   );
 }
@@ -117,6 +130,13 @@ describe.each(testBackends())('OpenAPI document and /docs (%s)', (backend) => {
       }
     }
     expect(document.components.headers?.['Retry-After']?.schema?.type).toBe('integer');
+    // The answers every route gives alike are declared once and referenced, not repeated per operation.
+    for (const [name, item] of Object.entries(document.paths)) {
+      for (const operation of Object.values(item)) {
+        expect(operation.responses['500']?.$ref, name).toBe('#/components/responses/InternalError');
+        expect(operation.responses['503']?.$ref, name).toBe('#/components/responses/Unavailable');
+      }
+    }
     for (const name of [
       'GET /api/admin/flags/{flagKey}',
       'PATCH /api/admin/flags/{flagKey}',
