@@ -3,6 +3,7 @@ import { environmentKeySchema, flagKeySchema } from './common';
 import type { EvaluableFlag } from './evaluation';
 import { rolloutPercentageSchema } from './flags';
 import type { OverrideType } from './overrides';
+import { flagTypeSchema, ruleSchema, segmentSchema, serveSchema, variantKeySchema, variantSchema } from './targeting';
 
 /** One flag as SDKs receive it for local evaluation. */
 export const rulesetFlagSchema = z
@@ -11,7 +12,18 @@ export const rulesetFlagSchema = z
     description: z.string(),
     enabled: z.boolean(),
     rolloutPercentage: rolloutPercentageSchema,
-    overrides: z.object({ include: z.array(z.string()), exclude: z.array(z.string()) }),
+    overrides: z.object({
+      include: z.array(z.string()),
+      exclude: z.array(z.string()),
+      /** userId → variant for included users pinned to a variant other than the default `on`. */
+      pins: z.record(z.string(), variantKeySchema).optional(),
+    }),
+    // Typed flags and targeting (design §4b). Absent = the origin's boolean model, so older rulesets still parse.
+    type: flagTypeSchema.optional(),
+    variants: z.array(variantSchema).optional(),
+    offVariant: variantKeySchema.nullable().optional(),
+    rules: z.array(ruleSchema).optional(),
+    fallthrough: serveSchema.nullable().optional(),
   })
   .meta({ id: 'RulesetFlag' });
 export type RulesetFlag = z.infer<typeof rulesetFlagSchema>;
@@ -21,6 +33,8 @@ export const rulesetSchema = z
     environment: environmentKeySchema,
     version: z.number().int().meta({ description: 'Config version the ruleset was read at.' }),
     flags: z.array(rulesetFlagSchema),
+    /** Segments referenced by the flags' rules. */
+    segments: z.array(segmentSchema).optional(),
   })
   .meta({ id: 'Ruleset' });
 export type Ruleset = z.infer<typeof rulesetSchema>;
@@ -31,6 +45,9 @@ export const rulesetChangeSchema = z
     version: z.number().int(),
     changed: z.array(rulesetFlagSchema),
     deleted: z.array(flagKeySchema),
+    /** Segments created or changed since the previous event (flags using them are in `changed` too). */
+    segments: z.array(segmentSchema).optional(),
+    deletedSegments: z.array(flagKeySchema).optional(),
   })
   .meta({ id: 'RulesetChange' });
 export type RulesetChange = z.infer<typeof rulesetChangeSchema>;

@@ -16,6 +16,7 @@ export interface DeliverySchemas {
     /** @description Config version the ruleset was read at. */
     version: number;
     flags: components['schemas']['RulesetFlag'][];
+    segments?: components['schemas']['Segment'][];
   };
   RulesetFlag: {
     /**
@@ -29,6 +30,109 @@ export interface DeliverySchemas {
     overrides: {
       include: string[];
       exclude: string[];
+      pins?: {
+        [key: string]: string;
+      };
     };
+    type?: components['schemas']['FlagType'];
+    variants?: components['schemas']['Variant'][];
+    /**
+     * @description Variant name, e.g. "blue".
+     * @example blue
+     */
+    offVariant?: string | null;
+    rules?: components['schemas']['Rule'][];
+    fallthrough?: components['schemas']['Serve'];
+  };
+  /** @enum {string} */
+  FlagType: 'boolean' | 'string' | 'number' | 'json';
+  Variant: {
+    /**
+     * @description Variant name, e.g. "blue".
+     * @example blue
+     */
+    key: string;
+    /** @description A JSON value of the flag's type. */
+    value?: unknown;
+    description?: string;
+  };
+  Rule: {
+    id: string;
+    description?: string;
+    /** @default [] */
+    constraints: components['schemas']['Constraint'][];
+    /** @default [] */
+    segments: string[];
+    rollout?: components['schemas']['RuleRollout'];
+    serve: components['schemas']['Serve'];
+  };
+  Constraint: {
+    /** @example plan */
+    attribute: string;
+    operator: components['schemas']['ConstraintOperator'];
+    values: string[];
+    inverted?: boolean;
+    caseInsensitive?: boolean;
+  };
+  /** @enum {string} */
+  ConstraintOperator:
+    | 'IN'
+    | 'NOT_IN'
+    | 'STR_CONTAINS'
+    | 'STR_STARTS_WITH'
+    | 'STR_ENDS_WITH'
+    | 'NUM_EQ'
+    | 'NUM_GT'
+    | 'NUM_GTE'
+    | 'NUM_LT'
+    | 'NUM_LTE'
+    | 'DATE_AFTER'
+    | 'DATE_BEFORE'
+    | 'SEMVER_EQ'
+    | 'SEMVER_GT'
+    | 'SEMVER_GTE'
+    | 'SEMVER_LT'
+    | 'SEMVER_LTE';
+  RuleRollout: {
+    percentage: number;
+    /** @example plan */
+    stickiness?: string;
+    groupId?: string;
+  };
+  Serve:
+    | {
+        /**
+         * @description Variant name, e.g. "blue".
+         * @example blue
+         */
+        variant: string;
+      }
+    | {
+        split: components['schemas']['Split'];
+      };
+  Split: {
+    variants: components['schemas']['WeightedVariant'][];
+    /** @example plan */
+    stickiness?: string;
+    groupId?: string;
+  };
+  WeightedVariant: {
+    /**
+     * @description Variant name, e.g. "blue".
+     * @example blue
+     */
+    variant: string;
+    /** @description Out of 1000. */
+    weight: number;
+  };
+  Segment: {
+    /**
+     * @description Segment key.
+     * @example beta-testers
+     */
+    key: string;
+    name: string;
+    description: string;
+    constraints: components['schemas']['Constraint'][];
   };
 }
