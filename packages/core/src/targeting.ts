@@ -35,7 +35,9 @@ export const variantSchema = z
   .strictObject({
     key: variantKeySchema,
     /** Checked against the flag's type by `variantValueProblem` (the type lives beside it, not here). */
-    value: z.unknown().meta({ description: "A JSON value of the flag's type." }),
+    value: z
+      .union([z.boolean(), z.string(), z.number(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+      .meta({ description: "A value of the flag's type: boolean, string, number, or a JSON object or array." }),
     description: z.string().max(500).optional(),
   })
   .meta({ id: 'Variant' });

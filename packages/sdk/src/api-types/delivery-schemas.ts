@@ -52,8 +52,15 @@ export interface DeliverySchemas {
      * @example blue
      */
     key: string;
-    /** @description A JSON value of the flag's type. */
-    value?: unknown;
+    /** @description A value of the flag's type: boolean, string, number, or a JSON object or array. */
+    value:
+      | boolean
+      | string
+      | number
+      | unknown[]
+      | {
+          [key: string]: unknown;
+        };
     description?: string;
   };
   Rule: {
