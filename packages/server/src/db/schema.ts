@@ -1,3 +1,4 @@
+import type { Constraint, FlagType, Rule, Serve, Variant } from '@flagline/core';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -27,6 +28,12 @@ export const flags = pgTable('flags', {
   id: uuid('id').primaryKey().defaultRandom(),
   key: text('key').notNull().unique(),
   description: text('description').notNull().default(''),
+  // Typed flags (#12): a boolean flag with no variants has the implicit `on`/`off`.
+  type: text('type', { enum: ['boolean', 'string', 'number', 'json'] })
+    .$type<FlagType>()
+    .notNull()
+    .default('boolean'),
+  variants: jsonb('variants').$type<Variant[]>().notNull().default([]),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -42,6 +49,9 @@ export const flagStates = pgTable(
       .references(() => environments.key, { onDelete: 'cascade' }),
     enabled: boolean('enabled').notNull().default(false),
     rolloutPercentage: integer('rollout_percentage').notNull().default(0),
+    offVariant: text('off_variant'),
+    rules: jsonb('rules').$type<Rule[]>().notNull().default([]),
+    fallthrough: jsonb('fallthrough').$type<Serve>(),
     version: integer('version').notNull().default(1),
     updatedAt: updatedAt(),
   },
@@ -63,6 +73,8 @@ export const flagOverrides = pgTable(
       .references(() => environments.key, { onDelete: 'cascade' }),
     userId: text('user_id').notNull(),
     overrideType: text('override_type', { enum: ['include', 'exclude'] }).notNull(),
+    /** An include may pin a variant other than the default `on`. */
+    variant: text('variant'),
     reason: text('reason'),
     createdBy: text('created_by'),
     createdAt: createdAt(),
@@ -74,6 +86,17 @@ export const flagOverrides = pgTable(
     check('flag_overrides_user_id_length', sql`char_length(${table.userId}) between 1 and 255`),
   ],
 );
+
+/** Reusable constraint lists referenced by rules (by key, from flag_states.rules[].segments). */
+export const segments = pgTable('segments', {
+  key: text('key').primaryKey(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  constraints: jsonb('constraints').$type<Constraint[]>().notNull().default([]),
+  version: integer('version').notNull().default(1),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
 
 export const apiTokens = pgTable(
   'api_tokens',
