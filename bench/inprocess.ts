@@ -34,7 +34,7 @@ export interface Measured {
  * ns per evaluation for each candidate: interleaved rounds (so a burst of load from elsewhere hits them all), each
  * timed by the wall clock and by this process's CPU time (steadier on a shared machine); median and best of rounds.
  */
-async function measureAll(candidates: Candidate[], rounds = 5): Promise<Record<string, Measured>> {
+export async function measureAll(candidates: Candidate[], rounds = 5): Promise<Record<string, Measured>> {
   const wall = new Map<string, number[]>(candidates.map((c) => [c.name, []]));
   const cpu = new Map<string, number[]>(candidates.map((c) => [c.name, []]));
   const onShare = new Map<string, number>();
@@ -70,7 +70,7 @@ async function measureAll(candidates: Candidate[], rounds = 5): Promise<Record<s
 }
 
 /** Whether `name` beat `other` on both the wall-clock and the CPU-time median. */
-function fasterThan(evaluation: Record<string, Measured>, name: string, other: string): boolean {
+export function fasterThan(evaluation: Record<string, Measured>, name: string, other: string): boolean {
   const a = evaluation[name];
   const b = evaluation[other];
   if (!a || !b) return false;
