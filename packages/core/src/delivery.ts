@@ -3,7 +3,14 @@ import { environmentKeySchema, flagKeySchema } from './common';
 import type { EvaluableFlag } from './evaluation';
 import { rolloutPercentageSchema } from './flags';
 import type { OverrideType } from './overrides';
-import { flagTypeSchema, ruleSchema, segmentSchema, serveSchema, variantKeySchema, variantSchema } from './targeting';
+import {
+  flagTypeSchema,
+  ruleSchema,
+  segmentSchema,
+  serveSchema,
+  variantKeySchema,
+  variantSchema,
+} from './targeting/schemas';
 
 /** One flag as SDKs receive it for local evaluation. */
 export const rulesetFlagSchema = z

@@ -11,6 +11,6 @@ export * from './me';
 export * from './murmur3';
 export * from './overrides';
 export * from './schedules';
-export * from './targeting';
+export * from './targeting/index';
 export * from './tokens';
 export * from './webhooks';

@@ -68,3 +68,77 @@ export function murmur3Bytes(bytes: Uint8Array, seed = 0): number {
   for (let shift = 0; i < length; i++, shift += 8) tail |= bytes[i]! << shift;
   return finish(h, tail, length & 3, length);
 }
+
+/**
+ * MurmurHash3 x86_32 as the `murmurhash3js` package (and so unleash-client) computes it: one byte per UTF-16 code
+ * unit, its low 8 bits. Identical to murmur3() for ASCII; differs for other text, which is why rule rollouts and
+ * splits (whose distributions must match Unleash's) use this one.
+ */
+export function murmur3Unleash(text: string, seed = 0): number {
+  const length = text.length;
+  let h = seed | 0;
+  let i = 0;
+  const blocksEnd = length & ~3;
+  for (; i < blocksEnd; i += 4) {
+    const block =
+      (text.charCodeAt(i) & 0xff) |
+      ((text.charCodeAt(i + 1) & 0xff) << 8) |
+      ((text.charCodeAt(i + 2) & 0xff) << 16) |
+      ((text.charCodeAt(i + 3) & 0xff) << 24);
+    h = mixBlock(h, block);
+  }
+  let tail = 0;
+  for (let shift = 0; i < length; i++, shift += 8) tail |= (text.charCodeAt(i) & 0xff) << shift;
+  return finish(h, tail, length & 3, length);
+}
+
+/** murmur3()'s state after hashing a fixed ASCII prefix, so `prefix + text` can be hashed without building it. */
+export interface Murmur3Prefix {
+  readonly text: string;
+  readonly seed: number;
+  /** False when the prefix is not ASCII: murmur3Prefixed() then hashes the concatenation. */
+  readonly ascii: boolean;
+  readonly h: number;
+  readonly tail: number;
+  readonly tailLength: number;
+}
+
+export function murmur3Prefix(text: string, seed = 0): Murmur3Prefix {
+  let h = seed | 0;
+  let i = 0;
+  const blocksEnd = text.length & ~3;
+  for (; i < text.length; i++)
+    if (text.charCodeAt(i) >= 0x80) return { text, seed, ascii: false, h, tail: 0, tailLength: 0 };
+  for (i = 0; i < blocksEnd; i += 4) {
+    h = mixBlock(
+      h,
+      text.charCodeAt(i) |
+        (text.charCodeAt(i + 1) << 8) |
+        (text.charCodeAt(i + 2) << 16) |
+        (text.charCodeAt(i + 3) << 24),
+    );
+  }
+  let tail = 0;
+  for (let shift = 0; i < text.length; i++, shift += 8) tail |= text.charCodeAt(i) << shift;
+  return { text, seed, ascii: true, h, tail, tailLength: text.length & 3 };
+}
+
+/** murmur3(prefix.text + text, prefix.seed), without allocating the concatenation when both are ASCII. */
+export function murmur3Prefixed(prefix: Murmur3Prefix, text: string): number {
+  if (!prefix.ascii) return murmur3(prefix.text + text, prefix.seed);
+  let h = prefix.h;
+  let block = prefix.tail;
+  let filled = prefix.tailLength;
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return murmur3(prefix.text + text, prefix.seed);
+    block |= code << (filled << 3);
+    if (++filled === 4) {
+      h = mixBlock(h, block);
+      block = 0;
+      filled = 0;
+    }
+  }
+  return finish(h, block, filled, prefix.text.length + length);
+}

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import murmurhash from 'murmurhash';
 import { describe, expect, it } from 'vitest';
-import { murmur3 } from '../src/murmur3';
+import { murmur3, murmur3Prefix, murmur3Prefixed } from '../src/murmur3';
 
 const utf8 = new TextEncoder();
 
@@ -87,6 +87,22 @@ describe('murmur3 (MurmurHash3 x86_32)', () => {
         expect(murmur3(input, seed)).toBe(murmurhash.v3(utf8.encode(input), seed));
       }),
       { numRuns: 2000, seed: 20240601 },
+    );
+  });
+});
+
+describe('murmur3Prefixed', () => {
+  it('hashes prefix + text exactly as murmur3 hashes the concatenation', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.integer(),
+        (prefix, text, seed) => {
+          expect(murmur3Prefixed(murmur3Prefix(prefix, seed), text)).toBe(murmur3(prefix + text, seed));
+        },
+      ),
+      { numRuns: 5000 },
     );
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flagKeySchema } from './common';
+import { flagKeySchema } from '../common';
 
 /**
  * The typed-flag and targeting model (design §4b). One flag has a type and named variants; each environment has its
