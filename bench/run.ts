@@ -4,6 +4,7 @@ import { benchEvaluate } from './evaluate';
 import { benchPeers } from './peers';
 import { benchSchedules } from './schedules';
 import { benchStartup } from './startup';
+import { benchTargeting } from './targeting';
 import { benchTransports } from './transports';
 
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -13,6 +14,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   audit: benchAudit,
   peers: benchPeers,
   startup: benchStartup,
+  targeting: benchTargeting,
   transports: benchTransports,
 };
 

@@ -49,6 +49,7 @@ export function ConstraintEditor({
     <fieldset className="constraint" disabled={readOnly}>
       <legend className="visually-hidden">{label}</legend>
       <input
+        className="constraint-control"
         aria-label={`${label}: attribute`}
         placeholder="attribute, e.g. plan or account.country"
         value={constraint.attribute}
@@ -56,6 +57,7 @@ export function ConstraintEditor({
         onChange={(event) => onChange({ ...constraint, attribute: event.target.value })}
       />
       <select
+        className="constraint-control"
         aria-label={`${label}: operator`}
         value={constraint.operator}
         onChange={(event) => {
@@ -72,6 +74,7 @@ export function ConstraintEditor({
       </select>
       {single ? (
         <input
+          className="constraint-control"
           aria-label={`${label}: value`}
           placeholder={constraint.operator.startsWith('DATE') ? '2027-01-01T00:00:00Z' : 'value'}
           value={constraint.values[0] ?? ''}
