@@ -15,6 +15,7 @@ import {
   requireFlagView,
   setState,
 } from './flag-store';
+import { assertNoProblems, variantProblems } from './targeting-validation';
 
 /** A cursor carries the last key of a page, so anything that is not a flag key (e.g. U+0000, a 500 in PostgreSQL) is not one. */
 const isKeyCursor = (value: unknown): value is { k: string } =>
@@ -35,7 +36,10 @@ export async function getFlag(db: Db, key: string, environment: string): Promise
   return (await requireFlagView(db, key, environment)).view;
 }
 
-/** Creates the flag with a state in every environment: disabled, 0%. */
+/**
+ * Creates the flag with a state in every environment: disabled, 0% (a flag of another type than boolean serves its
+ * first variant when off and as fallthrough). Variants are checked against the type.
+ */
 export async function createFlag(
   deps: UnitOfWorkDeps,
   context: ChangeContext,
@@ -43,10 +47,15 @@ export async function createFlag(
   environment: string,
 ): Promise<FlagView> {
   const exists = () => new AppError('ALREADY_EXISTS', `Flag "${body.key}" already exists.`);
+  const type = body.type ?? 'boolean';
+  const variants = body.variants ?? [];
+  assertNoProblems(variantProblems(type, variants));
+  // The origin's body records exactly what it did; a typed flag records its type and variants too.
+  const typed = body.type !== undefined || body.variants !== undefined ? { type, variants } : {};
   try {
     return await runChange(deps, context, async ({ tx, audit }) => {
       await requireEnvironment(tx, environment);
-      const created = await insertFlag(tx, { key: body.key, description: body.description ?? '' });
+      const created = await insertFlag(tx, { key: body.key, description: body.description ?? '', type, variants });
       if (!created) throw exists();
       const states = await allStates(tx, created.id);
       await audit.record({
@@ -54,7 +63,7 @@ export async function createFlag(
         flagKey: created.key,
         data: { flagKey: created.key, description: created.description },
         before: null,
-        after: { key: created.key, description: created.description, states },
+        after: { key: created.key, description: created.description, ...typed, states },
       });
       return (await requireFlagView(tx, created.key, environment)).view;
     });
