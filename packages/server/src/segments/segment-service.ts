@@ -1,4 +1,5 @@
 import type { CreateSegmentBody, ReplaceSegmentBody, SegmentList, SegmentUsage, SegmentView } from '@flagline/core';
+import canonicalize from 'canonicalize';
 import type { Db, Executor } from '../db/client';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { assertNoProblems, constraintProblems } from '../flags/targeting-validation';
@@ -113,7 +114,8 @@ export async function updateSegment(
     checkVersion(current, input.expectedVersion);
     const usedBy = await segmentUsage(tx, input.key);
     const changedFields = (['name', 'description', 'constraints'] as const).filter(
-      (field) => JSON.stringify(current[field]) !== JSON.stringify(next[field]),
+      // jsonb keeps its own key order: compare canonical forms.
+      (field) => canonicalize(current[field]) !== canonicalize(next[field]),
     );
     if (changedFields.length === 0) return toSegmentView(current, usedBy);
     const row = await replaceSegment(tx, input.key, next, new Date());
