@@ -5,6 +5,7 @@ import type {
   FlagType,
   FlagVariants,
   Serve,
+  TargetingProblem,
   Variant,
 } from '@flagline/core';
 import canonicalize from 'canonicalize';
@@ -23,13 +24,7 @@ import {
   writeTargeting,
   writeVariants,
 } from './targeting-store';
-import {
-  assertNoProblems,
-  effectiveVariants,
-  type TargetingProblem,
-  targetingProblems,
-  variantProblems,
-} from './targeting-validation';
+import { assertNoProblems, effectiveVariants, targetingProblems, variantProblems } from './targeting-validation';
 
 function toFlagTargeting(row: TargetingRow): FlagTargeting {
   return {
@@ -49,18 +44,35 @@ export async function getTargeting(db: Db, key: string, environment: string): Pr
 }
 
 /**
- * What is wrong with targeting fields (a PATCH's, a schedule's) for this flag as it is now; the segments the rules
- * name are share-locked until the transaction ends, so none of them can be deleted under the change.
+ * What is wrong with the targeting `fields` (a PATCH's, a schedule's) would make of `current`, for this flag as it is
+ * now, with paths behind `at`. The segments the rules name are share-locked until the transaction ends, so none of
+ * them can be deleted under the change.
  */
 export async function targetingFieldProblems(
   tx: Executor,
   flag: { type: FlagType; variants: Variant[] },
+  current: EnvironmentTargeting,
   fields: Partial<EnvironmentTargeting>,
   at = '',
 ): Promise<TargetingProblem[]> {
-  const named = [...new Set((fields.rules ?? []).flatMap((rule) => rule.segments))].sort();
+  const targeting = mergeTargeting(current, fields);
+  const named = [...new Set(targeting.rules.flatMap((rule) => rule.segments))].sort();
   const segmentKeys = await lockExistingSegments(tx, named);
-  return targetingProblems({ type: flag.type, variants: flag.variants, targeting: fields, segmentKeys, at });
+  return targetingProblems({ type: flag.type, variants: flag.variants, targeting, segmentKeys, at });
+}
+
+/** The fields given replace the current ones (an undefined field is not given). */
+export function mergeTargeting(
+  current: EnvironmentTargeting,
+  fields: Partial<EnvironmentTargeting>,
+): EnvironmentTargeting {
+  return {
+    enabled: fields.enabled ?? current.enabled,
+    rolloutPercentage: fields.rolloutPercentage ?? current.rolloutPercentage,
+    offVariant: fields.offVariant === undefined ? current.offVariant : fields.offVariant,
+    rules: fields.rules ?? current.rules,
+    fallthrough: fields.fallthrough === undefined ? current.fallthrough : fields.fallthrough,
+  };
 }
 
 /**
@@ -82,9 +94,9 @@ export async function updateTargeting(
         { currentVersion: current.version },
       );
     }
-    assertNoProblems(await targetingFieldProblems(tx, current, input.patch));
+    assertNoProblems(await targetingFieldProblems(tx, current, current.targeting, input.patch));
     const before = current.targeting;
-    const after: EnvironmentTargeting = { ...before, ...input.patch };
+    const after = mergeTargeting(before, input.patch);
     const diff = diffTargeting(before, after);
     const changedFields = changedTargetingFields(diff);
     if (changedFields.length === 0) return toFlagTargeting(current);

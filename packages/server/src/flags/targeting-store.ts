@@ -41,13 +41,24 @@ export async function requireTargeting(
   environment: string,
   options: { lock?: boolean } = {},
 ): Promise<TargetingRow> {
+  const found = await findTargeting(executor, key, environment, options);
+  if (!found) throw notFound(`Flag "${key}"`);
+  return found;
+}
+
+export async function findTargeting(
+  executor: Executor,
+  key: string,
+  environment: string,
+  options: { lock?: boolean } = {},
+): Promise<TargetingRow | undefined> {
   const query = executor
     .select(columns)
     .from(flags)
     .innerJoin(flagStates, eq(flagStates.flagId, flags.id))
     .where(and(eq(flags.key, key), eq(flagStates.environment, environment)));
   const [row] = options.lock ? await query.for('update') : await query;
-  if (!row) throw notFound(`Flag "${key}"`);
+  if (!row) return undefined;
   return {
     id: row.id,
     key: row.key,

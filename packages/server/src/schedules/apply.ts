@@ -3,6 +3,7 @@ import type { AuditInput } from '../audit/recorder';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { findFlagById, type StateChange, setStates } from '../flags/flag-store';
 import { targetingFieldProblems } from '../flags/targeting-service';
+import { findTargeting } from '../flags/targeting-store';
 import { scheduleLateness, schedulesProcessed } from '../shared/metrics';
 import { hasTargetingFields } from './schedule-service';
 import { type ScheduleRow, toSchedule } from './schedule-store';
@@ -127,13 +128,14 @@ function validate(schedule: ScheduleRow): { flagId: string; updates: ScheduleUpd
  */
 async function incompatibleTargeting(
   tx: ChangeScope['tx'],
-  flagKey: string,
+  { flagKey, environment }: ScheduleRow,
   checked: { flagId: string; updates: ScheduleUpdates },
 ): Promise<PermanentFailure | undefined> {
   if (!hasTargetingFields(checked.updates)) return undefined;
   const flag = await findFlagById(tx, checked.flagId);
-  if (!flag) return new PermanentFailure(`flag "${flagKey}" no longer exists`);
-  const problems = await targetingFieldProblems(tx, flag, checked.updates, 'updates.');
+  const current = flag && (await findTargeting(tx, flag.key, environment));
+  if (!flag || !current) return undefined; // failed below as a flag or state that is gone
+  const problems = await targetingFieldProblems(tx, flag, current.targeting, checked.updates, 'updates.');
   if (problems.length === 0) return undefined;
   return new PermanentFailure(
     `the change no longer fits flag "${flagKey}": ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
@@ -153,7 +155,7 @@ async function applySchedules(scope: ChangeScope, schedules: ScheduleRow[], opti
   for (const schedule of schedules) {
     const checked = validate(schedule);
     const incompatible =
-      checked instanceof PermanentFailure ? checked : await incompatibleTargeting(tx, schedule.flagKey, checked);
+      checked instanceof PermanentFailure ? checked : await incompatibleTargeting(tx, schedule, checked);
     if (incompatible) permanent.push({ schedule, error: incompatible });
     else if (!(checked instanceof PermanentFailure)) valid.push({ schedule, ...checked });
   }

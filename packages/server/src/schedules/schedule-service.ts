@@ -12,6 +12,7 @@ import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } 
 import { requireEnvironment } from '../environments/environment-store';
 import { requireFlagByKey } from '../flags/flag-store';
 import { targetingFieldProblems } from '../flags/targeting-service';
+import { requireTargeting } from '../flags/targeting-store';
 import { assertNoProblems } from '../flags/targeting-validation';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
@@ -56,7 +57,10 @@ export async function createSchedule(
     await requireEnvironment(tx, input.environment);
     const flag = await requireFlagByKey(tx, input.flagKey);
     const updates = input.body.updates;
-    if (hasTargetingFields(updates)) assertNoProblems(await targetingFieldProblems(tx, flag, updates, 'updates.'));
+    if (hasTargetingFields(updates)) {
+      const current = await requireTargeting(tx, input.flagKey, input.environment);
+      assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, updates, 'updates.'));
+    }
     const row = await insertSchedule(tx, {
       flagId: flag.id,
       flagKey: input.flagKey,

@@ -2,7 +2,7 @@ import type { CreateSegmentBody, ReplaceSegmentBody, SegmentList, SegmentUsage, 
 import canonicalize from 'canonicalize';
 import type { Db, Executor } from '../db/client';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
-import { assertNoProblems, constraintProblems } from '../flags/targeting-validation';
+import { assertNoProblems, segmentProblems } from '../flags/targeting-validation';
 import { AppError, notFound, sqlState, UNIQUE_VIOLATION } from '../shared/errors';
 import {
   allSegmentUsage,
@@ -69,7 +69,7 @@ export async function createSegment(
   body: CreateSegmentBody,
 ): Promise<SegmentView> {
   const constraints = body.constraints ?? [];
-  assertNoProblems(constraintProblems(constraints, 'constraints'));
+  assertNoProblems(segmentProblems(constraints));
   const exists = () => new AppError('ALREADY_EXISTS', `Segment "${body.key}" already exists.`);
   try {
     return await runChange(deps, context, async ({ tx, audit }) => {
@@ -108,7 +108,7 @@ export async function updateSegment(
     description: input.body.description ?? '',
     constraints: input.body.constraints ?? [],
   };
-  assertNoProblems(constraintProblems(next.constraints, 'constraints'));
+  assertNoProblems(segmentProblems(next.constraints));
   return runChange(deps, context, async ({ tx, audit }) => {
     const current = await requireSegment(tx, input.key, true);
     checkVersion(current, input.expectedVersion);
