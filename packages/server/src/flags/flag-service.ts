@@ -1,6 +1,6 @@
 import { type CreateFlagBody, type FlagPage, type FlagView, flagKeySchema, type UpdateFlagBody } from '@flagline/core';
 import type { Db } from '../db/client';
-import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
 import { cancelPendingSchedules } from '../schedules/schedule-service';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
@@ -46,32 +46,40 @@ export async function createFlag(
   body: CreateFlagBody,
   environment: string,
 ): Promise<FlagView> {
-  const exists = () => new AppError('ALREADY_EXISTS', `Flag "${body.key}" already exists.`);
+  try {
+    return await runChange(deps, context, (scope) => createFlagIn(scope, body, environment));
+  } catch (error) {
+    // Two concurrent creates of one key: the loser's insert waits for the winner's commit, then conflicts.
+    if (sqlState(error) === UNIQUE_VIOLATION) throw flagExists(body.key);
+    throw error;
+  }
+}
+
+const flagExists = (key: string) => new AppError('ALREADY_EXISTS', `Flag "${key}" already exists.`);
+
+/** createFlag inside a change already under way (an import creating many flags in one transaction). */
+export async function createFlagIn(
+  { tx, audit }: ChangeScope,
+  body: CreateFlagBody,
+  environment: string,
+): Promise<FlagView> {
   const type = body.type ?? 'boolean';
   const variants = body.variants ?? [];
   assertNoProblems(variantProblems(type, variants));
   // The origin's body records exactly what it did; a typed flag records its type and variants too.
   const typed = body.type !== undefined || body.variants !== undefined ? { type, variants } : {};
-  try {
-    return await runChange(deps, context, async ({ tx, audit }) => {
-      await requireEnvironment(tx, environment);
-      const created = await insertFlag(tx, { key: body.key, description: body.description ?? '', type, variants });
-      if (!created) throw exists();
-      const states = await allStates(tx, created.id);
-      await audit.record({
-        type: 'flag.created',
-        flagKey: created.key,
-        data: { flagKey: created.key, description: created.description },
-        before: null,
-        after: { key: created.key, description: created.description, ...typed, states },
-      });
-      return (await requireFlagView(tx, created.key, environment)).view;
-    });
-  } catch (error) {
-    // Two concurrent creates of one key: the loser's insert waits for the winner's commit, then conflicts.
-    if (sqlState(error) === UNIQUE_VIOLATION) throw exists();
-    throw error;
-  }
+  await requireEnvironment(tx, environment);
+  const created = await insertFlag(tx, { key: body.key, description: body.description ?? '', type, variants });
+  if (!created) throw flagExists(body.key);
+  const states = await allStates(tx, created.id);
+  await audit.record({
+    type: 'flag.created',
+    flagKey: created.key,
+    data: { flagKey: created.key, description: created.description },
+    before: null,
+    after: { key: created.key, description: created.description, ...typed, states },
+  });
+  return (await requireFlagView(tx, created.key, environment)).view;
 }
 
 /**

@@ -1,6 +1,5 @@
 import type {
   EnvironmentTargeting,
-  EnvironmentTargetingPatch,
   FlagTargeting,
   FlagType,
   FlagVariants,
@@ -10,7 +9,7 @@ import type {
 } from '@flagline/core';
 import canonicalize from 'canonicalize';
 import type { Db, Executor } from '../db/client';
-import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
 import { lockExistingSegments } from '../segments/segment-store';
 import { AppError } from '../shared/errors';
@@ -82,35 +81,45 @@ export function mergeTargeting(
 export async function updateTargeting(
   deps: UnitOfWorkDeps,
   context: ChangeContext,
-  input: { key: string; environment: string; patch: EnvironmentTargetingPatch; expectedVersion: number | undefined },
+  input: TargetingChange,
 ): Promise<FlagTargeting> {
-  return runChange(deps, context, async ({ tx, audit }) => {
-    await requireEnvironment(tx, input.environment);
-    const current = await requireTargeting(tx, input.key, input.environment, { lock: true });
-    if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-      throw new AppError(
-        'PRECONDITION_FAILED',
-        `Flag "${input.key}" is at version ${current.version} in ${input.environment}, not ${input.expectedVersion}.`,
-        { currentVersion: current.version },
-      );
-    }
-    assertNoProblems(await targetingFieldProblems(tx, current, current.targeting, input.patch));
-    const before = current.targeting;
-    const after = mergeTargeting(before, input.patch);
-    const diff = diffTargeting(before, after);
-    const changedFields = changedTargetingFields(diff);
-    if (changedFields.length === 0) return toFlagTargeting(current);
-    const version = await writeTargeting(tx, current.id, input.environment, after, new Date());
-    await audit.record({
-      type: 'flag.targeting_updated',
-      environment: input.environment,
-      flagKey: input.key,
-      data: { flagKey: input.key, changedFields, diff },
-      before: { ...before, version: current.version },
-      after: { ...after, version },
-    });
-    return toFlagTargeting(await requireTargeting(tx, input.key, input.environment));
+  return runChange(deps, context, (scope) => updateTargetingIn(scope, input));
+}
+
+export interface TargetingChange {
+  key: string;
+  environment: string;
+  patch: Partial<EnvironmentTargeting>;
+  expectedVersion?: number | undefined;
+}
+
+/** updateTargeting inside a change already under way (an import setting many flags in one transaction). */
+export async function updateTargetingIn({ tx, audit }: ChangeScope, input: TargetingChange): Promise<FlagTargeting> {
+  await requireEnvironment(tx, input.environment);
+  const current = await requireTargeting(tx, input.key, input.environment, { lock: true });
+  if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+    throw new AppError(
+      'PRECONDITION_FAILED',
+      `Flag "${input.key}" is at version ${current.version} in ${input.environment}, not ${input.expectedVersion}.`,
+      { currentVersion: current.version },
+    );
+  }
+  assertNoProblems(await targetingFieldProblems(tx, current, current.targeting, input.patch));
+  const before = current.targeting;
+  const after = mergeTargeting(before, input.patch);
+  const diff = diffTargeting(before, after);
+  const changedFields = changedTargetingFields(diff);
+  if (changedFields.length === 0) return toFlagTargeting(current);
+  const version = await writeTargeting(tx, current.id, input.environment, after, new Date());
+  await audit.record({
+    type: 'flag.targeting_updated',
+    environment: input.environment,
+    flagKey: input.key,
+    data: { flagKey: input.key, changedFields, diff },
+    before: { ...before, version: current.version },
+    after: { ...after, version },
   });
+  return toFlagTargeting(await requireTargeting(tx, input.key, input.environment));
 }
 
 function servedVariants(serve: Serve | null): string[] {
@@ -141,44 +150,50 @@ export async function setVariants(
   context: ChangeContext,
   input: { key: string; variants: Variant[] },
 ): Promise<FlagVariants> {
-  return runChange(deps, context, async ({ tx, audit }) => {
-    const flag = await requireFlagByKey(tx, input.key, { lock: true });
-    assertNoProblems(variantProblems(flag.type, input.variants));
-    const view = (variants: Variant[]): FlagVariants => ({ flagKey: flag.key, type: flag.type, variants });
-    if (canonicalize(flag.variants) === canonicalize(input.variants)) return view(flag.variants);
+  return runChange(deps, context, (scope) => setVariantsIn(scope, input));
+}
 
-    const oldByKey = new Map(effectiveVariants(flag.type, flag.variants).map((variant) => [variant.key, variant]));
-    const newByKey = new Map(effectiveVariants(flag.type, input.variants).map((variant) => [variant.key, variant]));
-    const removed = [...oldByKey.keys()].filter((key) => !newByKey.has(key));
-    const added = [...newByKey.keys()].filter((key) => !oldByKey.has(key));
-    const changed = [...newByKey.keys()].filter(
-      (key) => oldByKey.has(key) && canonicalize(oldByKey.get(key)) !== canonicalize(newByKey.get(key)),
+/** setVariants inside a change already under way. */
+export async function setVariantsIn(
+  { tx, audit }: ChangeScope,
+  input: { key: string; variants: Variant[] },
+): Promise<FlagVariants> {
+  const flag = await requireFlagByKey(tx, input.key, { lock: true });
+  assertNoProblems(variantProblems(flag.type, input.variants));
+  const view = (variants: Variant[]): FlagVariants => ({ flagKey: flag.key, type: flag.type, variants });
+  if (canonicalize(flag.variants) === canonicalize(input.variants)) return view(flag.variants);
+
+  const oldByKey = new Map(effectiveVariants(flag.type, flag.variants).map((variant) => [variant.key, variant]));
+  const newByKey = new Map(effectiveVariants(flag.type, input.variants).map((variant) => [variant.key, variant]));
+  const removed = [...oldByKey.keys()].filter((key) => !newByKey.has(key));
+  const added = [...newByKey.keys()].filter((key) => !oldByKey.has(key));
+  const changed = [...newByKey.keys()].filter(
+    (key) => oldByKey.has(key) && canonicalize(oldByKey.get(key)) !== canonicalize(newByKey.get(key)),
+  );
+  if (removed.length > 0) {
+    const gone = new Set(removed);
+    const references = (await allTargeting(tx, flag.id)).flatMap(({ environment, targeting }) =>
+      referencesIn(targeting, gone).map((path) => ({ environment, path })),
     );
-    if (removed.length > 0) {
-      const gone = new Set(removed);
-      const references = (await allTargeting(tx, flag.id)).flatMap(({ environment, targeting }) =>
-        referencesIn(targeting, gone).map((path) => ({ environment, path })),
-      );
-      for (const pinned of await overridesPinning(tx, flag.id, removed)) {
-        references.push({ environment: pinned.environment, path: `overrides[userId=${pinned.userId}].variant` });
-      }
-      if (references.length > 0) {
-        const named = references.map((reference) => `${reference.environment}: ${reference.path}`).join(', ');
-        throw new AppError(
-          'INVALID_STATE',
-          `Variant${removed.length > 1 ? 's' : ''} ${removed.map((key) => `"${key}"`).join(', ')} of flag "${flag.key}" ${removed.length > 1 ? 'are' : 'is'} still used: ${named}.`,
-          { variants: removed, references },
-        );
-      }
+    for (const pinned of await overridesPinning(tx, flag.id, removed)) {
+      references.push({ environment: pinned.environment, path: `overrides[userId=${pinned.userId}].variant` });
     }
-    await writeVariants(tx, flag.id, input.variants, new Date());
-    await audit.record({
-      type: 'flag.variants_updated',
-      flagKey: flag.key,
-      data: { flagKey: flag.key, added, removed, changed },
-      before: { variants: flag.variants },
-      after: { variants: input.variants },
-    });
-    return view(input.variants);
+    if (references.length > 0) {
+      const named = references.map((reference) => `${reference.environment}: ${reference.path}`).join(', ');
+      throw new AppError(
+        'INVALID_STATE',
+        `Variant${removed.length > 1 ? 's' : ''} ${removed.map((key) => `"${key}"`).join(', ')} of flag "${flag.key}" ${removed.length > 1 ? 'are' : 'is'} still used: ${named}.`,
+        { variants: removed, references },
+      );
+    }
+  }
+  await writeVariants(tx, flag.id, input.variants, new Date());
+  await audit.record({
+    type: 'flag.variants_updated',
+    flagKey: flag.key,
+    data: { flagKey: flag.key, added, removed, changed },
+    before: { variants: flag.variants },
+    after: { variants: input.variants },
   });
+  return view(input.variants);
 }

@@ -1,7 +1,7 @@
 import type { CreateSegmentBody, ReplaceSegmentBody, SegmentList, SegmentUsage, SegmentView } from '@flagline/core';
 import canonicalize from 'canonicalize';
 import type { Db, Executor } from '../db/client';
-import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { assertNoProblems, segmentProblems } from '../flags/targeting-validation';
 import { AppError, notFound, sqlState, UNIQUE_VIOLATION } from '../shared/errors';
 import {
@@ -68,30 +68,34 @@ export async function createSegment(
   context: ChangeContext,
   body: CreateSegmentBody,
 ): Promise<SegmentView> {
-  const constraints = body.constraints ?? [];
-  assertNoProblems(segmentProblems(constraints));
-  const exists = () => new AppError('ALREADY_EXISTS', `Segment "${body.key}" already exists.`);
   try {
-    return await runChange(deps, context, async ({ tx, audit }) => {
-      const row = await insertSegment(tx, {
-        key: body.key,
-        name: body.name,
-        description: body.description ?? '',
-        constraints,
-      });
-      if (!row) throw exists();
-      await audit.record({
-        type: 'segment.created',
-        data: { segmentKey: row.key, name: row.name },
-        before: null,
-        after: recordOf(row),
-      });
-      return toSegmentView(row, []);
-    });
+    return await runChange(deps, context, (scope) => createSegmentIn(scope, body));
   } catch (error) {
-    if (sqlState(error) === UNIQUE_VIOLATION) throw exists();
+    if (sqlState(error) === UNIQUE_VIOLATION) throw segmentExists(body.key);
     throw error;
   }
+}
+
+const segmentExists = (key: string) => new AppError('ALREADY_EXISTS', `Segment "${key}" already exists.`);
+
+/** createSegment inside a change already under way (an import creating segments and the flags using them). */
+export async function createSegmentIn({ tx, audit }: ChangeScope, body: CreateSegmentBody): Promise<SegmentView> {
+  const constraints = body.constraints ?? [];
+  assertNoProblems(segmentProblems(constraints));
+  const row = await insertSegment(tx, {
+    key: body.key,
+    name: body.name,
+    description: body.description ?? '',
+    constraints,
+  });
+  if (!row) throw segmentExists(body.key);
+  await audit.record({
+    type: 'segment.created',
+    data: { segmentKey: row.key, name: row.name },
+    before: null,
+    after: recordOf(row),
+  });
+  return toSegmentView(row, []);
 }
 
 /**
@@ -101,32 +105,41 @@ export async function createSegment(
 export async function updateSegment(
   deps: UnitOfWorkDeps,
   context: ChangeContext,
-  input: { key: string; body: ReplaceSegmentBody; expectedVersion: number | undefined },
+  input: SegmentReplacement,
 ): Promise<SegmentView> {
+  return runChange(deps, context, (scope) => updateSegmentIn(scope, input));
+}
+
+export interface SegmentReplacement {
+  key: string;
+  body: ReplaceSegmentBody;
+  expectedVersion?: number | undefined;
+}
+
+/** updateSegment inside a change already under way. */
+export async function updateSegmentIn({ tx, audit }: ChangeScope, input: SegmentReplacement): Promise<SegmentView> {
   const next = {
     name: input.body.name,
     description: input.body.description ?? '',
     constraints: input.body.constraints ?? [],
   };
   assertNoProblems(segmentProblems(next.constraints));
-  return runChange(deps, context, async ({ tx, audit }) => {
-    const current = await requireSegment(tx, input.key, true);
-    checkVersion(current, input.expectedVersion);
-    const usedBy = await segmentUsage(tx, input.key);
-    const changedFields = (['name', 'description', 'constraints'] as const).filter(
-      // jsonb keeps its own key order: compare canonical forms.
-      (field) => canonicalize(current[field]) !== canonicalize(next[field]),
-    );
-    if (changedFields.length === 0) return toSegmentView(current, usedBy);
-    const row = await replaceSegment(tx, input.key, next, new Date());
-    await audit.record({
-      type: 'segment.updated',
-      data: { segmentKey: input.key, changedFields, usedBy },
-      before: recordOf(current),
-      after: recordOf(row),
-    });
-    return toSegmentView(row, usedBy);
+  const current = await requireSegment(tx, input.key, true);
+  checkVersion(current, input.expectedVersion);
+  const usedBy = await segmentUsage(tx, input.key);
+  const changedFields = (['name', 'description', 'constraints'] as const).filter(
+    // jsonb keeps its own key order: compare canonical forms.
+    (field) => canonicalize(current[field]) !== canonicalize(next[field]),
+  );
+  if (changedFields.length === 0) return toSegmentView(current, usedBy);
+  const row = await replaceSegment(tx, input.key, next, new Date());
+  await audit.record({
+    type: 'segment.updated',
+    data: { segmentKey: input.key, changedFields, usedBy },
+    before: recordOf(current),
+    after: recordOf(row),
   });
+  return toSegmentView(row, usedBy);
 }
 
 /** Deletes an unused segment; one that rules still reference is 409 INVALID_STATE naming the flags. */
