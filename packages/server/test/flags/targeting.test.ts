@@ -101,6 +101,21 @@ describe.each(testBackends())('flag targeting and variants (%s)', (backend) => {
       expect(created?.after).toMatchObject({ type: 'string', variants: COLOURS });
     });
 
+    it('gives a typed flag the same start in an environment created later', async () => {
+      await createTyped('typed-new-environment');
+      expectStatus(await answer(api.POST('/api/admin/environments', { body: { key: 'typed-staging' } })), 201);
+      const staging = flagTargetingSchema.parse(
+        expectStatus(await targetingOf('typed-new-environment', 'typed-staging'), 200),
+      );
+      expect(staging.targeting).toEqual({
+        enabled: false,
+        rolloutPercentage: 0,
+        offVariant: 'red',
+        rules: [],
+        fallthrough: { variant: 'red' },
+      });
+    });
+
     it('keeps the origin body: a boolean flag with the implicit on/off and no targeting', async () => {
       expectStatus(await answer(api.POST('/api/admin/flags', { body: { key: 'typed-plain' } })), 201);
       expect(await current('typed-plain')).toMatchObject({

@@ -219,4 +219,32 @@ describe.each(testBackends())('segments (%s)', (backend) => {
     expect(event).toMatchObject({ data: { segmentKey: 'doomed' }, before: { key: 'doomed' }, after: null });
     expectError(await remove('doomed'), 404, 'NOT_FOUND');
   });
+
+  it('a rule added while the segment is deleted never ends up naming a deleted segment', async () => {
+    for (let round = 0; round < 5; round++) {
+      const segmentKey = `racing-${round}`;
+      const flagKey = `seg-flag-race-${round}`;
+      expectStatus(await create({ key: segmentKey, name: 'Racing' }), 201);
+      expectStatus(await answer(api.POST('/api/admin/flags', { body: { key: flagKey } })), 201);
+      const [added, deleted] = await Promise.all([
+        answer(
+          api.PATCH('/api/admin/flags/{flagKey}/targeting', {
+            params: { path: { flagKey } },
+            body: { rules: [{ id: 'r', constraints: [], segments: [segmentKey], serve: { variant: 'on' } }] },
+          }),
+        ),
+        remove(segmentKey),
+      ]);
+      const exists = (await get(segmentKey)).status === 200;
+      if (added.status === 200) {
+        // The rule committed first: the delete saw it and refused.
+        expect(exists).toBe(true);
+        expect(deleted.status).toBe(409);
+      } else {
+        expectFieldError(added, 'rules[0].segments[0]');
+        expect(deleted.status).toBe(204);
+        expect(exists).toBe(false);
+      }
+    }
+  });
 });
