@@ -9,6 +9,8 @@ import {
 } from './common';
 import { rolloutPercentageSchema } from './flags';
 import { overrideTypeSchema } from './overrides';
+import { MAX_RULES, ruleSchema, segmentKeySchema, serveSchema, variantKeySchema } from './targeting/index';
+import { segmentUsageSchema, targetingDiffSchema } from './targeting-api';
 import { roleSchema } from './tokens';
 
 export const actorTypeSchema = z.enum(['user', 'token', 'system']);
@@ -21,6 +23,9 @@ export type Actor = z.infer<typeof actorSchema>;
 export const scheduleUpdatesSchema = z.strictObject({
   enabled: z.boolean().optional(),
   rolloutPercentage: rolloutPercentageSchema.optional(),
+  offVariant: variantKeySchema.nullable().optional(),
+  rules: z.array(ruleSchema).max(MAX_RULES).optional(),
+  fallthrough: z.union([serveSchema, z.null()]).optional(),
 });
 
 const flagStateSnapshot = z.object({ enabled: z.boolean(), rolloutPercentage: rolloutPercentageSchema });
@@ -49,7 +54,37 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
       userId: z.string(),
       overrideType: overrideTypeSchema,
       reason: z.string().nullable(),
+      variant: variantKeySchema.optional(),
     }),
+  }),
+  z.object({
+    type: z.literal('flag.targeting_updated'),
+    data: z.object({ flagKey: flagKeySchema, changedFields: z.array(z.string()), diff: targetingDiffSchema }),
+  }),
+  z.object({
+    type: z.literal('flag.variants_updated'),
+    data: z.object({
+      flagKey: flagKeySchema,
+      added: z.array(z.string()),
+      removed: z.array(z.string()),
+      changed: z.array(z.string()),
+    }),
+  }),
+  z.object({
+    type: z.literal('segment.created'),
+    data: z.object({ segmentKey: segmentKeySchema, name: z.string() }),
+  }),
+  z.object({
+    type: z.literal('segment.updated'),
+    data: z.object({
+      segmentKey: segmentKeySchema,
+      changedFields: z.array(z.string()),
+      usedBy: z.array(segmentUsageSchema),
+    }),
+  }),
+  z.object({
+    type: z.literal('segment.deleted'),
+    data: z.object({ segmentKey: segmentKeySchema }),
   }),
   z.object({
     type: z.literal('flag_override.removed'),

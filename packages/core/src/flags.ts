@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cursorSchema, environmentKeySchema, flagKeySchema, pageOf, queryInt, timestampSchema } from './common';
+import { flagTypeSchema, MAX_VARIANTS, variantSchema } from './targeting/index';
 
 export const rolloutPercentageSchema = z.number().int().min(0).max(100);
 export const descriptionSchema = z.string().max(1000);
@@ -19,7 +20,16 @@ export const flagViewSchema = z
 export type FlagView = z.infer<typeof flagViewSchema>;
 
 export const createFlagBodySchema = z
-  .strictObject({ key: flagKeySchema, description: descriptionSchema.optional() })
+  .strictObject({
+    key: flagKeySchema,
+    description: descriptionSchema.optional(),
+    type: flagTypeSchema.optional().meta({ description: 'Default boolean.' }),
+    variants: z
+      .array(variantSchema)
+      .max(MAX_VARIANTS)
+      .optional()
+      .meta({ description: 'Values of the flag type; string, number and json flags need at least one.' }),
+  })
   .meta({ id: 'CreateFlagBody' });
 export type CreateFlagBody = z.infer<typeof createFlagBodySchema>;
 

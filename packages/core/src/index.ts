@@ -12,5 +12,6 @@ export * from './murmur3';
 export * from './overrides';
 export * from './schedules';
 export * from './targeting/index';
+export * from './targeting-api';
 export * from './tokens';
 export * from './webhooks';

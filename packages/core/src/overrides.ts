@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { environmentKeySchema, queryInt, timestampSchema, userIdSchema } from './common';
+import { variantKeySchema } from './targeting/index';
 
 export const overrideTypeSchema = z.enum(['include', 'exclude']);
 export type OverrideType = z.infer<typeof overrideTypeSchema>;
@@ -9,6 +10,7 @@ export const overrideSchema = z
     userId: z.string(),
     overrideType: overrideTypeSchema,
     reason: z.string().nullable(),
+    variant: variantKeySchema.optional().meta({ description: 'The variant an include pins; absent when none.' }),
     createdBy: z.string().nullable(),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
@@ -17,7 +19,14 @@ export const overrideSchema = z
 export type Override = z.infer<typeof overrideSchema>;
 
 export const setOverrideBodySchema = z
-  .strictObject({ userId: userIdSchema, overrideType: overrideTypeSchema, reason: z.string().max(500).optional() })
+  .strictObject({
+    userId: userIdSchema,
+    overrideType: overrideTypeSchema,
+    reason: z.string().max(500).optional(),
+    variant: variantKeySchema
+      .optional()
+      .meta({ description: "Include overrides only: the flag's variant to serve (default: on / fallthrough)." }),
+  })
   .meta({ id: 'SetOverrideBody' });
 export type SetOverrideBody = z.infer<typeof setOverrideBodySchema>;
 

@@ -5,10 +5,10 @@ import { cursorSchema, environmentKeySchema, instantInputSchema, queryInt, times
 export const scheduleStatusSchema = z.enum(['pending', 'applied', 'failed', 'cancelled']);
 export type ScheduleStatus = z.infer<typeof scheduleStatusSchema>;
 
-/** What a schedule changes: at least one of enabled / rolloutPercentage, nothing else. */
+/** What a schedule changes: at least one of enabled / rolloutPercentage / offVariant / rules / fallthrough. */
 export const scheduleChangesSchema = scheduleUpdatesSchema
-  .refine((updates) => updates.enabled !== undefined || updates.rolloutPercentage !== undefined, {
-    message: 'give at least one of enabled, rolloutPercentage',
+  .refine((updates) => Object.values(updates).some((value) => value !== undefined), {
+    message: 'give at least one of enabled, rolloutPercentage, offVariant, rules, fallthrough',
   })
   .meta({ id: 'ScheduleUpdates' });
 export type ScheduleUpdates = z.infer<typeof scheduleUpdatesSchema>;

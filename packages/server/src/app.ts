@@ -15,6 +15,7 @@ import { evaluationCors } from './delivery/evaluation-http';
 import { ofrepRoutes } from './delivery/ofrep-routes';
 import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
+import { targetingRoutes } from './flags/targeting-routes';
 import { recordRequest } from './http/access-log';
 import { mountApiDocs } from './http/api-docs';
 import { clientAddress } from './http/client-address';
@@ -28,6 +29,7 @@ import { documentationSecurityHeaders, securityHeaders } from './http/security-h
 import { mountWebUi } from './http/web-ui';
 import { overrideRoutes } from './overrides/override-routes';
 import { scheduleRoutes } from './schedules/schedule-routes';
+import { segmentRoutes } from './segments/segment-routes';
 import { AppError, isDatabaseUnavailable, isOutOfResources } from './shared/errors';
 import { observeDatabase, observeSnapshot, registry } from './shared/metrics';
 import { tokenRoutes } from './tokens/token-routes';
@@ -259,6 +261,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/ofrep/v1', ofrepRoutes(deps));
   app.route('/api/admin', meRoutes());
   app.route('/api/admin', flagRoutes(deps));
+  app.route('/api/admin', targetingRoutes(deps));
+  app.route('/api/admin', segmentRoutes(deps));
   app.route('/api/admin', overrideRoutes(deps));
   app.route('/api/admin', environmentRoutes(deps));
   app.route('/api/admin', tokenRoutes(deps));

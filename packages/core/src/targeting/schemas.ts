@@ -178,7 +178,7 @@ export const environmentTargetingSchema = z
     offVariant: variantKeySchema.nullable(),
     rules: z.array(ruleSchema).max(MAX_RULES),
     /** Served when no rule matches; null = boolean shorthand (`rolloutPercentage`) or, for other types, offVariant. */
-    fallthrough: serveSchema.nullable(),
+    fallthrough: z.union([serveSchema, z.null()]),
   })
   .meta({ id: 'EnvironmentTargeting' });
 export type EnvironmentTargeting = z.infer<typeof environmentTargetingSchema>;

@@ -91,6 +91,85 @@ export interface AuditSchemas {
           /** @enum {string} */
           overrideType: 'include' | 'exclude';
           reason: string | null;
+          /**
+           * @description Variant name, e.g. "blue".
+           * @example blue
+           */
+          variant?: string;
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'flag.targeting_updated';
+        data: {
+          /**
+           * @description Flag key.
+           * @example new-checkout
+           */
+          flagKey: string;
+          changedFields: string[];
+          diff: components['schemas']['TargetingDiff'];
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'flag.variants_updated';
+        data: {
+          /**
+           * @description Flag key.
+           * @example new-checkout
+           */
+          flagKey: string;
+          added: string[];
+          removed: string[];
+          changed: string[];
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'segment.created';
+        data: {
+          /**
+           * @description Segment key.
+           * @example beta-testers
+           */
+          segmentKey: string;
+          name: string;
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'segment.updated';
+        data: {
+          /**
+           * @description Segment key.
+           * @example beta-testers
+           */
+          segmentKey: string;
+          changedFields: string[];
+          usedBy: {
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            flagKey: string;
+            /**
+             * @description Environment key, e.g. "production".
+             * @example production
+             */
+            environment: string;
+          }[];
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'segment.deleted';
+        data: {
+          /**
+           * @description Segment key.
+           * @example beta-testers
+           */
+          segmentKey: string;
         };
       }
     | {
@@ -181,6 +260,24 @@ export interface AuditSchemas {
           updates: {
             enabled?: boolean;
             rolloutPercentage?: number;
+            /**
+             * @description Variant name, e.g. "blue".
+             * @example blue
+             */
+            offVariant?: string | null;
+            rules?: components['schemas']['Rule'][];
+            fallthrough?:
+              | {
+                  /**
+                   * @description Variant name, e.g. "blue".
+                   * @example blue
+                   */
+                  variant: string;
+                }
+              | {
+                  split: components['schemas']['Split'];
+                }
+              | null;
           };
           adminUserId: string;
           adminEmail: string | null;
@@ -215,6 +312,24 @@ export interface AuditSchemas {
           updates: {
             enabled?: boolean;
             rolloutPercentage?: number;
+            /**
+             * @description Variant name, e.g. "blue".
+             * @example blue
+             */
+            offVariant?: string | null;
+            rules?: components['schemas']['Rule'][];
+            fallthrough?:
+              | {
+                  /**
+                   * @description Variant name, e.g. "blue".
+                   * @example blue
+                   */
+                  variant: string;
+                }
+              | {
+                  split: components['schemas']['Split'];
+                }
+              | null;
           };
           appliedAt: string;
           flagState: {
@@ -253,6 +368,124 @@ export interface AuditSchemas {
         };
       }
   );
+  TargetingDiff: {
+    enabled?: {
+      before:
+        | null
+        | boolean
+        | string
+        | number
+        | unknown[]
+        | {
+            [key: string]: unknown;
+          };
+      after:
+        | null
+        | boolean
+        | string
+        | number
+        | unknown[]
+        | {
+            [key: string]: unknown;
+          };
+    };
+    rolloutPercentage?: {
+      before:
+        | null
+        | boolean
+        | string
+        | number
+        | unknown[]
+        | {
+            [key: string]: unknown;
+          };
+      after:
+        | null
+        | boolean
+        | string
+        | number
+        | unknown[]
+        | {
+            [key: string]: unknown;
+          };
+    };
+    offVariant?: {
+      before:
+        | null
+        | boolean
+        | string
+        | number
+        | unknown[]
+        | {
+            [key: string]: unknown;
+          };
+      after:
+        | null
+        | boolean
+        | string
+        | number
+        | unknown[]
+        | {
+            [key: string]: unknown;
+          };
+    };
+    fallthrough?: {
+      before:
+        | null
+        | boolean
+        | string
+        | number
+        | unknown[]
+        | {
+            [key: string]: unknown;
+          };
+      after:
+        | null
+        | boolean
+        | string
+        | number
+        | unknown[]
+        | {
+            [key: string]: unknown;
+          };
+    };
+    rules: {
+      /** @description Ids of rules that are new. */
+      added: string[];
+      /** @description Ids of rules that are gone. */
+      removed: string[];
+      /** @description Rules whose order relative to the others changed (index before and after). */
+      moved: {
+        id: string;
+        from: number;
+        to: number;
+      }[];
+      changed: {
+        id: string;
+        fields: {
+          field: string;
+          before:
+            | null
+            | boolean
+            | string
+            | number
+            | unknown[]
+            | {
+                [key: string]: unknown;
+              };
+          after:
+            | null
+            | boolean
+            | string
+            | number
+            | unknown[]
+            | {
+                [key: string]: unknown;
+              };
+        }[];
+      }[];
+    };
+  };
   AuditVerification: {
     ok: boolean;
     /** @description Sealed events whose chain link was checked. */

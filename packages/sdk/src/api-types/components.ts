@@ -11,7 +11,9 @@ import type { FlagsSchemas } from './flags-schemas';
 import type { OpenfeatureOfrepSchemas } from './openfeature-ofrep-schemas';
 import type { OverridesSchemas } from './overrides-schemas';
 import type { SchedulesSchemas } from './schedules-schemas';
+import type { SegmentsSchemas } from './segments-schemas';
 import type { SharedSchemas } from './shared-schemas';
+import type { TargetingSchemas } from './targeting-schemas';
 import type { TokensSchemas } from './tokens-schemas';
 import type { WebhooksSchemas } from './webhooks-schemas';
 
@@ -25,7 +27,9 @@ export interface schemas
     OpenfeatureOfrepSchemas,
     OverridesSchemas,
     SchedulesSchemas,
+    SegmentsSchemas,
     SharedSchemas,
+    TargetingSchemas,
     TokensSchemas,
     WebhooksSchemas {}
 

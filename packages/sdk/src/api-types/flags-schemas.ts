@@ -45,6 +45,13 @@ export interface FlagsSchemas {
      */
     key: string;
     description?: string;
+    /**
+     * @description Default boolean.
+     * @enum {string}
+     */
+    type?: 'boolean' | 'string' | 'number' | 'json';
+    /** @description Values of the flag type; string, number and json flags need at least one. */
+    variants?: components['schemas']['Variant'][];
   };
   UpdateFlagBody: {
     enabled?: boolean;

@@ -12,6 +12,8 @@ import type { operations as FlagsOperations, paths as FlagsPaths } from './flags
 import type { operations as OpenfeatureOfrepOperations, paths as OpenfeatureOfrepPaths } from './openfeature-ofrep';
 import type { operations as OverridesOperations, paths as OverridesPaths } from './overrides';
 import type { operations as SchedulesOperations, paths as SchedulesPaths } from './schedules';
+import type { operations as SegmentsOperations, paths as SegmentsPaths } from './segments';
+import type { operations as TargetingOperations, paths as TargetingPaths } from './targeting';
 import type { operations as TokensOperations, paths as TokensPaths } from './tokens';
 import type { operations as WebhooksOperations, paths as WebhooksPaths } from './webhooks';
 
@@ -26,6 +28,8 @@ export interface paths
     OpenfeatureOfrepPaths,
     OverridesPaths,
     SchedulesPaths,
+    SegmentsPaths,
+    TargetingPaths,
     TokensPaths,
     WebhooksPaths {}
 
@@ -38,5 +42,7 @@ export interface operations
     OpenfeatureOfrepOperations,
     OverridesOperations,
     SchedulesOperations,
+    SegmentsOperations,
+    TargetingOperations,
     TokensOperations,
     WebhooksOperations {}

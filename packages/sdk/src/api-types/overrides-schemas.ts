@@ -12,6 +12,11 @@ export interface OverridesSchemas {
     /** @enum {string} */
     overrideType: 'include' | 'exclude';
     reason: string | null;
+    /**
+     * @description The variant an include pins; absent when none.
+     * @example blue
+     */
+    variant?: string;
     createdBy: string | null;
     /**
      * Format: date-time
@@ -29,6 +34,11 @@ export interface OverridesSchemas {
     /** @enum {string} */
     overrideType: 'include' | 'exclude';
     reason?: string;
+    /**
+     * @description Include overrides only: the flag's variant to serve (default: on / fallthrough).
+     * @example blue
+     */
+    variant?: string;
   };
   OverrideList: {
     includes: components['schemas']['Override'][];

@@ -26,6 +26,24 @@ export interface SchedulesSchemas {
     updates: {
       enabled?: boolean;
       rolloutPercentage?: number;
+      /**
+       * @description Variant name, e.g. "blue".
+       * @example blue
+       */
+      offVariant?: string | null;
+      rules?: components['schemas']['Rule'][];
+      fallthrough?:
+        | {
+            /**
+             * @description Variant name, e.g. "blue".
+             * @example blue
+             */
+            variant: string;
+          }
+        | {
+            split: components['schemas']['Split'];
+          }
+        | null;
     };
     /**
      * Format: date-time
@@ -72,6 +90,24 @@ export interface SchedulesSchemas {
   ScheduleUpdates: {
     enabled?: boolean;
     rolloutPercentage?: number;
+    /**
+     * @description Variant name, e.g. "blue".
+     * @example blue
+     */
+    offVariant?: string | null;
+    rules?: components['schemas']['Rule'][];
+    fallthrough?:
+      | {
+          /**
+           * @description Variant name, e.g. "blue".
+           * @example blue
+           */
+          variant: string;
+        }
+      | {
+          split: components['schemas']['Split'];
+        }
+      | null;
   };
   SchedulePage: {
     items: components['schemas']['Schedule'][];

@@ -16,6 +16,7 @@ import {
   resolveWriteEnvironment,
   unitOfWork,
 } from '../http/deps';
+import { ifMatchHeaders, parseIfMatch } from '../http/if-match';
 import { etagHeader } from '../http/openapi';
 import {
   bearerSecurity,
@@ -27,30 +28,10 @@ import {
   notFoundError,
   preconditionError,
 } from '../http/router';
-import { AppError, notFound } from '../shared/errors';
+import { notFound } from '../shared/errors';
 import { createFlag, deleteFlag, getFlag, listFlags, updateFlag } from './flag-service';
 
 const flagParams = z.object({ flagKey: z.string().meta({ description: 'Flag key.' }) });
-
-const ifMatchHeaders = z.object({
-  'if-match': z
-    .string()
-    .optional()
-    .meta({ description: 'The flag version (from FlagView.version) this change expects; 412 when it moved on.' }),
-});
-
-/** If-Match carries a version number, bare or as an (optionally weak) entity tag. */
-function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match?.[1]) {
-    throw new AppError('VALIDATION_FAILED', 'Invalid header: If-Match: must be a flag version number.', {
-      location: 'header',
-      fields: { 'If-Match': 'must be a flag version number' },
-    });
-  }
-  return Number(match[1]);
-}
 
 const tags = ['Flags'];
 

@@ -1,6 +1,6 @@
 import { type CreateFlagBody, type FlagPage, type FlagView, flagKeySchema, type UpdateFlagBody } from '@flagline/core';
 import type { Db } from '../db/client';
-import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
 import { cancelPendingSchedules } from '../schedules/schedule-service';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
@@ -15,6 +15,7 @@ import {
   requireFlagView,
   setState,
 } from './flag-store';
+import { assertNoProblems, variantProblems } from './targeting-validation';
 
 /** A cursor carries the last key of a page, so anything that is not a flag key (e.g. U+0000, a 500 in PostgreSQL) is not one. */
 const isKeyCursor = (value: unknown): value is { k: string } =>
@@ -35,34 +36,50 @@ export async function getFlag(db: Db, key: string, environment: string): Promise
   return (await requireFlagView(db, key, environment)).view;
 }
 
-/** Creates the flag with a state in every environment: disabled, 0%. */
+/**
+ * Creates the flag with a state in every environment: disabled, 0% (a flag of another type than boolean serves its
+ * first variant when off and as fallthrough). Variants are checked against the type.
+ */
 export async function createFlag(
   deps: UnitOfWorkDeps,
   context: ChangeContext,
   body: CreateFlagBody,
   environment: string,
 ): Promise<FlagView> {
-  const exists = () => new AppError('ALREADY_EXISTS', `Flag "${body.key}" already exists.`);
   try {
-    return await runChange(deps, context, async ({ tx, audit }) => {
-      await requireEnvironment(tx, environment);
-      const created = await insertFlag(tx, { key: body.key, description: body.description ?? '' });
-      if (!created) throw exists();
-      const states = await allStates(tx, created.id);
-      await audit.record({
-        type: 'flag.created',
-        flagKey: created.key,
-        data: { flagKey: created.key, description: created.description },
-        before: null,
-        after: { key: created.key, description: created.description, states },
-      });
-      return (await requireFlagView(tx, created.key, environment)).view;
-    });
+    return await runChange(deps, context, (scope) => createFlagIn(scope, body, environment));
   } catch (error) {
     // Two concurrent creates of one key: the loser's insert waits for the winner's commit, then conflicts.
-    if (sqlState(error) === UNIQUE_VIOLATION) throw exists();
+    if (sqlState(error) === UNIQUE_VIOLATION) throw flagExists(body.key);
     throw error;
   }
+}
+
+const flagExists = (key: string) => new AppError('ALREADY_EXISTS', `Flag "${key}" already exists.`);
+
+/** createFlag inside a change already under way (an import creating many flags in one transaction). */
+export async function createFlagIn(
+  { tx, audit }: ChangeScope,
+  body: CreateFlagBody,
+  environment: string,
+): Promise<FlagView> {
+  const type = body.type ?? 'boolean';
+  const variants = body.variants ?? [];
+  assertNoProblems(variantProblems(type, variants));
+  // The origin's body records exactly what it did; a typed flag records its type and variants too.
+  const typed = body.type !== undefined || body.variants !== undefined ? { type, variants } : {};
+  await requireEnvironment(tx, environment);
+  const created = await insertFlag(tx, { key: body.key, description: body.description ?? '', type, variants });
+  if (!created) throw flagExists(body.key);
+  const states = await allStates(tx, created.id);
+  await audit.record({
+    type: 'flag.created',
+    flagKey: created.key,
+    data: { flagKey: created.key, description: created.description },
+    before: null,
+    after: { key: created.key, description: created.description, ...typed, states },
+  });
+  return (await requireFlagView(tx, created.key, environment)).view;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { FlagView } from '@flagline/core';
+import type { FlagType, FlagView, Rule, Serve, Variant } from '@flagline/core';
 import { and, asc, eq, gt, ilike, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { environments, flagStates, flags } from '../db/schema';
@@ -114,25 +114,40 @@ export async function requireFlagByKey(
   return row;
 }
 
+/**
+ * How a new state starts: disabled, 0%; a flag of another type than boolean serves its first variant both when off
+ * and as fallthrough, so it answers a value of its type from the start.
+ */
+function initialState(flag: { id: string; type: FlagType; variants: Variant[] }, environment: string) {
+  const first = flag.type === 'boolean' ? undefined : flag.variants[0]?.key;
+  return first === undefined
+    ? { flagId: flag.id, environment }
+    : { flagId: flag.id, environment, offVariant: first, fallthrough: { variant: first } };
+}
+
+/** The flag with this id, if it still exists. */
+export async function findFlagById(executor: Executor, id: string): Promise<FlagRow | undefined> {
+  const [row] = await executor.select().from(flags).where(eq(flags.id, id));
+  return row;
+}
+
 /** Inserts the flag with a state in every environment (disabled, 0%); undefined when the key is taken. */
 export async function insertFlag(
   executor: Executor,
-  values: { key: string; description: string },
+  values: { key: string; description: string; type?: FlagType; variants?: Variant[] },
 ): Promise<FlagRow | undefined> {
   const [created] = await executor.insert(flags).values(values).onConflictDoNothing().returning();
   if (!created) return undefined;
   const environmentKeys = await executor.select({ key: environments.key }).from(environments);
-  await executor
-    .insert(flagStates)
-    .values(environmentKeys.map((row) => ({ flagId: created.id, environment: row.key })));
+  await executor.insert(flagStates).values(environmentKeys.map((row) => initialState(created, row.key)));
   return created;
 }
 
 /** Gives every flag a state in a new environment (disabled, 0%). */
 export async function addStatesInEnvironment(executor: Executor, environment: string): Promise<void> {
-  const flagIds = await executor.select({ id: flags.id }).from(flags);
-  if (flagIds.length === 0) return;
-  await executor.insert(flagStates).values(flagIds.map((flag) => ({ flagId: flag.id, environment })));
+  const all = await executor.select({ id: flags.id, type: flags.type, variants: flags.variants }).from(flags);
+  if (all.length === 0) return;
+  await executor.insert(flagStates).values(all.map((flag) => initialState(flag, environment)));
 }
 
 /** Deletes the flag; its states and overrides go with it (foreign keys cascade). */
@@ -165,12 +180,24 @@ export interface FlagStateValues {
   version: number;
 }
 
-export type StatePatch = Partial<Pick<FlagStateValues, 'enabled' | 'rolloutPercentage'>>;
+/** The parts of a state beyond the boolean shorthand (#12): only written when a patch carries them. */
+export interface StateTargetingValues {
+  offVariant: string | null;
+  rules: Rule[];
+  fallthrough: Serve | null;
+}
+
+export type StatePatch = Partial<Pick<FlagStateValues, 'enabled' | 'rolloutPercentage'> & StateTargetingValues>;
 
 export interface StateChange {
   before: FlagStateValues;
   after: FlagStateValues;
+  /** Set when the write's patch carried offVariant, rules or fallthrough. */
+  targeting?: { before: StateTargetingValues; after: StateTargetingValues };
 }
+
+const touchesTargeting = (patch: StatePatch) =>
+  patch.offVariant !== undefined || patch.rules !== undefined || patch.fallthrough !== undefined;
 
 export interface StateWrite {
   flagId: string;
@@ -195,15 +222,21 @@ export async function setStates(
   if (writes.length === 0) return [];
   const targets = new Map(writes.map((write) => [stateKey(write.flagId, write.environment), write]));
   const keys = JSON.stringify([...targets.values()].map((w) => ({ flag_id: w.flagId, environment: w.environment })));
+  // The jsonb columns are read and written only by batches that change them: the origin's writes stay as cheap.
+  const withTargeting = writes.some((write) => touchesTargeting(write.patch));
+  const targetingColumns = withTargeting ? sql`, s.off_variant, s.rules, s.fallthrough` : sql``;
   const locked = rowsOf<{
     flag_id: string;
     environment: string;
     enabled: boolean;
     rollout_percentage: number;
     version: number;
+    off_variant?: string | null;
+    rules?: Rule[];
+    fallthrough?: Serve | null;
   }>(
     await executor.execute(sql`
-      select s.flag_id, s.environment, s.enabled, s.rollout_percentage, s.version
+      select s.flag_id, s.environment, s.enabled, s.rollout_percentage, s.version${targetingColumns}
       from flag_states s
       join jsonb_to_recordset(${keys}::jsonb) as k(flag_id uuid, environment text)
         on s.flag_id = k.flag_id and s.environment = k.environment
@@ -216,8 +249,14 @@ export async function setStates(
       { enabled: row.enabled, rolloutPercentage: row.rollout_percentage, version: row.version },
     ]),
   );
+  const targetingStates = new Map<string, StateTargetingValues>(
+    locked.map((row) => [
+      stateKey(row.flag_id, row.environment),
+      { offVariant: row.off_variant ?? null, rules: row.rules ?? [], fallthrough: row.fallthrough ?? null },
+    ]),
+  );
   const changed = new Set<string>();
-  const changes = writes.map(({ flagId, environment, patch }) => {
+  const changes = writes.map(({ flagId, environment, patch }): StateChange | undefined => {
     const key = stateKey(flagId, environment);
     const before = states.get(key);
     if (!before) return undefined;
@@ -228,24 +267,47 @@ export async function setStates(
     };
     states.set(key, after);
     changed.add(key);
-    return { before, after };
+    if (!touchesTargeting(patch)) return { before, after };
+    const targetingBefore = targetingStates.get(key) as StateTargetingValues;
+    const targetingAfter: StateTargetingValues = {
+      offVariant: patch.offVariant === undefined ? targetingBefore.offVariant : patch.offVariant,
+      rules: patch.rules ?? targetingBefore.rules,
+      fallthrough: patch.fallthrough === undefined ? targetingBefore.fallthrough : patch.fallthrough,
+    };
+    targetingStates.set(key, targetingAfter);
+    return { before, after, targeting: { before: targetingBefore, after: targetingAfter } };
   });
   if (changed.size > 0) {
     const finalStates = JSON.stringify(
       [...changed].map((key) => {
         const target = targets.get(key);
         const state = states.get(key);
+        const targeting = targetingStates.get(key);
         return {
           flag_id: target?.flagId,
           environment: target?.environment,
           enabled: state?.enabled,
           rollout_percentage: state?.rolloutPercentage,
           version: state?.version,
+          ...(withTargeting
+            ? { off_variant: targeting?.offVariant, rules: targeting?.rules, fallthrough: targeting?.fallthrough }
+            : {}),
         };
       }),
     );
     const updated = rowsOf<{ flag_id: string }>(
-      await executor.execute(sql`
+      withTargeting
+        ? await executor.execute(sql`
+        update flag_states s
+        set enabled = v.enabled, rollout_percentage = v.rollout_percentage, version = v.version,
+            off_variant = v.off_variant, rules = v.rules, fallthrough = nullif(v.fallthrough, 'null'::jsonb),
+            updated_at = ${at.toISOString()}::timestamptz
+        from jsonb_to_recordset(${finalStates}::jsonb)
+          as v(flag_id uuid, environment text, enabled boolean, rollout_percentage integer, version integer,
+               off_variant text, rules jsonb, fallthrough jsonb)
+        where s.flag_id = v.flag_id and s.environment = v.environment
+        returning s.flag_id`)
+        : await executor.execute(sql`
         update flag_states s
         set enabled = v.enabled, rollout_percentage = v.rollout_percentage, version = v.version,
             updated_at = ${at.toISOString()}::timestamptz

@@ -26,6 +26,7 @@ const HEADERS = {
 export const ENVIRONMENT_WRITES: ReadonlySet<string> = new Set([
   'updateFlag',
   'updateFlagByPost',
+  'updateFlagTargeting',
   'setOverride',
   'removeOverride',
   'createSchedule',

@@ -1,8 +1,9 @@
-import type { Override, OverrideList, SetOverrideBody } from '@flagline/core';
+import type { Override, OverrideList, OverrideType, SetOverrideBody } from '@flagline/core';
 import type { Db, Tx } from '../db/client';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
-import { requireFlagByKey } from '../flags/flag-store';
+import { type FlagRow, requireFlagByKey } from '../flags/flag-store';
+import { effectiveVariants } from '../flags/targeting-validation';
 import { AppError, notFound } from '../shared/errors';
 import {
   deleteOverride,
@@ -19,6 +20,8 @@ function toOverride(row: OverrideRow): Override {
     userId: row.userId,
     overrideType: row.overrideType,
     reason: row.reason,
+    // Only an override that pins a variant says so: the origin's answers stay as they were.
+    ...(row.variant === null ? {} : { variant: row.variant }),
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -43,6 +46,25 @@ async function enforceRateLimit(tx: Tx, flagKey: string, limitPerHour: number): 
   }
 }
 
+/** The audit names a pinned variant only when there is one, so the origin's override events read as before. */
+const pinned = (variant: string | null) => (variant === null ? {} : { variant });
+
+/** Only includes pin a variant, and only one the flag has (a boolean flag's implicit on/off included). */
+function checkPinnedVariant(flag: FlagRow, overrideType: OverrideType, variant: string): void {
+  const reason =
+    overrideType !== 'include'
+      ? 'only include overrides pin a variant'
+      : effectiveVariants(flag.type, flag.variants).some((declared) => declared.key === variant)
+        ? null
+        : `the flag has no variant "${variant}"`;
+  if (reason) {
+    throw new AppError('VALIDATION_FAILED', `Invalid body: variant: ${reason}.`, {
+      location: 'body',
+      fields: { variant: reason },
+    });
+  }
+}
+
 export interface OverrideDeps extends UnitOfWorkDeps {
   rateLimitPerHour: number;
 }
@@ -58,29 +80,39 @@ export async function setOverride(
     const flag = await requireFlagByKey(tx, input.flagKey, { lock: true });
     const { userId, overrideType } = input.body;
     const reason = input.body.reason ?? null;
+    const variant = input.body.variant ?? null;
+    if (variant !== null) checkPinnedVariant(flag, overrideType, variant);
     const existing = await findOverride(tx, { flagId: flag.id, environment: input.environment, userId });
-    if (existing && existing.overrideType === overrideType && existing.reason === reason) {
+    if (
+      existing &&
+      existing.overrideType === overrideType &&
+      existing.reason === reason &&
+      existing.variant === variant
+    ) {
       return { override: toOverride(existing), created: false };
     }
     await enforceRateLimit(tx, input.flagKey, deps.rateLimitPerHour);
     const now = new Date();
     const row = existing
-      ? await updateOverride(tx, existing.id, { overrideType, reason }, now)
+      ? await updateOverride(tx, existing.id, { overrideType, reason, variant }, now)
       : await insertOverride(tx, {
           flagId: flag.id,
           environment: input.environment,
           userId,
           overrideType,
           reason,
+          variant,
           createdBy: actor.id,
         });
     await audit.record({
       type: 'flag_override.set',
       environment: input.environment,
       flagKey: input.flagKey,
-      data: { flagKey: input.flagKey, userId, overrideType, reason },
-      before: existing ? { userId, overrideType: existing.overrideType, reason: existing.reason } : null,
-      after: { userId, overrideType, reason },
+      data: { flagKey: input.flagKey, userId, overrideType, reason, ...pinned(variant) },
+      before: existing
+        ? { userId, overrideType: existing.overrideType, reason: existing.reason, ...pinned(existing.variant) }
+        : null,
+      after: { userId, overrideType, reason, ...pinned(variant) },
     });
     return { override: toOverride(row), created: !existing };
   });
@@ -103,7 +135,12 @@ export async function removeOverride(
       environment: input.environment,
       flagKey: input.flagKey,
       data: { flagKey: input.flagKey, userId: input.userId },
-      before: { userId: input.userId, overrideType: existing.overrideType, reason: existing.reason },
+      before: {
+        userId: input.userId,
+        overrideType: existing.overrideType,
+        reason: existing.reason,
+        ...pinned(existing.variant),
+      },
       after: null,
     });
   });

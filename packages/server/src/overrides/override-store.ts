@@ -33,6 +33,7 @@ export async function insertOverride(
     userId: string;
     overrideType: OverrideType;
     reason: string | null;
+    variant: string | null;
     createdBy: string;
   },
 ): Promise<OverrideRow> {
@@ -44,7 +45,7 @@ export async function insertOverride(
 export async function updateOverride(
   executor: Executor,
   id: string,
-  values: { overrideType: OverrideType; reason: string | null },
+  values: { overrideType: OverrideType; reason: string | null; variant: string | null },
   at: Date,
 ): Promise<OverrideRow> {
   const [row] = await executor

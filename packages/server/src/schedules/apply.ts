@@ -1,8 +1,11 @@
 import { type RunDueSummary, type ScheduleUpdates, scheduleChangesSchema, schedulerActor } from '@flagline/core';
 import type { AuditInput } from '../audit/recorder';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
-import { type FlagStateValues, setStates } from '../flags/flag-store';
+import { findFlagById, type StateChange, setStates } from '../flags/flag-store';
+import { targetingFieldProblems } from '../flags/targeting-service';
+import { findTargeting } from '../flags/targeting-store';
 import { scheduleLateness, schedulesProcessed } from '../shared/metrics';
+import { hasTargetingFields } from './schedule-service';
 import { type ScheduleRow, toSchedule } from './schedule-store';
 import { anyDue } from './sql/any-due';
 import { claimDue } from './sql/claim-due';
@@ -42,8 +45,7 @@ function appliedEvent(
   schedule: ScheduleRow,
   updates: ScheduleUpdates,
   appliedAt: Date,
-  before: FlagStateValues,
-  after: FlagStateValues,
+  { before, after, targeting }: StateChange,
 ): AuditInput {
   return {
     type: 'flag_schedule.applied',
@@ -57,8 +59,8 @@ function appliedEvent(
       appliedAt: appliedAt.toISOString(),
       flagState: { enabled: after.enabled, rolloutPercentage: after.rolloutPercentage },
     },
-    before: { ...before },
-    after: { ...after },
+    before: { ...before, ...targeting?.before },
+    after: { ...after, ...targeting?.after },
   };
 }
 
@@ -120,6 +122,27 @@ function validate(schedule: ScheduleRow): { flagId: string; updates: ScheduleUpd
 }
 
 /**
+ * A schedule that sets rules, an off variant or a fallthrough was checked against the flag when it was created; the
+ * flag may have changed since (a variant or segment it names is gone). Then it fails rather than store what
+ * evaluation could not serve. Schedules of only enabled / rolloutPercentage cost no query here.
+ */
+async function incompatibleTargeting(
+  tx: ChangeScope['tx'],
+  { flagKey, environment }: ScheduleRow,
+  checked: { flagId: string; updates: ScheduleUpdates },
+): Promise<PermanentFailure | undefined> {
+  if (!hasTargetingFields(checked.updates)) return undefined;
+  const flag = await findFlagById(tx, checked.flagId);
+  const current = flag && (await findTargeting(tx, flag.key, environment));
+  if (!flag || !current) return undefined; // failed below as a flag or state that is gone
+  const problems = await targetingFieldProblems(tx, flag, current.targeting, checked.updates, 'updates.');
+  if (problems.length === 0) return undefined;
+  return new PermanentFailure(
+    `the change no longer fits flag "${flagKey}": ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+  );
+}
+
+/**
  * THE apply: claimed schedules (in due order, then creation order) in a handful of statements however many there
  * are — the flag states folded through FlagStore.setStates (version +1 per schedule, so the last created of those due
  * together wins), the schedules marked applied, one event each. Permanent failures are failed here; any database error
@@ -128,13 +151,15 @@ function validate(schedule: ScheduleRow): { flagId: string; updates: ScheduleUpd
 async function applySchedules(scope: ChangeScope, schedules: ScheduleRow[], options: ApplyOptions): Promise<Outcome> {
   const valid: { schedule: ScheduleRow; flagId: string; updates: ScheduleUpdates }[] = [];
   const permanent: { schedule: ScheduleRow; error: PermanentFailure }[] = [];
+  const { tx, audit } = scope;
   for (const schedule of schedules) {
     const checked = validate(schedule);
-    if (checked instanceof PermanentFailure) permanent.push({ schedule, error: checked });
-    else valid.push({ schedule, ...checked });
+    const incompatible =
+      checked instanceof PermanentFailure ? checked : await incompatibleTargeting(tx, schedule, checked);
+    if (incompatible) permanent.push({ schedule, error: incompatible });
+    else if (!(checked instanceof PermanentFailure)) valid.push({ schedule, ...checked });
   }
   const appliedAt = new Date();
-  const { tx, audit } = scope;
   const changes = await setStates(
     tx,
     valid.map(({ schedule, flagId, updates }) => ({ flagId, environment: schedule.environment, patch: updates })),
@@ -150,7 +175,7 @@ async function applySchedules(scope: ChangeScope, schedules: ScheduleRow[], opti
       return;
     }
     applied.push(schedule);
-    events.push(appliedEvent(schedule, updates, appliedAt, change.before, change.after));
+    events.push(appliedEvent(schedule, updates, appliedAt, change));
   });
   await markApplied(
     tx,

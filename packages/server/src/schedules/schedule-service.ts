@@ -5,11 +5,15 @@ import {
   type Schedule,
   type SchedulePage,
   type ScheduleStatus,
+  type ScheduleUpdates,
 } from '@flagline/core';
 import type { Db, Executor } from '../db/client';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
 import { requireFlagByKey } from '../flags/flag-store';
+import { targetingFieldProblems } from '../flags/targeting-service';
+import { requireTargeting } from '../flags/targeting-store';
+import { assertNoProblems } from '../flags/targeting-validation';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
 import { isUuid } from '../shared/ids';
@@ -26,6 +30,10 @@ import { lockFlagStatesOf } from './sql/lock-flag-states';
 import { markCancelled } from './sql/mark-cancelled';
 
 const DAY_MS = 86_400_000;
+
+/** Whether a schedule changes more than the boolean shorthand (and so must be checked against the flag's targeting). */
+export const hasTargetingFields = (updates: ScheduleUpdates) =>
+  updates.offVariant !== undefined || updates.rules !== undefined || updates.fallthrough !== undefined;
 
 function invalidScheduledAt(reason: string): AppError {
   return new AppError('VALIDATION_FAILED', `Invalid body: scheduledAt: ${reason}.`, {
@@ -49,6 +57,10 @@ export async function createSchedule(
     await requireEnvironment(tx, input.environment);
     const flag = await requireFlagByKey(tx, input.flagKey);
     const updates = input.body.updates;
+    if (hasTargetingFields(updates)) {
+      const current = await requireTargeting(tx, input.flagKey, input.environment);
+      assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, updates, 'updates.'));
+    }
     const row = await insertSchedule(tx, {
       flagId: flag.id,
       flagKey: input.flagKey,
