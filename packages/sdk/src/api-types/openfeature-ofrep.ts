@@ -83,7 +83,17 @@ export interface operations {
         };
       };
       413: components['responses']['PayloadTooLarge'];
-      500: components['responses']['InternalError'];
+      /** @description GENERAL: the flag's stored configuration cannot be evaluated. */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       503: components['responses']['Unavailable'];
     };
   };
