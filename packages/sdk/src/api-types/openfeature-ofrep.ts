@@ -83,17 +83,7 @@ export interface operations {
         };
       };
       413: components['responses']['PayloadTooLarge'];
-      /** @description GENERAL: the flag's stored configuration cannot be evaluated. */
-      500: {
-        headers: {
-          'X-Request-Id': components['headers']['X-Request-Id'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
+      500: components['responses']['InternalError'];
       503: components['responses']['Unavailable'];
     };
   };

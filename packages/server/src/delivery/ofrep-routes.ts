@@ -24,7 +24,6 @@ const singleRoute = createRoute({
     200: jsonContent(ofrepSuccessSchema, 'The evaluation.'),
     404: jsonContent(ofrepFailureSchema, 'FLAG_NOT_FOUND.'),
     ...commonErrors,
-    500: jsonContent(ofrepFailureSchema, "GENERAL: the flag's stored configuration cannot be evaluated."),
   },
 });
 
