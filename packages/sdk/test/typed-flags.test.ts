@@ -185,4 +185,19 @@ describe("Flagline's provider follows segment changes", () => {
     await waitFor('the widened segment', () => local.getBooleanValue('new-search', false, context), 15_000);
     expect(announced.flat()).toContain('new-search');
   });
+
+  it('follows a segment edited through the admin API (audited change → NOTIFY → snapshot → SSE)', async () => {
+    const context = { targetingKey: 'd', email: 'dan@third.net' };
+    expect(await local.getBooleanValue('new-search', true, context)).toBe(false);
+    const response = await t.request('PUT', '/api/admin/segments/beta-testers', {
+      body: {
+        name: 'Beta testers',
+        constraints: [{ attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@third.net'] }],
+      },
+    });
+    expect(response.status).toBe(200);
+    await waitFor('the edited segment', () => local.getBooleanValue('new-search', false, context), 15_000);
+    // The remote path reads the same snapshot.
+    expect(await remote.getBooleanValue('new-search', false, context)).toBe(true);
+  });
 });
