@@ -94,7 +94,8 @@ export type OfrepRequest = z.infer<typeof ofrepRequestSchema>;
 export const ofrepSuccessSchema = z
   .object({
     key: z.string(),
-    value: z.boolean(),
+    /** Of the flag's type: boolean, string, number, or a JSON object or array. */
+    value: z.union([z.boolean(), z.string(), z.number(), z.array(z.unknown()), z.record(z.string(), z.unknown())]),
     reason: z.string(),
     variant: z.string(),
     metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -105,7 +106,14 @@ export type OfrepSuccess = z.infer<typeof ofrepSuccessSchema>;
 export const ofrepFailureSchema = z
   .object({
     key: z.string(),
-    errorCode: z.enum(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL', 'FLAG_NOT_FOUND']),
+    errorCode: z.enum([
+      'PARSE_ERROR',
+      'TARGETING_KEY_MISSING',
+      'INVALID_CONTEXT',
+      'GENERAL',
+      'FLAG_NOT_FOUND',
+      'TYPE_MISMATCH',
+    ]),
     errorDetails: z.string().optional(),
   })
   .meta({ id: 'OfrepEvaluationFailure' });

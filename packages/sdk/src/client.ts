@@ -80,6 +80,10 @@ export class FlaglineClient {
       this.api.GET('/api/config/flags/{flagKey}', { params: { path: { flagKey: key }, query: { environment } } }),
     );
   }
+  /** Every flag evaluated by the server for one OpenFeature context (OFREP bulk evaluation). */
+  evaluateContext(context: { targetingKey?: string; [attribute: string]: unknown } = {}) {
+    return unwrap(this.api.POST('/ofrep/v1/evaluate/flags', { body: { context } }));
+  }
   /** The ruleset for local evaluation; undefined when `etag` is still current (304). */
   async getRuleset(options: { environment?: string; etag?: string } = {}) {
     const outcome = await this.api.GET('/api/client/flags', {

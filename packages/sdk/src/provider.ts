@@ -1,10 +1,12 @@
 import {
-  type EvaluableFlag,
-  evaluate,
+  type CompiledFlag,
+  compileFlag,
+  evaluateFlag,
+  type FlagType,
   type Ruleset,
   type RulesetChange,
   type RulesetFlag,
-  toEvaluableFlag,
+  type Segment,
 } from '@flagline/core';
 import {
   ErrorCode,
@@ -32,7 +34,19 @@ export interface FlaglineProviderOptions {
   fetch?: typeof fetch;
 }
 
-type LocalFlag = EvaluableFlag & { json: string };
+interface LocalFlag {
+  readonly source: RulesetFlag;
+  readonly compiled: CompiledFlag;
+  /** The flag's JSON and that of the segments it uses: what tells a real change from a repeat. */
+  readonly fingerprint: string;
+}
+
+/** What each OpenFeature resolve method expects the flag's type to be. */
+type ExpectedType = Exclude<FlagType, 'json'> | 'object';
+
+const segmentKeysOf = (flag: RulesetFlag): string[] => [
+  ...new Set((flag.rules ?? []).flatMap((rule) => rule.segments ?? [])),
+];
 
 /**
  * An OpenFeature server provider that evaluates locally, with the same evaluate() as the Flagline server, from a
@@ -47,6 +61,7 @@ export class FlaglineProvider implements Provider {
   private readonly client: FlaglineClient;
   private readonly options: Required<Omit<FlaglineProviderOptions, 'fetch'>> & { fetch: typeof fetch };
   private flags = new Map<string, LocalFlag>();
+  private segments = new Map<string, Segment>();
   private version = -1;
   private etag: string | undefined;
   private closed = false;
@@ -110,6 +125,44 @@ export class FlaglineProvider implements Provider {
 
   /** The synchronous evaluation path (what resolveBooleanEvaluation runs). */
   resolveBoolean(flagKey: string, defaultValue: boolean, context: EvaluationContext): ResolutionDetails<boolean> {
+    return this.resolveValue(flagKey, defaultValue, context, 'boolean');
+  }
+
+  async resolveStringEvaluation(
+    flagKey: string,
+    defaultValue: string,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<string>> {
+    return this.resolveValue(flagKey, defaultValue, context, 'string');
+  }
+
+  async resolveNumberEvaluation(
+    flagKey: string,
+    defaultValue: number,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<number>> {
+    return this.resolveValue(flagKey, defaultValue, context, 'number');
+  }
+
+  async resolveObjectEvaluation<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<T>> {
+    return this.resolveValue(flagKey, defaultValue, context, 'object');
+  }
+
+  /**
+   * Evaluates locally with the server's engine and the whole evaluation context. Never throws: an unknown flag, a
+   * flag of another type than the method asks for, or a configuration the engine cannot serve answer the default
+   * with an error code.
+   */
+  resolveValue<T>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+    expected: ExpectedType,
+  ): ResolutionDetails<T> {
     const flag = this.flags.get(flagKey);
     if (!flag) {
       return {
@@ -119,47 +172,54 @@ export class FlaglineProvider implements Provider {
         errorMessage: `Flag "${flagKey}" was not found.`,
       };
     }
-    const targetingKey = typeof context.targetingKey === 'string' ? context.targetingKey : undefined;
-    const result = evaluate(flag, targetingKey);
+    const type = flag.compiled.type;
+    if ((type === 'json' ? 'object' : type) !== expected) {
+      return {
+        value: defaultValue,
+        reason: 'ERROR',
+        errorCode: ErrorCode.TYPE_MISMATCH,
+        errorMessage: `Flag "${flagKey}" is a ${type} flag, not ${expected === 'object' ? 'a json' : `a ${expected}`} one.`,
+      };
+    }
+    const resolution = evaluateFlag(flag.compiled, context);
+    if (resolution.errorCode !== undefined) {
+      return {
+        value: defaultValue,
+        reason: 'ERROR',
+        errorCode: resolution.errorCode as ErrorCode,
+        errorMessage: resolution.errorMessage ?? `Flag "${flagKey}" could not be evaluated.`,
+      };
+    }
+    const flagMetadata =
+      type === 'boolean'
+        ? { rolloutPercentage: flag.source.rolloutPercentage, ...resolution.metadata }
+        : { ...resolution.metadata };
     return {
-      value: result.value,
-      reason: result.reason,
-      variant: result.value ? 'on' : 'off',
-      flagMetadata: { rolloutPercentage: flag.rolloutPercentage },
-    };
-  }
-
-  async resolveStringEvaluation(flagKey: string, defaultValue: string): Promise<ResolutionDetails<string>> {
-    return this.typeMismatch(flagKey, defaultValue);
-  }
-
-  async resolveNumberEvaluation(flagKey: string, defaultValue: number): Promise<ResolutionDetails<number>> {
-    return this.typeMismatch(flagKey, defaultValue);
-  }
-
-  async resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T): Promise<ResolutionDetails<T>> {
-    return this.typeMismatch(flagKey, defaultValue);
-  }
-
-  private typeMismatch<T>(flagKey: string, defaultValue: T): ResolutionDetails<T> {
-    return {
-      value: defaultValue,
-      reason: 'ERROR',
-      errorCode: this.flags.has(flagKey) ? ErrorCode.TYPE_MISMATCH : ErrorCode.FLAG_NOT_FOUND,
-      errorMessage: this.flags.has(flagKey)
-        ? `Flag "${flagKey}" is boolean; Flagline flags are on or off.`
-        : `Flag "${flagKey}" was not found.`,
+      value: resolution.value as T,
+      reason: resolution.reason,
+      variant: resolution.variant,
+      flagMetadata,
     };
   }
 
   private toLocal(flag: RulesetFlag): LocalFlag {
-    return { ...toEvaluableFlag(flag), json: JSON.stringify(flag) };
+    const segmentJson = segmentKeysOf(flag)
+      .map((key) => JSON.stringify(this.segments.get(key) ?? null))
+      .join(',');
+    return {
+      source: flag,
+      compiled: compileFlag(flag, this.segments),
+      fingerprint: `${JSON.stringify(flag)}\u0000${segmentJson}`,
+    };
   }
 
   /** Takes a whole ruleset and reports which flags differ from what the provider had. */
   private replace(ruleset: Ruleset, etag: string | undefined, announce: boolean): void {
+    this.segments = new Map((ruleset.segments ?? []).map((segment) => [segment.key, segment]));
     const next = new Map(ruleset.flags.map((flag) => [flag.key, this.toLocal(flag)]));
-    const changed = [...next.values()].filter((flag) => this.flags.get(flag.key)?.json !== flag.json).map((f) => f.key);
+    const changed = [...next.entries()]
+      .filter(([key, flag]) => this.flags.get(key)?.fingerprint !== flag.fingerprint)
+      .map(([key]) => key);
     const removed = [...this.flags.keys()].filter((key) => !next.has(key));
     this.flags = next;
     this.version = ruleset.version;
@@ -169,9 +229,22 @@ export class FlaglineProvider implements Provider {
 
   private applyChange(change: RulesetChange): void {
     const touched: string[] = [];
-    for (const flag of change.changed) {
+    for (const segment of change.segments ?? []) this.segments.set(segment.key, segment);
+    for (const key of change.deletedSegments ?? []) this.segments.delete(key);
+    // The server lists every flag using a changed segment in `changed`; recompiling the others that use one as well
+    // keeps the provider right even if it did not.
+    const changedSegments = new Set([...(change.segments ?? []).map((s) => s.key), ...(change.deletedSegments ?? [])]);
+    const refreshed = new Map(change.changed.map((flag) => [flag.key, flag]));
+    if (changedSegments.size > 0) {
+      for (const [key, local] of this.flags) {
+        if (!refreshed.has(key) && segmentKeysOf(local.source).some((segment) => changedSegments.has(segment))) {
+          refreshed.set(key, local.source);
+        }
+      }
+    }
+    for (const flag of refreshed.values()) {
       const local = this.toLocal(flag);
-      if (this.flags.get(flag.key)?.json !== local.json) touched.push(flag.key);
+      if (this.flags.get(flag.key)?.fingerprint !== local.fingerprint) touched.push(flag.key);
       this.flags.set(flag.key, local);
     }
     for (const key of change.deleted) if (this.flags.delete(key)) touched.push(key);

@@ -23,6 +23,7 @@ const TSC = join(WORKSPACE_MODULES, 'typescript', 'bin', 'tsc');
  */
 const LINKED = [
   'zod',
+  'semver',
   'react',
   '@types/react',
   '@types/node',

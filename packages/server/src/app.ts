@@ -12,7 +12,7 @@ import { ChangeHub } from './delivery/change-hub';
 import { clientRoutes } from './delivery/client-routes';
 import { configRoutes } from './delivery/config-routes';
 import { evaluationCors } from './delivery/evaluation-http';
-import { ofrepRoutes } from './delivery/ofrep-routes';
+import { ofrepErrorShape, ofrepRoutes } from './delivery/ofrep-routes';
 import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
 import { targetingRoutes } from './flags/targeting-routes';
@@ -193,6 +193,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/api/config/*', authenticate());
   app.use('/api/client/*', authenticate());
   app.use('/ofrep/*', authenticate());
+  app.use('/ofrep/*', ofrepErrorShape);
   // Parse JSON bodies once, up front, so malformed JSON is INVALID_JSON rather than a validation message.
   const parseJsonOnce = createMiddleware<AppEnv>(async (c, next) => {
     rejectNulInUrl(c.req.url);

@@ -1,6 +1,7 @@
 import SemVer from 'semver/classes/semver.js';
 import { type AttributeReader, attributeReader, attributeString, type EvaluationContext } from './context';
 import type { Constraint } from './schemas';
+import { parseSemver } from './semver';
 
 /** One compiled constraint: true when it holds for the context (inversion already applied). */
 export type Matcher = (context: EvaluationContext) => boolean;
@@ -89,16 +90,6 @@ function dateOperator(constraint: Constraint): Matcher {
   return constraint.operator === 'DATE_AFTER'
     ? (context) => read(context) > target
     : (context) => read(context) < target;
-}
-
-/** semver.valid() plus Unleash's refusal of a leading `v`; null when invalid. */
-export function parseSemver(version: string): SemVer | null {
-  if (version.startsWith('v')) return null;
-  try {
-    return new SemVer(version);
-  } catch {
-    return null;
-  }
 }
 
 function semverOperator(constraint: Constraint, read: AttributeReader): Matcher {

@@ -1,4 +1,4 @@
-import { cleanValues, parseSemver } from './operators';
+import { cleanValues } from './operators';
 import {
   type Constraint,
   type EnvironmentTargeting,
@@ -9,6 +9,7 @@ import {
   type Variant,
   variantValueProblem,
 } from './schemas';
+import { parseSemver } from './semver';
 
 export interface TargetingProblem {
   /** Dotted path of the offending field, e.g. `targeting.rules.0.constraints.1.values`. */

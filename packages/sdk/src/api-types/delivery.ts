@@ -16,7 +16,7 @@ export interface paths {
     };
     /**
      * The environment's ruleset for local evaluation
-     * @description Flags, states and overrides. Send If-None-Match with the last ETag: 304 when nothing changed.
+     * @description Flags, states and overrides; typed flags also carry type, variants, offVariant, rules and fallthrough, and `segments` lists the segments their rules use. Send If-None-Match with the last ETag: 304 when nothing changed.
      */
     get: operations['getRuleset'];
     put?: never;
@@ -36,7 +36,7 @@ export interface paths {
     };
     /**
      * Live changes (Server-Sent Events)
-     * @description Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Comment lines are heartbeats.
+     * @description Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted, and segments/deletedSegments when a segment the flags use changed — its flags are in changed too}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Comment lines are heartbeats.
      */
     get: operations['streamChanges'];
     put?: never;

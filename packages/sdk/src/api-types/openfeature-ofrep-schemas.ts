@@ -9,7 +9,14 @@ import type { components } from './components';
 export interface OpenfeatureOfrepSchemas {
   OfrepEvaluationSuccess: {
     key: string;
-    value: boolean;
+    value:
+      | boolean
+      | string
+      | number
+      | unknown[]
+      | {
+          [key: string]: unknown;
+        };
     reason: string;
     variant: string;
     metadata?: {
@@ -19,7 +26,13 @@ export interface OpenfeatureOfrepSchemas {
   OfrepEvaluationFailure: {
     key: string;
     /** @enum {string} */
-    errorCode: 'PARSE_ERROR' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'GENERAL' | 'FLAG_NOT_FOUND';
+    errorCode:
+      | 'PARSE_ERROR'
+      | 'TARGETING_KEY_MISSING'
+      | 'INVALID_CONTEXT'
+      | 'GENERAL'
+      | 'FLAG_NOT_FOUND'
+      | 'TYPE_MISMATCH';
     errorDetails?: string;
   };
   OfrepRequest: {

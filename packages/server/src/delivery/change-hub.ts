@@ -11,14 +11,36 @@ interface HistoryEntry {
 
 export type ChangeListener = (change: RulesetChange) => void;
 
-/** What changed in one environment between two snapshots: changed flags in full, deleted ones by key. */
-export function diffEnvironment(previous: EnvironmentSnapshot | undefined, next: EnvironmentSnapshot, version: number) {
-  const before = previous?.rulesetFlagMap() ?? new Map();
+/**
+ * What changed in one environment between two snapshots: changed flags in full (a flag whose segment changed
+ * counts as changed), deleted ones by key, and the segments the flags use that are new, changed or no longer used.
+ * The segment members appear only when there is something in them, so origin-style events keep their bytes.
+ */
+export function diffEnvironment(
+  previous: EnvironmentSnapshot | undefined,
+  next: EnvironmentSnapshot,
+  version: number,
+): RulesetChange {
+  const before = previous?.rulesetFlagMap() ?? new Map<string, { fingerprint: string }>();
   const after = next.rulesetFlagMap();
-  const changed = [...after.values()].filter((entry) => before.get(entry.flag.key)?.json !== entry.json);
+  const changed = [...after.values()].filter((entry) => before.get(entry.flag.key)?.fingerprint !== entry.fingerprint);
   const deleted = [...before.keys()].filter((key) => !after.has(key));
-  return { version, changed: changed.map((entry) => entry.flag), deleted };
+  const change: RulesetChange = { version, changed: changed.map((entry) => entry.flag), deleted };
+  const previousSegments = previous?.segments ?? new Map<string, { json: string }>();
+  const segments = [...next.segments.values()]
+    .filter((entry) => previousSegments.get(entry.segment.key)?.json !== entry.json)
+    .map((entry) => entry.segment);
+  const deletedSegments = [...previousSegments.keys()].filter((key) => !next.segments.has(key));
+  if (segments.length > 0) change.segments = segments;
+  if (deletedSegments.length > 0) change.deletedSegments = deletedSegments;
+  return change;
 }
+
+const isEmpty = (change: RulesetChange): boolean =>
+  change.changed.length === 0 &&
+  change.deleted.length === 0 &&
+  (change.segments?.length ?? 0) === 0 &&
+  (change.deletedSegments?.length ?? 0) === 0;
 
 /**
  * Turns snapshot refreshes into per-environment change events for the SSE stream, and keeps the last few so a client
@@ -57,9 +79,7 @@ export class ChangeHub {
     const chain = entries.slice(start);
     for (let i = 1; i < chain.length; i++) if (chain[i]?.from !== chain[i - 1]?.to) return undefined;
     if (chain.at(-1)?.to !== current) return undefined;
-    return chain
-      .map((entry) => entry.change)
-      .filter((change) => change.changed.length > 0 || change.deleted.length > 0);
+    return chain.map((entry) => entry.change).filter((change) => !isEmpty(change));
   }
 
   private publish(next: ConfigSnapshot, previous: ConfigSnapshot): void {
@@ -69,7 +89,7 @@ export class ChangeHub {
       this.history.set(environment, entries);
       entries.push({ from: previous.version, to: next.version, change });
       if (entries.length > HISTORY) entries.shift();
-      if (change.changed.length === 0 && change.deleted.length === 0) continue;
+      if (isEmpty(change)) continue;
       for (const listener of this.listeners.get(environment) ?? []) listener(change);
     }
   }

@@ -188,7 +188,7 @@ export function createEvaluateFastPath(
     request.on('end', () => {
       const received = chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks);
       const body = plainOfrepBody(received);
-      const input = { targetingKey: body?.context?.targetingKey, ifNoneMatch: headers['if-none-match'] };
+      const input = { context: body?.context, ifNoneMatch: headers['if-none-match'] };
       // The snapshot may have changed while the body arrived: the route would read the current one, and so does this.
       if (
         !body ||

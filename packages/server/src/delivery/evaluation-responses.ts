@@ -1,17 +1,19 @@
-import { evaluate, type OfrepFailure, type OfrepSuccess } from '@flagline/core';
+import { type EvaluationContext, evaluateFlag, type OfrepFailure } from '@flagline/core';
 import type { Principal } from '../http/context';
 import { matchesEtag } from '../http/etag';
 import { AppError, notFound } from '../shared/errors';
 import { evaluations } from '../shared/metrics';
-import { type ConfigSnapshot, type EnvironmentSnapshot, ofrepReason, type SnapshotFlag } from './snapshot';
+import { type ConfigSnapshot, type EnvironmentSnapshot, ofrepResult } from './snapshot';
 
 /**
  * What an evaluation route answers, decided from the caller, its input and the snapshot alone. Both transports — the
  * Hono routes and the node:http fast path — send exactly this; only the CORS headers and X-Request-Id, which every
  * evaluation answer carries, are theirs to add. Failures are thrown as AppError and leave through the one error map.
  */
+const NO_CONTEXT: EvaluationContext = Object.freeze({});
+
 export interface EvaluationResponse {
-  status: 200 | 304 | 404;
+  status: 200 | 304 | 404 | 500;
   /** Serialised JSON; none with a 304. */
   body?: string;
   etag?: string;
@@ -85,21 +87,10 @@ export function rulesetResponse(
   return { status: 200, body: json, etag, revalidate: true };
 }
 
-function ofrepEvaluation(flag: SnapshotFlag, targetingKey: string | undefined): OfrepSuccess {
-  const result = evaluate(flag, targetingKey);
-  return {
-    key: flag.key,
-    value: result.value,
-    reason: ofrepReason(result.reason),
-    variant: result.value ? 'on' : 'off',
-    metadata: { rolloutPercentage: flag.rolloutPercentage },
-  };
-}
-
 /** POST /ofrep/v1/evaluate/flags/:key: one flag; an unknown one is OFREP's FLAG_NOT_FOUND, not the API's error. */
 export function ofrepFlagResponse(
   principal: Principal,
-  input: { key: string; targetingKey?: string | undefined },
+  input: { key: string; context?: EvaluationContext | undefined },
   snapshot: ConfigSnapshot,
 ): EvaluationResponse {
   const flag = readable(snapshot, principal, undefined).flags.get(input.key);
@@ -111,25 +102,25 @@ export function ofrepFlagResponse(
     };
     return { status: 404, body: JSON.stringify(failure) };
   }
-  return {
-    status: 200,
-    body: JSON.stringify(ofrepEvaluation(flag, input.targetingKey)),
-    evaluated: { endpoint: 'ofrep', count: 1 },
-  };
+  const result = ofrepResult(flag, evaluateFlag(flag.compiled, input.context ?? NO_CONTEXT));
+  // Only a flag whose stored configuration the engine cannot serve gets here: not the caller's doing, hence 500.
+  if ('errorCode' in result) return { status: 500, body: JSON.stringify(result) };
+  return { status: 200, body: JSON.stringify(result), evaluated: { endpoint: 'ofrep', count: 1 } };
 }
 
 /** POST /ofrep/v1/evaluate/flags: every flag for one context, or 304 while If-None-Match names these results. */
 export function ofrepBulkResponse(
   principal: Principal,
-  input: { targetingKey?: string | undefined; ifNoneMatch?: string | undefined },
+  input: { context?: EvaluationContext | undefined; ifNoneMatch?: string | undefined },
   snapshot: ConfigSnapshot,
 ): EvaluationResponse {
   const environment = readable(snapshot, principal, undefined);
-  const etag = environment.ofrepEtag(input.targetingKey);
+  const context = input.context ?? NO_CONTEXT;
+  const etag = environment.ofrepEtag(context);
   if (matchesEtag(input.ifNoneMatch, etag)) return { status: 304, etag };
   return {
     status: 200,
-    body: environment.ofrepBulkJson(input.targetingKey),
+    body: environment.ofrepBulkJson(context),
     etag,
     evaluated: { endpoint: 'ofrep', count: environment.flags.size },
   };

@@ -1,5 +1,7 @@
 import { ofrepBulkResponseSchema, ofrepFailureSchema, ofrepRequestSchema, ofrepSuccessSchema } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../http/context';
 import type { AppDeps } from '../http/deps';
 import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, jsonBody, jsonContent } from '../http/router';
@@ -40,15 +42,55 @@ const bulkRoute = createRoute({
   },
 });
 
+const SINGLE_PATH = /^\/ofrep\/v1\/evaluate\/flags\/([^/]+)$/;
+
+/**
+ * A 400 from an OFREP route also speaks OFREP: the design's error body (error, message, details, requestId) gains
+ * OFREP's `errorCode` and `errorDetails` — PARSE_ERROR for a body that is not JSON, INVALID_CONTEXT for one that does
+ * not validate — and, on single-flag evaluation, the flag's `key`, so the unmodified OFREP providers raise the right
+ * error while Flagline's own clients read the usual shape.
+ */
+export const ofrepErrorShape = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (c.res.status !== 400) return;
+  let body: unknown;
+  try {
+    body = await c.res.clone().json();
+  } catch {
+    return;
+  }
+  if (body === null || typeof body !== 'object') return;
+  const design = body as { error?: string; code?: string; message?: string; detail?: string };
+  const code = design.error ?? design.code;
+  const match = SINGLE_PATH.exec(c.req.path);
+  let key: string | undefined;
+  try {
+    key = match?.[1] === undefined ? undefined : decodeURIComponent(match[1]);
+  } catch {
+    key = match?.[1];
+  }
+  const ofrep = {
+    ...(key === undefined ? {} : { key }),
+    errorCode: code === 'INVALID_JSON' ? 'PARSE_ERROR' : 'INVALID_CONTEXT',
+    errorDetails: design.message ?? design.detail ?? 'The request is not valid.',
+    ...body,
+  };
+  const headers = new Headers(c.res.headers);
+  headers.delete('content-length');
+  // Cleared first: assigning over a response makes Hono copy the old one's headers onto the new one.
+  c.res = undefined;
+  c.res = new Response(JSON.stringify(ofrep), { status: 400, headers });
+});
+
 export function ofrepRoutes(deps: AppDeps) {
   return createRouter()
     .openapi(singleRoute, (c) => {
-      const input = { key: c.req.valid('param').key, targetingKey: c.req.valid('json')?.context?.targetingKey };
+      const input = { key: c.req.valid('param').key, context: c.req.valid('json')?.context };
       return respond<typeof singleRoute>(c, ofrepFlagResponse(c.get('principal'), input, deps.snapshot.current));
     })
     .openapi(bulkRoute, (c) => {
       const input = {
-        targetingKey: c.req.valid('json')?.context?.targetingKey,
+        context: c.req.valid('json')?.context,
         ifNoneMatch: c.req.header('if-none-match'),
       };
       return respond<typeof bulkRoute>(c, ofrepBulkResponse(c.get('principal'), input, deps.snapshot.current));

@@ -1,31 +1,66 @@
 import { createHash } from 'node:crypto';
 import {
+  type CompiledFlag,
+  compileFlag,
   type EvaluableFlag,
+  type EvaluationContext,
   type EvaluationReason,
-  evaluate,
+  evaluateFlag,
+  type FlagType,
   type OverrideType,
+  type ResolutionReason,
+  type Rule,
   type RulesetFlag,
-  toRulesetFlag,
+  type Segment,
+  type Serve,
+  type Variant,
 } from '@flagline/core';
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Db, Unlisten } from '../db/client';
-import { configState, environments, flagOverrides, flagStates, flags } from '../db/schema';
+import { configState, environments, flagOverrides, flagStates, flags, segments } from '../db/schema';
 import { CHANGES_CHANNEL, type ChangeNotice, parseChangeNotice } from '../db/unit-of-work';
 
 export interface SnapshotFlag extends EvaluableFlag {
   readonly description: string;
+  readonly type: FlagType;
+  /** The flag as SDKs receive it: the origin's fields, plus the typed ones unless it is a plain boolean flag. */
+  readonly ruleset: RulesetFlag;
+  /** Compiled once per snapshot: what every evaluation runs. */
+  readonly compiled: CompiledFlag;
+  /** A boolean flag without variants, rules, fallthrough or pins: the origin's model, served on the fast paths. */
+  readonly plain: boolean;
+  /** Keys of the segments its rules reference. */
+  readonly segmentKeys: readonly string[];
 }
 
 /** Our reasons are OpenFeature's, except that a missing flag is an error code there, not a reason. */
-export const ofrepReason = (reason: EvaluationReason): string => (reason === 'FLAG_NOT_FOUND' ? 'ERROR' : reason);
+export const ofrepReason = (reason: EvaluationReason | ResolutionReason): string =>
+  reason === 'FLAG_NOT_FOUND' ? 'ERROR' : reason;
+
+const NO_CONTEXT: EvaluationContext = Object.freeze({});
+
+/** The evaluation context of a caller known only by a user id (the origin's routes). */
+export const userContext = (userId: string | undefined): EvaluationContext =>
+  userId ? { targetingKey: userId } : NO_CONTEXT;
+
+interface RulesetEntry {
+  readonly flag: RulesetFlag;
+  readonly json: string;
+  /** The flag's JSON and that of every segment it uses: what a change is detected on. */
+  readonly fingerprint: string;
+}
 
 export class EnvironmentSnapshot {
   private readonly list: SnapshotFlag[];
   /** `"flagKey":` for each flag, encoded once per snapshot rather than once per request. */
   private readonly jsonKeys: string[];
+  /** Whether any flag reads more of the context than the targeting key. */
+  readonly readsAttributes: boolean;
+  /** The segments this environment's flags reference, by key. */
+  readonly segments: ReadonlyMap<string, { segment: Segment; json: string }>;
 
-  private rulesetFlags: Map<string, { flag: RulesetFlag; json: string }> | undefined;
+  private rulesetFlags: Map<string, RulesetEntry> | undefined;
   private ruleset: { json: string; etag: string } | undefined;
   /** What surrounds each flag's result in the OFREP bulk body: `{"key":…,"value":` and `,"metadata":{…}}`. */
   private ofrepFragments: { prefixes: string[]; suffixes: string[] } | undefined;
@@ -35,18 +70,27 @@ export class EnvironmentSnapshot {
     readonly key: string,
     readonly flags: ReadonlyMap<string, SnapshotFlag>,
     readonly version: number,
+    allSegments: ReadonlyMap<string, Segment> = new Map(),
   ) {
     this.list = [...flags.values()];
     this.jsonKeys = this.list.map((flag) => `${JSON.stringify(flag.key)}:`);
+    this.readsAttributes = this.list.some((flag) => !flag.plain);
+    const used = new Map<string, { segment: Segment; json: string }>();
+    for (const key of [...new Set(this.list.flatMap((flag) => flag.segmentKeys))].sort()) {
+      const segment = allSegments.get(key);
+      if (segment) used.set(key, { segment, json: JSON.stringify(segment) });
+    }
+    this.segments = used;
   }
 
-  /** Each flag as SDKs receive it, with its JSON (compared to find what changed between snapshots). */
-  rulesetFlagMap(): ReadonlyMap<string, { flag: RulesetFlag; json: string }> {
+  /** Each flag as SDKs receive it, with its JSON and what a change is detected on. */
+  rulesetFlagMap(): ReadonlyMap<string, RulesetEntry> {
     if (!this.rulesetFlags) {
       this.rulesetFlags = new Map(
         this.list.map((flag) => {
-          const rulesetFlag = toRulesetFlag(flag);
-          return [flag.key, { flag: rulesetFlag, json: JSON.stringify(rulesetFlag) }];
+          const json = JSON.stringify(flag.ruleset);
+          const segmentJson = flag.segmentKeys.map((key) => this.segments.get(key)?.json ?? 'null').join(',');
+          return [flag.key, { flag: flag.ruleset, json, fingerprint: `${json}\u0000${segmentJson}` }];
         }),
       );
     }
@@ -57,7 +101,10 @@ export class EnvironmentSnapshot {
   rulesetBody(): { json: string; etag: string } {
     if (!this.ruleset) {
       const flagsJson = [...this.rulesetFlagMap().values()].map((entry) => entry.json).join(',');
-      const json = `{"environment":${JSON.stringify(this.key)},"version":${this.version},"flags":[${flagsJson}]}`;
+      // No `segments` member while no flag uses one, so an origin-style ruleset stays byte for byte what it was.
+      const segmentsJson =
+        this.segments.size === 0 ? '' : `,"segments":[${[...this.segments.values()].map((s) => s.json).join(',')}]`;
+      const json = `{"environment":${JSON.stringify(this.key)},"version":${this.version},"flags":[${flagsJson}]${segmentsJson}}`;
       this.ruleset = { json, etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"` };
     }
     return this.ruleset;
@@ -65,9 +112,11 @@ export class EnvironmentSnapshot {
 
   /**
    * The body of OFREP bulk evaluation for one context: the bytes JSON.stringify gives for
-   * `{ flags: [{ key, value, reason, variant, metadata: { rolloutPercentage } }] }`, built without those objects.
+   * `{ flags: [{ key, value, reason, variant, metadata }] }`, built without those objects. A plain boolean flag's
+   * metadata is `{ rolloutPercentage }`; a typed flag's is the engine's (the matched rule's id), plus
+   * rolloutPercentage for a boolean one; a flag the engine cannot evaluate is an OFREP failure in the list.
    */
-  ofrepBulkJson(targetingKey: string | undefined): string {
+  ofrepBulkJson(context: EvaluationContext): string {
     this.ofrepFragments ??= {
       prefixes: this.list.map((flag) => `{"key":${JSON.stringify(flag.key)},"value":`),
       suffixes: this.list.map(
@@ -77,34 +126,72 @@ export class EnvironmentSnapshot {
     const { prefixes, suffixes } = this.ofrepFragments;
     let json = '{"flags":[';
     for (let i = 0; i < this.list.length; i++) {
-      const { value, reason } = evaluate(this.list[i], targetingKey);
-      // Reasons are upper-case identifiers: nothing in them needs escaping.
-      json += `${i === 0 ? '' : ','}${prefixes[i]}${value},"reason":"${ofrepReason(reason)}","variant":"${value ? 'on' : 'off'}"${suffixes[i]}`;
+      const flag = this.list[i] as SnapshotFlag;
+      const resolution = evaluateFlag(flag.compiled, context);
+      const separator = i === 0 ? '' : ',';
+      if (flag.plain) {
+        // Reasons and on/off are upper-case identifiers: nothing in them needs escaping.
+        json += `${separator}${prefixes[i]}${resolution.value},"reason":"${ofrepReason(resolution.reason)}","variant":"${resolution.variant}"${suffixes[i]}`;
+      } else {
+        json += separator + JSON.stringify(ofrepResult(flag, resolution));
+      }
     }
     return `${json}]}`;
   }
 
-  /** The OFREP bulk entity tag: the result depends on the ruleset and on the context, so the tag covers both. */
-  ofrepEtag(targetingKey: string | undefined): string {
+  /**
+   * The OFREP bulk entity tag: the result depends on the ruleset and on the context, so the tag covers both — the
+   * targeting key alone while every flag is plain, the whole context once a flag can read its attributes.
+   */
+  ofrepEtag(context: EvaluationContext): string {
     this.ofrepEtagPrefix ??= `${this.rulesetBody().etag.slice(0, -1)}-`;
-    return `${this.ofrepEtagPrefix}${Buffer.from(targetingKey ?? '').toString('base64url')}"`;
+    const targetingKey = typeof context.targetingKey === 'string' ? context.targetingKey : '';
+    if (!this.readsAttributes) return `${this.ofrepEtagPrefix}${Buffer.from(targetingKey).toString('base64url')}"`;
+    const digest = createHash('sha256').update(JSON.stringify(context)).digest('base64url').slice(0, 32);
+    return `${this.ofrepEtagPrefix}c${digest}"`;
   }
 
-  /** `{ flagKey: boolean }` for one user. */
+  /** `{ flagKey: boolean }` for one user: the boolean flags (the origin's answer has no room for other types). */
   evaluateAll(userId: string | undefined): Record<string, boolean> {
     const result: Record<string, boolean> = {};
-    for (const flag of this.list) result[flag.key] = evaluate(flag, userId).value;
+    const context = userContext(userId);
+    for (const flag of this.list) {
+      if (flag.type === 'boolean') result[flag.key] = evaluateFlag(flag.compiled, context).value === true;
+    }
     return result;
   }
 
   /** The same as evaluateAll, already serialised: the body of GET /api/config/flags, the hottest path. */
   evaluateAllJson(userId: string | undefined): string {
+    const context = userContext(userId);
     let json = '{';
+    let first = true;
     for (let i = 0; i < this.list.length; i++) {
-      json += `${i === 0 ? '' : ','}${this.jsonKeys[i]}${evaluate(this.list[i], userId).value}`;
+      const flag = this.list[i] as SnapshotFlag;
+      if (flag.type !== 'boolean') continue;
+      json += `${first ? '' : ','}${this.jsonKeys[i]}${evaluateFlag(flag.compiled, context).value === true}`;
+      first = false;
     }
     return `${json}}`;
   }
+}
+
+/** One flag's OFREP answer: a success, or OFREP's failure shape when the engine could not evaluate it. */
+export function ofrepResult(flag: SnapshotFlag, resolution: ReturnType<typeof evaluateFlag>) {
+  if (resolution.errorCode !== undefined) {
+    return { key: flag.key, errorCode: resolution.errorCode, errorDetails: resolution.errorMessage ?? '' };
+  }
+  const metadata =
+    flag.type === 'boolean'
+      ? { rolloutPercentage: flag.rolloutPercentage, ...resolution.metadata }
+      : (resolution.metadata ?? undefined);
+  return {
+    key: flag.key,
+    value: resolution.value,
+    reason: ofrepReason(resolution.reason),
+    variant: resolution.variant,
+    ...(metadata === undefined ? {} : { metadata }),
+  };
 }
 
 export interface ConfigSnapshot {
@@ -113,19 +200,81 @@ export interface ConfigSnapshot {
   readonly environments: ReadonlyMap<string, EnvironmentSnapshot>;
 }
 
-/** Reads everything evaluation needs at one consistent point in time. */
+interface StateRow {
+  key: string;
+  description: string;
+  type: FlagType;
+  variants: Variant[];
+  environment: string;
+  enabled: boolean;
+  rolloutPercentage: number;
+  offVariant: string | null;
+  rules: Rule[];
+  fallthrough: Serve | null;
+}
+
+interface FlagOverrides {
+  readonly types: Map<string, OverrideType>;
+  readonly pins: Map<string, string>;
+}
+
+/** The ruleset form of one flag in one environment; the typed members only when it is more than the origin's flag. */
+export function toRulesetFlagOf(
+  row: StateRow,
+  overrides: FlagOverrides | undefined,
+): { flag: RulesetFlag; plain: boolean } {
+  const include: string[] = [];
+  const exclude: string[] = [];
+  for (const [userId, type] of overrides?.types ?? []) (type === 'include' ? include : exclude).push(userId);
+  include.sort();
+  exclude.sort();
+  const pinned = [...(overrides?.pins ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const plain =
+    row.type === 'boolean' &&
+    row.variants.length === 0 &&
+    row.offVariant === null &&
+    row.rules.length === 0 &&
+    row.fallthrough === null &&
+    pinned.length === 0;
+  const base: RulesetFlag = {
+    key: row.key,
+    description: row.description,
+    enabled: row.enabled,
+    rolloutPercentage: row.rolloutPercentage,
+    overrides: pinned.length === 0 ? { include, exclude } : { include, exclude, pins: Object.fromEntries(pinned) },
+  };
+  if (plain) return { flag: base, plain };
+  return {
+    flag: {
+      ...base,
+      type: row.type,
+      variants: row.variants,
+      offVariant: row.offVariant,
+      rules: row.rules,
+      fallthrough: row.fallthrough,
+    },
+    plain,
+  };
+}
+
+/** Reads everything evaluation needs at one consistent point in time, and compiles every flag once. */
 export async function loadSnapshot(db: Db): Promise<ConfigSnapshot> {
   return db.transaction(
     async (tx) => {
       const [state] = await tx.select({ version: configState.version }).from(configState).where(eq(configState.id, 1));
       const environmentRows = await tx.select({ key: environments.key }).from(environments);
-      const stateRows = await tx
+      const stateRows: StateRow[] = await tx
         .select({
           key: flags.key,
           description: flags.description,
+          type: flags.type,
+          variants: flags.variants,
           environment: flagStates.environment,
           enabled: flagStates.enabled,
           rolloutPercentage: flagStates.rolloutPercentage,
+          offVariant: flagStates.offVariant,
+          rules: flagStates.rules,
+          fallthrough: flagStates.fallthrough,
         })
         .from(flagStates)
         .innerJoin(flags, eq(flags.id, flagStates.flagId))
@@ -136,34 +285,57 @@ export async function loadSnapshot(db: Db): Promise<ConfigSnapshot> {
           environment: flagOverrides.environment,
           userId: flagOverrides.userId,
           overrideType: flagOverrides.overrideType,
+          variant: flagOverrides.variant,
         })
         .from(flagOverrides)
         .innerJoin(flags, eq(flags.id, flagOverrides.flagId));
+      const segmentRows = await tx
+        .select({
+          key: segments.key,
+          name: segments.name,
+          description: segments.description,
+          constraints: segments.constraints,
+        })
+        .from(segments)
+        .orderBy(segments.key);
 
-      const overrides = new Map<string, Map<string, OverrideType>>();
+      const allSegments = new Map<string, Segment>(segmentRows.map((row) => [row.key, row]));
+      const overrides = new Map<string, FlagOverrides>();
       for (const row of overrideRows) {
         const id = `${row.environment}\u0000${row.key}`;
-        const users = overrides.get(id) ?? new Map<string, OverrideType>();
-        overrides.set(id, users);
-        users.set(row.userId, row.overrideType);
+        let users = overrides.get(id);
+        if (!users) {
+          users = { types: new Map(), pins: new Map() };
+          overrides.set(id, users);
+        }
+        users.types.set(row.userId, row.overrideType);
+        if (row.overrideType === 'include' && row.variant !== null) users.pins.set(row.userId, row.variant);
       }
       const byEnvironment = new Map<string, Map<string, SnapshotFlag>>(
         environmentRows.map((row) => [row.key, new Map()]),
       );
       for (const row of stateRows) {
+        const flagOverrides = overrides.get(`${row.environment}\u0000${row.key}`);
+        const { flag, plain } = toRulesetFlagOf(row, flagOverrides);
         byEnvironment.get(row.environment)?.set(row.key, {
           key: row.key,
           description: row.description,
           enabled: row.enabled,
           rolloutPercentage: row.rolloutPercentage,
-          overrides: overrides.get(`${row.environment}\u0000${row.key}`) ?? new Map(),
+          overrides: flagOverrides?.types ?? new Map(),
+          type: row.type,
+          ruleset: flag,
+          compiled: compileFlag(flag, allSegments),
+          plain,
+          segmentKeys: [...new Set(row.rules.flatMap((rule) => rule.segments ?? []))].sort(),
         });
       }
+      const version = state?.version ?? 0;
       return {
-        version: state?.version ?? 0,
+        version,
         loadedAt: new Date(),
         environments: new Map(
-          [...byEnvironment].map(([key, map]) => [key, new EnvironmentSnapshot(key, map, state?.version ?? 0)]),
+          [...byEnvironment].map(([key, map]) => [key, new EnvironmentSnapshot(key, map, version, allSegments)]),
         ),
       };
     },
