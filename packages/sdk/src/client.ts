@@ -1,3 +1,10 @@
+import type {
+  CreateFlagBody,
+  CreateSegmentBody,
+  EnvironmentTargetingPatch,
+  ReplaceSegmentBody,
+  Variant,
+} from '@flagline/core';
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './api-types/index';
 import { FlaglineApiError } from './errors';
@@ -98,7 +105,7 @@ export class FlaglineClient {
   listFlags(query: { environment?: string; q?: string; limit?: number; cursor?: string } = {}) {
     return unwrap(this.api.GET('/api/admin/flags', { params: { query } }));
   }
-  createFlag(body: { key: string; description?: string }, environment?: string) {
+  createFlag(body: CreateFlagBody, environment?: string) {
     return unwrap(this.api.POST('/api/admin/flags', { body, params: { query: { environment } } }));
   }
   getFlag(key: string, environment?: string) {
@@ -121,6 +128,64 @@ export class FlaglineClient {
   }
   async deleteFlag(key: string): Promise<void> {
     await unwrap(this.api.DELETE('/api/admin/flags/{flagKey}', { params: { path: { flagKey: key } } }));
+  }
+
+  // Typed flags and targeting
+  /** The flag's type, variants and its targeting in one environment (rules, fallthrough, off variant). */
+  getTargeting(key: string, environment?: string) {
+    return unwrap(
+      this.api.GET('/api/admin/flags/{flagKey}/targeting', {
+        params: { path: { flagKey: key }, query: { environment } },
+      }),
+    );
+  }
+  /** Replaces the given parts of the flag's targeting in one environment; `ifMatch` is the version read. */
+  updateTargeting(
+    key: string,
+    patch: EnvironmentTargetingPatch,
+    options: { environment?: string; ifMatch?: number } = {},
+  ) {
+    return unwrap(
+      this.api.PATCH('/api/admin/flags/{flagKey}/targeting', {
+        body: patch,
+        params: { path: { flagKey: key }, query: { environment: options.environment } },
+        headers: options.ifMatch === undefined ? {} : { 'if-match': String(options.ifMatch) },
+      }),
+    );
+  }
+  /** Replaces the flag's variants (every environment serves from them); a variant still in use cannot go. */
+  setVariants(key: string, variants: Variant[]) {
+    return unwrap(
+      this.api.PUT('/api/admin/flags/{flagKey}/variants', { body: { variants }, params: { path: { flagKey: key } } }),
+    );
+  }
+
+  // Segments
+  listSegments() {
+    return unwrap(this.api.GET('/api/admin/segments'));
+  }
+  getSegment(key: string) {
+    return unwrap(this.api.GET('/api/admin/segments/{segmentKey}', { params: { path: { segmentKey: key } } }));
+  }
+  createSegment(body: CreateSegmentBody) {
+    return unwrap(this.api.POST('/api/admin/segments', { body }));
+  }
+  replaceSegment(key: string, body: ReplaceSegmentBody, options: { ifMatch?: number } = {}) {
+    return unwrap(
+      this.api.PUT('/api/admin/segments/{segmentKey}', {
+        body,
+        params: { path: { segmentKey: key } },
+        headers: options.ifMatch === undefined ? {} : { 'if-match': String(options.ifMatch) },
+      }),
+    );
+  }
+  async deleteSegment(key: string, options: { ifMatch?: number } = {}): Promise<void> {
+    await unwrap(
+      this.api.DELETE('/api/admin/segments/{segmentKey}', {
+        params: { path: { segmentKey: key } },
+        headers: options.ifMatch === undefined ? {} : { 'if-match': String(options.ifMatch) },
+      }),
+    );
   }
 
   /** The flag's own audit events in one environment, newest first (its creation, edits, overrides, schedules). */

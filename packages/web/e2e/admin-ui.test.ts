@@ -390,6 +390,67 @@ describe('admin UI in Chromium', () => {
     await shot(page, 'desktop-webhooks');
   });
 
+  it('creates a segment and a string flag whose rule uses it, and tries contexts in the preview', async () => {
+    await go(page, 'Segments');
+    await page.getByRole('heading', { name: 'Segments', exact: true }).waitFor();
+    await page.getByLabel('Key', { exact: true }).fill('germany');
+    await page.getByLabel('Name', { exact: true }).fill('Customers in Germany');
+    await page.getByRole('button', { name: 'Add constraint' }).click();
+    await page.getByLabel('New segment, constraint 1: attribute').fill('country');
+    await page.getByLabel('New segment, constraint 1: values, one per line').fill('DE');
+    await page.getByRole('button', { name: 'Create segment' }).click();
+    await page.getByRole('link', { name: 'germany' }).waitFor();
+    await reloadShows(page, 'Segments');
+
+    await go(page, 'Flags');
+    await page.getByLabel('Key', { exact: true }).fill('checkout-copy');
+    await page.getByLabel('Type', { exact: true }).selectOption('string');
+    await page.getByRole('button', { name: 'Create flag' }).click();
+    await page.locator('tr[data-flag="checkout-copy"]').getByRole('link', { name: 'checkout-copy' }).click();
+    await page.getByRole('heading', { name: 'Targeting in production' }).waitFor();
+
+    await page.getByLabel('New variant name').fill('pro');
+    await page.getByRole('button', { name: 'Add variant' }).click();
+    await page.getByLabel('Value of variant pro').fill('Welcome back, pro');
+    await page.getByLabel('Value of variant default').fill('Welcome');
+    await page.getByRole('button', { name: 'Save variants' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Save variants' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByRole('button', { name: 'Add constraint' }).click();
+    await page.getByLabel('Rule 1, constraint 1: attribute').fill('plan');
+    await page.getByLabel('Rule 1, constraint 1: values, one per line').fill('pro');
+    await page.getByLabel('germany').check();
+    await page.getByLabel('Rule 1 serves: serve').selectOption('pro');
+    await page.getByRole('button', { name: 'Save targeting' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Apply to production' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Save targeting' }).isDisabled()).toBe(true);
+
+    const admin = new FlaglineClient({ url: server.url, token: ADMIN_TOKEN });
+    const saved = await admin.getTargeting('checkout-copy', 'production');
+    expect(saved.targeting.rules).toMatchObject([
+      {
+        constraints: [{ attribute: 'plan', operator: 'IN', values: ['pro'] }],
+        segments: ['germany'],
+        serve: { variant: 'pro' },
+      },
+    ]);
+    await admin.updateFlag('checkout-copy', { enabled: true }, { environment: 'production' });
+
+    const context = page.getByLabel('Evaluation context (JSON)');
+    const result = page.getByLabel('Evaluation result');
+    await context.fill('{ "targetingKey": "u-1", "plan": "pro", "country": "DE" }');
+    await expect.poll(() => result.textContent()).toContain('"Welcome back, pro"');
+    expect(await result.textContent()).toContain('TARGETING_MATCH');
+    await context.fill('{ "targetingKey": "u-1", "plan": "pro", "country": "FR" }');
+    await expect.poll(() => result.textContent()).toContain('"Welcome"');
+    await context.fill('{ "plan": ');
+    await page.getByText('Not valid JSON').waitFor();
+    await shot(page, 'desktop-targeting');
+    await reloadShows(page, 'Targeting in production');
+    expect(await page.getByLabel('Rule 1, constraint 1: attribute').inputValue()).toBe('plan');
+  });
+
   it('answers an unknown page or flag inside the app, on a link and on a reload', async () => {
     await page.goto(`${server.url}/no-such-page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();

@@ -3,6 +3,8 @@ import { AuditPage } from './features/audit/audit-page';
 import { FlagPage } from './features/flags/flag-page';
 import { FlagsPage } from './features/flags/flags-page';
 import { SchedulesPage } from './features/schedules/schedules-page';
+import { SegmentPage } from './features/segments/segment-page';
+import { SegmentsPage } from './features/segments/segments-page';
 import { App } from './features/session/app';
 import { NotFoundPage } from './features/shell/not-found-page';
 import { TokensPage } from './features/tokens/tokens-page';
@@ -17,6 +19,12 @@ const homeRoute = createRoute({ getParentRoute: () => rootRoute, path: '/', comp
 const flagsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/flags', component: FlagsPage });
 const flagRoute = createRoute({ getParentRoute: () => rootRoute, path: '/flags/$flagKey', component: FlagPage });
 const schedulesRoute = createRoute({ getParentRoute: () => rootRoute, path: '/schedules', component: SchedulesPage });
+const segmentsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/segments', component: SegmentsPage });
+const segmentRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/segments/$segmentKey',
+  component: SegmentPage,
+});
 const auditRoute = createRoute({ getParentRoute: () => rootRoute, path: '/audit', component: AuditPage });
 const tokensRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tokens', component: TokensPage });
 const webhooksRoute = createRoute({ getParentRoute: () => rootRoute, path: '/webhooks', component: WebhooksPage });
@@ -26,6 +34,8 @@ const routeTree = rootRoute.addChildren([
   flagsRoute,
   flagRoute,
   schedulesRoute,
+  segmentsRoute,
+  segmentRoute,
   auditRoute,
   tokensRoute,
   webhooksRoute,

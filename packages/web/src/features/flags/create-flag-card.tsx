@@ -1,3 +1,4 @@
+import { type FlagType, flagTypeSchema } from '@flagline/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
@@ -5,24 +6,32 @@ import { flagQueries } from '../../api/flags';
 import { ErrorMessage, Field } from '../../components/ui';
 import { fieldError } from '../../lib/errors';
 import { useSession } from '../session/session';
+import { defaultValueFor } from '../targeting/variants-editor';
 
 /** Creates a flag: off and 0% in every environment. */
 export function CreateFlagCard() {
   const { client, environment } = useSession();
   const [key, setKey] = useState('');
   const [description, setDescription] = useState('');
+  const [type, setType] = useState<FlagType>('boolean');
   const [created, setCreated] = useState<string | null>(null);
   const queryClient = useQueryClient();
   const create = useMutation({
     mutationFn: () =>
       client.createFlag(
-        { key: key.trim(), ...(description.trim() ? { description: description.trim() } : {}) },
+        {
+          key: key.trim(),
+          ...(description.trim() ? { description: description.trim() } : {}),
+          // Other types start with one variant to serve; the flag page edits the list.
+          ...(type === 'boolean' ? {} : { type, variants: [{ key: 'default', value: defaultValueFor(type) }] }),
+        },
         environment,
       ),
     onSuccess: (flag) => {
       setCreated(flag.key);
       setKey('');
       setDescription('');
+      setType('boolean');
       void queryClient.invalidateQueries({ queryKey: flagQueries.all() });
     },
   });
@@ -49,6 +58,17 @@ export function CreateFlagCard() {
               spellCheck={false}
               placeholder="new-checkout"
             />
+          )}
+        </Field>
+        <Field label="Type" hint="What the flag serves." error={fieldError(create.error, 'type')}>
+          {(props) => (
+            <select {...props} value={type} onChange={(event) => setType(flagTypeSchema.parse(event.target.value))}>
+              {flagTypeSchema.options.map((option) => (
+                <option key={option} value={option}>
+                  {option}
+                </option>
+              ))}
+            </select>
           )}
         </Field>
         <Field label="Description (optional)" error={fieldError(create.error, 'description')} className="grow">

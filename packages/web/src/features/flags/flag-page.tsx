@@ -9,6 +9,7 @@ import { ErrorMessage, PageHeader } from '../../components/ui';
 import { isApiError } from '../../lib/errors';
 import { useSession } from '../session/session';
 import { useDocumentTitle } from '../shell/document-title';
+import { TargetingCard } from '../targeting/targeting-card';
 import { DeleteFlagCard } from './delete-flag-card';
 import { OverridesCard } from './overrides-card';
 import { SchedulesCard } from './schedules-card';
@@ -17,7 +18,7 @@ import { TimelineCard } from './timeline/timeline-card';
 
 const route = getRouteApi('/flags/$flagKey');
 
-/** One flag in the current environment: its state, timeline, schedules and overrides, as cards. */
+/** One flag in the current environment: its state, timeline, variants and targeting, schedules and overrides. */
 export function FlagPage() {
   const { flagKey } = route.useParams();
   const session = useSession();
@@ -66,6 +67,7 @@ export function FlagPage() {
             <StateCard flag={view} />
             <TimelineCard flag={view} schedules={schedules.data ?? []} />
           </div>
+          <TargetingCard flagKey={view.key} />
           <SchedulesCard flag={view} schedules={schedules} />
           <OverridesCard flagKey={view.key} />
           <DeleteFlagCard flagKey={view.key} />

@@ -7,6 +7,7 @@ import { useSession } from '../session/session';
 const NAV = [
   { to: '/', label: 'Flags', activeWhen: (pathname: string) => pathname === '/' || pathname.startsWith('/flags') },
   { to: '/schedules', label: 'Schedules' },
+  { to: '/segments', label: 'Segments' },
   { to: '/audit', label: 'Audit' },
   { to: '/tokens', label: 'Tokens' },
   { to: '/webhooks', label: 'Webhooks' },
