@@ -29,6 +29,7 @@ import {
   renderMarkdown,
   type Verdict,
 } from './peers/report';
+import { benchRemoteRules, RULED_FLAGS } from './peers/rules';
 import {
   createUnleashFlag,
   installUnleashServer,
@@ -39,6 +40,7 @@ import {
   unleashApi,
   unleashFrontendToggles,
 } from './peers/unleash';
+import { measureTargeting } from './targeting';
 
 const ADMIN_TOKEN = 'bench-peers-admin-token-0123456789';
 /** PEERS_QUICK=1: seconds instead of minutes, for working on the bench itself; writes its report to the temp folder. */
@@ -411,6 +413,21 @@ export async function benchPeers(): Promise<void> {
     };
     progress(`propagation: ${propagationVerdict.text}`);
 
+    // 7. Flags with rules (#12): remote evaluation with attributes, and the in-process cost of rules.
+    const rules = await benchRemoteRules({
+      unleashUrl: unleash.url,
+      flaglineUrl: flagline.url,
+      admin,
+      token,
+      totalFlags: keys.length + RULED_FLAGS,
+      load: LOAD,
+      progress,
+      pool,
+      until,
+    });
+    progress('in-process evaluation of a flag with 5 rules × 3 constraints');
+    const targeting = await measureTargeting();
+
     const summary: PeersSummary = {
       recordedAt: new Date().toISOString(),
       wallTimeS: round((performance.now() - started) / 1000),
@@ -437,6 +454,7 @@ export async function benchPeers(): Promise<void> {
       },
       ruleset,
       remoteEvaluation,
+      rules: { ...rules, inProcess: targeting },
       inProcess: {
         flags: keys.length,
         users: USERS,
@@ -494,4 +512,12 @@ function printSummary(s: PeersSummary): void {
   line(`in-process        ${s.inProcess.verdict.text}`);
   line(`propagation       ${s.propagation.verdict.text}`);
   line(`agreement         ${s.agreement.verdict.text}`);
+  if (s.rules) {
+    for (const c of s.rules.comparisons) load('rules OFREP bulk  ', c);
+    line(`rules agreement   ${s.rules.agreement.verdict.text}`);
+    const met = s.rules.inProcess.met;
+    line(
+      `rules in-process  ${Object.values(met).every(Boolean) ? 'met' : 'MISSED'}: ${JSON.stringify(met)} (${s.rules.inProcess.results['Flagline evaluateFlag, 5 rules × 3 constraints']?.wallNsPerOp.median} ns/op)`,
+    );
+  }
 }

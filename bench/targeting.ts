@@ -9,7 +9,7 @@ import {
   type Rule,
   type RulesetFlag,
 } from '../packages/core/src/index';
-import { type Candidate, fasterThan, measureAll } from './inprocess';
+import { type Candidate, fasterThan, type Measured, measureAll } from './inprocess';
 import { round, sleep, writeResult } from './lib';
 
 /**
@@ -115,7 +115,25 @@ function growthbookFeature(rules: number) {
 
 const pick = <T>(list: T[], i: number) => list[i % list.length] as T;
 
+export interface TargetingMeasurement {
+  scenario: string;
+  results: Record<string, Measured>;
+  target: typeof TARGET;
+  met: Record<'plainBoolean' | 'fiveRules' | 'fiveRulesFasterThanUnleash' | 'fiveRulesFasterThanGrowthBook', boolean>;
+}
+
+export const PLAIN_CANDIDATE = 'Flagline evaluateFlag, boolean without rules';
+export const RULED_CANDIDATE = 'Flagline evaluateFlag, 5 rules × 3 constraints';
+export const UNLEASH_RULED_CANDIDATE = 'unleash-client isEnabled, 5 strategies × 3 constraints';
+export const GROWTHBOOK_RULED_CANDIDATE = 'GrowthBookClient isOn, 5 rules × 3 conditions';
+
 export async function benchTargeting(): Promise<void> {
+  const summary = await measureTargeting();
+  const path = writeResult('targeting', { ...summary });
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\nwritten to ${path}\n`);
+}
+
+export async function measureTargeting(): Promise<TargetingMeasurement> {
   const people = Array.from({ length: CONTEXTS }, (_, i) => ({
     id: `user-${i}`,
     country: COUNTRIES[(i * 7) % COUNTRIES.length] as string,
@@ -165,7 +183,7 @@ export async function benchTargeting(): Promise<void> {
 
   const candidates: Candidate[] = [
     {
-      name: 'Flagline evaluateFlag, boolean without rules',
+      name: PLAIN_CANDIDATE,
       iterations: ITERATIONS,
       run: (n) => {
         let on = 0;
@@ -183,7 +201,7 @@ export async function benchTargeting(): Promise<void> {
       },
     },
     {
-      name: 'Flagline evaluateFlag, 5 rules × 3 constraints',
+      name: RULED_CANDIDATE,
       iterations: ITERATIONS,
       run: (n) => {
         let on = 0;
@@ -192,7 +210,7 @@ export async function benchTargeting(): Promise<void> {
       },
     },
     {
-      name: 'unleash-client isEnabled, 5 strategies × 3 constraints',
+      name: UNLEASH_RULED_CANDIDATE,
       iterations: ITERATIONS,
       run: (n) => {
         let on = 0;
@@ -201,7 +219,7 @@ export async function benchTargeting(): Promise<void> {
       },
     },
     {
-      name: 'GrowthBookClient isOn, 5 rules × 3 conditions',
+      name: GROWTHBOOK_RULED_CANDIDATE,
       iterations: ITERATIONS,
       run: (n) => {
         let on = 0;
@@ -213,29 +231,20 @@ export async function benchTargeting(): Promise<void> {
   try {
     const results = await measureAll(candidates, ROUNDS);
     const ns = (name: string) => results[name]?.wallNsPerOp.median ?? Number.NaN;
-    const plainNs = ns('Flagline evaluateFlag, boolean without rules');
-    const ruledNs = ns('Flagline evaluateFlag, 5 rules × 3 constraints');
-    const summary = {
+    const plainNs = ns(PLAIN_CANDIDATE);
+    const ruledNs = ns(RULED_CANDIDATE);
+    const summary: TargetingMeasurement = {
       scenario: `in-process, ${CONTEXTS} contexts (country, email, age, plan), ${ITERATIONS} evaluations × ${ROUNDS} interleaved rounds; the 5-rule flag matches ${round((100 * matched) / CONTEXTS)} % of contexts and all three libraries agree on every one`,
       results,
       target: TARGET,
       met: {
         plainBoolean: plainNs <= TARGET.plainBooleanNsPerOp,
         fiveRules: ruledNs <= TARGET.fiveRulesNsPerOp,
-        fiveRulesFasterThanUnleash: fasterThan(
-          results,
-          'Flagline evaluateFlag, 5 rules × 3 constraints',
-          'unleash-client isEnabled, 5 strategies × 3 constraints',
-        ),
-        fiveRulesFasterThanGrowthBook: fasterThan(
-          results,
-          'Flagline evaluateFlag, 5 rules × 3 constraints',
-          'GrowthBookClient isOn, 5 rules × 3 conditions',
-        ),
+        fiveRulesFasterThanUnleash: fasterThan(results, RULED_CANDIDATE, UNLEASH_RULED_CANDIDATE),
+        fiveRulesFasterThanGrowthBook: fasterThan(results, RULED_CANDIDATE, GROWTHBOOK_RULED_CANDIDATE),
       },
     };
-    const path = writeResult('targeting', summary);
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\nwritten to ${path}\n`);
+    return summary;
   } finally {
     unleash.destroy();
   }

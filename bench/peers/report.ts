@@ -1,5 +1,6 @@
 import type { Measured } from '../inprocess';
 import { round } from '../lib';
+import type { TargetingMeasurement } from '../targeting';
 import type { TargetResult } from './load';
 import type { PropagationStats } from './propagation';
 
@@ -30,6 +31,13 @@ export interface PeersSummary {
   settings: Record<string, string | number>;
   ruleset: Comparison[];
   remoteEvaluation: Comparison[];
+  /** Flags with rules (#12): remote evaluation with attributes (≥ 10×), agreement, and in-process cost. */
+  rules?: {
+    comparisons: Comparison[];
+    agreement: { checked: number; agree: number; share: number; verdict: Verdict };
+    shareOn: number;
+    inProcess: TargetingMeasurement;
+  };
   inProcess: {
     flags: number;
     users: number;
@@ -53,16 +61,21 @@ export interface PeersSummary {
 }
 
 /** Flagline against Unleash on one endpoint: ≥ 3× the requests/s with a lower p99. */
-export function compare(dataset: number, unleash: TargetResult, flagline: TargetResult): Comparison {
+export function compare(
+  dataset: number,
+  unleash: TargetResult,
+  flagline: TargetResult,
+  target = THROUGHPUT_TARGET,
+): Comparison {
   const requestsPerSecondRatio = round(flagline.requestsPerSecond / unleash.requestsPerSecond, 2);
   const p99Ratio = round(flagline.p99Ms / unleash.p99Ms, 2);
   const clean = unleash.errors + unleash.non2xx + flagline.errors + flagline.non2xx === 0;
-  const fastEnough = requestsPerSecondRatio >= THROUGHPUT_TARGET;
+  const fastEnough = requestsPerSecondRatio >= target;
   const lowerP99 = flagline.p99Ms < unleash.p99Ms;
   const parts = [
     fastEnough
-      ? `${requestsPerSecondRatio}× ≥ ${THROUGHPUT_TARGET}×`
-      : `req/s ${requestsPerSecondRatio}× of the ${THROUGHPUT_TARGET}× target (${Math.round((1 - requestsPerSecondRatio / THROUGHPUT_TARGET) * 100)} % short)`,
+      ? `${requestsPerSecondRatio}× ≥ ${target}×`
+      : `req/s ${requestsPerSecondRatio}× of the ${target}× target (${Math.round((1 - requestsPerSecondRatio / target) * 100)} % short)`,
     lowerP99
       ? `p99 ${flagline.p99Ms} < ${unleash.p99Ms} ms`
       : `p99 ${flagline.p99Ms} ms vs ${unleash.p99Ms} ms (${Math.round((p99Ratio - 1) * 100)} % higher)`,
@@ -110,6 +123,44 @@ function loadTable(title: string, comparisons: Comparison[], note: string): stri
   return lines;
 }
 
+const RULES_NOTE =
+  'Flags with rules (#12): on top of the plain dataset, the same flags with 5 rules × 3 constraints (country IN, e-mail STR_STARTS_WITH, age NUM_GT) in both servers — Unleash: 5 flexibleRollout strategies at 100 % with those constraints; Flagline: 5 rules. Unleash `GET /api/frontend?userId=…&country=…&email=…&age=…` (frontend token) vs Flagline OFREP bulk with the same context (client token); the context changes on every request (2 000 contexts). Both servers must agree on every (context, flag with rules) pair first.';
+
+function rulesVerdicts(s: PeersSummary): string[] {
+  if (!s.rules) return [];
+  const r = s.rules;
+  const t = r.inProcess;
+  const ns = (name: string) => t.results[name]?.wallNsPerOp.median;
+  return [
+    ...r.comparisons.map(
+      (c) =>
+        `| remote evaluation with rules, ${c.dataset} flags, ${c.flagline.name}: ≥ 10× req/s, lower p99 | ${yes(c.verdict)} ${c.verdict.text} |`,
+    ),
+    `| flags with rules: Unleash /api/frontend and Flagline OFREP agree on every pair | ${yes(r.agreement.verdict)} ${r.agreement.verdict.text} |`,
+    `| in-process boolean without rules ≤ ${t.target.plainBooleanNsPerOp} ns/op | ${t.met.plainBoolean ? '✅ met' : '❌ MISSED'}: ${ns('Flagline evaluateFlag, boolean without rules')} ns/op |`,
+    `| in-process 5 rules × 3 constraints ≤ ${t.target.fiveRulesNsPerOp} ns/op, faster than unleash-client and GrowthBook | ${t.met.fiveRules && t.met.fiveRulesFasterThanUnleash && t.met.fiveRulesFasterThanGrowthBook ? '✅ met' : '❌ MISSED'}: ${ns('Flagline evaluateFlag, 5 rules × 3 constraints')} ns/op vs unleash-client ${ns('unleash-client isEnabled, 5 strategies × 3 constraints')} and GrowthBook ${ns('GrowthBookClient isOn, 5 rules × 3 conditions')} |`,
+  ];
+}
+
+function rulesResults(s: PeersSummary): string[] {
+  if (!s.rules) return [];
+  const t = s.rules.inProcess;
+  return [
+    ...loadTable('Remote evaluation with rules', s.rules.comparisons, RULES_NOTE),
+    '### In-process evaluation of rules',
+    '',
+    t.scenario,
+    '',
+    '| library · call | ns/op (wall, median) | ns/op (CPU, median) | ns/op best | share on |',
+    '|---|---:|---:|---:|---:|',
+    ...Object.entries(t.results).map(
+      ([name, r]) =>
+        `| ${name} | ${r.wallNsPerOp.median} | ${r.cpuNsPerOp.median} | ${r.wallNsPerOp.best} | ${r.shareOn} |`,
+    ),
+    '',
+  ];
+}
+
 export function renderMarkdown(s: PeersSummary): string {
   const m = s.machine;
   const inProcess = Object.entries(s.inProcess.results);
@@ -140,6 +191,7 @@ export function renderMarkdown(s: PeersSummary): string {
     `| in-process evaluation faster than unleash-client and GrowthBook | ${yes(s.inProcess.verdict)} ${s.inProcess.verdict.text} |`,
     `| propagation to an SDK: p99 < ${PROPAGATION_P99_TARGET_MS} ms | ${yes(p.verdict)} ${p.verdict.text} |`,
     `| bucketing agreement with Unleash at 50 % = 100 % | ${yes(s.agreement.verdict)} ${s.agreement.verdict.text} |`,
+    ...rulesVerdicts(s),
     '',
     '## Results',
     '',
@@ -164,6 +216,7 @@ export function renderMarkdown(s: PeersSummary): string {
         `| ${name} | ${r.wallNsPerOp.median} | ${r.cpuNsPerOp.median} | ${r.wallNsPerOp.best} | ${r.shareOn} | ${s.inProcess.ratios[name] ?? ''} |`,
     ),
     '',
+    ...rulesResults(s),
     '### Change propagation to an SDK',
     '',
     "From sending the admin request that flips a flag (Unleash: the environment on/off switch; Flagline: `PATCH enabled`) until the SDK in this process serves the new value to a user inside the 50 % (checked on the SDK's own change event, with a 5 ms poll as a safety net). Before each Unleash change the bench waits a random 0–refresh-interval, so changes land at random points of the polling cycle.",
