@@ -15,3 +15,4 @@ export * from './targeting/index';
 export * from './targeting-api';
 export * from './tokens';
 export * from './webhooks';
+export * from './import/unleash';
