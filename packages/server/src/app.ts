@@ -16,6 +16,7 @@ import { ofrepErrorShape, ofrepRoutes } from './delivery/ofrep-routes';
 import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
 import { targetingRoutes } from './flags/targeting-routes';
+import { importRoutes } from './import/import-routes';
 import { recordRequest } from './http/access-log';
 import { mountApiDocs } from './http/api-docs';
 import { clientAddress } from './http/client-address';
@@ -271,6 +272,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/admin', flagHistoryRoutes(deps));
   app.route('/api/admin', scheduleRoutes(deps));
   app.route('/api/admin', webhookRoutes(deps));
+  app.route('/api/admin', importRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -1,0 +1,286 @@
+import { isDeepStrictEqual } from 'node:util';
+import {
+  BOOLEAN_VARIANTS,
+  type ConvertUnleashOptions,
+  convertUnleashExport,
+  ENVIRONMENT_EXPORT_FORMAT,
+  type EnvironmentExport,
+  type EnvironmentTargeting,
+  type ExportedFlag,
+  type FlagType,
+  type ImportResult,
+  type Segment,
+  type Serve,
+  type UnsupportedPart,
+  type Variant,
+  variantValueProblem,
+} from '@flagline/core';
+import type { AuditRecorder } from '../audit/recorder';
+import type { Db, Executor } from '../db/client';
+import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import { requireEnvironment } from '../environments/environment-store';
+import { AppError } from '../shared/errors';
+import {
+  allSegments,
+  findFlags,
+  findSegments,
+  readEnvironment,
+  replaceOverrides,
+  type StoredFlag,
+  writeFlagDefinition,
+  writeSegment,
+  writeTargeting,
+} from './import-store';
+
+/** One flag as an import brings it: its definition, its targeting in the environment and (Flagline's) overrides. */
+interface IncomingFlag {
+  key: string;
+  description: string;
+  type: FlagType;
+  variants: Variant[];
+  targeting: EnvironmentTargeting;
+  overrides?: ExportedFlag['overrides'];
+}
+
+interface ImportPlan {
+  source: 'unleash' | 'flagline';
+  environment: string;
+  flags: IncomingFlag[];
+  segments: Segment[];
+  unsupported: UnsupportedPart[];
+  dryRun: boolean;
+  onExisting: 'fail' | 'replace';
+}
+
+export interface ImportOptions {
+  environment: string;
+  dryRun: boolean;
+  onExisting: 'fail' | 'replace';
+}
+
+/** jsonb keeps no key order, so stored and incoming values are compared structurally. */
+const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
+
+/** What a rule or fallthrough may serve must be a variant of the flag, and a rule's segments must exist. */
+function referenceProblems(flag: IncomingFlag, segmentKeys: ReadonlySet<string>, path: string): Record<string, string> {
+  const problems: Record<string, string> = {};
+  const variants = flag.variants.length > 0 ? flag.variants : flag.type === 'boolean' ? BOOLEAN_VARIANTS : [];
+  const keys = new Set(variants.map((variant) => variant.key));
+  variants.forEach((variant, index) => {
+    const problem = variantValueProblem(flag.type, variant.value);
+    if (problem) problems[`${path}.variants[${index}].value`] = problem;
+  });
+  const checkServe = (serve: Serve | null, at: string) => {
+    if (!serve) return;
+    const served = 'variant' in serve ? [serve.variant] : serve.split.variants.map((weighted) => weighted.variant);
+    for (const key of served) if (!keys.has(key)) problems[at] = `serves "${key}", which is not a variant of the flag`;
+  };
+  const { targeting } = flag;
+  if (targeting.offVariant !== null && !keys.has(targeting.offVariant)) {
+    problems[`${path}.targeting.offVariant`] = `"${targeting.offVariant}" is not a variant of the flag`;
+  }
+  checkServe(targeting.fallthrough, `${path}.targeting.fallthrough`);
+  targeting.rules.forEach((rule, index) => {
+    checkServe(rule.serve, `${path}.targeting.rules[${index}].serve`);
+    for (const segment of rule.segments) {
+      if (!segmentKeys.has(segment)) {
+        problems[`${path}.targeting.rules[${index}].segments`] = `segment "${segment}" does not exist`;
+      }
+    }
+  });
+  for (const override of flag.overrides ?? []) {
+    if (override.variant !== null && !keys.has(override.variant)) {
+      problems[`${path}.overrides`] = `user "${override.userId}" is pinned to "${override.variant}", not a variant`;
+    }
+  }
+  return problems;
+}
+
+/**
+ * Plans and (unless a dry run) applies an import in one transaction: flags, segments and targeting, a flag.created or
+ * flag.updated event per flag and one config.imported event. What already exists is a conflict (409 listing it)
+ * unless onExisting is replace: for Unleash's import any flag key; for Flagline's own only a flag whose definition
+ * (type, variants, description) differs, since promoting an environment means replacing targeting of flags that
+ * exist everywhere. A segment is a conflict when it exists with other contents.
+ */
+async function applyImport(deps: UnitOfWorkDeps, context: ChangeContext, plan: ImportPlan): Promise<ImportResult> {
+  const work = async (tx: Executor, audit?: AuditRecorder) => {
+    await requireEnvironment(tx, plan.environment);
+    const existingFlags = await findFlags(
+      tx,
+      plan.flags.map((flag) => flag.key),
+    );
+    const existingSegments = await findSegments(
+      tx,
+      plan.segments.map((segment) => segment.key),
+    );
+    const segmentKeys = new Set([...(await allSegments(tx)).map((segment) => segment.key)]);
+    for (const segment of plan.segments) segmentKeys.add(segment.key);
+    const problems: Record<string, string> = {};
+    for (const [index, flag] of plan.flags.entries()) {
+      Object.assign(problems, referenceProblems(flag, segmentKeys, `flags[${index}]`));
+    }
+    if (Object.keys(problems).length > 0) {
+      throw new AppError('VALIDATION_FAILED', `Invalid body: ${Object.entries(problems)[0]?.join(': ')}`, {
+        location: 'body',
+        fields: problems,
+      });
+    }
+
+    const flagConflicts: string[] = [];
+    const flagActions = plan.flags.map((flag) => {
+      const existing = existingFlags.get(flag.key);
+      if (!existing) return { flag, existing, action: 'create' as const };
+      const definitionDiffers =
+        existing.type !== flag.type ||
+        existing.description !== flag.description ||
+        !same(existing.variants, flag.variants);
+      if (plan.source === 'unleash' || definitionDiffers) flagConflicts.push(flag.key);
+      return { flag, existing, action: 'replace' as const };
+    });
+    const segmentConflicts: string[] = [];
+    const segmentActions = plan.segments.map((segment) => {
+      const existing = existingSegments.get(segment.key);
+      if (!existing) return { segment, action: 'create' as const };
+      if (same(existing, segment)) return { segment, action: 'unchanged' as const };
+      segmentConflicts.push(segment.key);
+      return { segment, action: 'replace' as const };
+    });
+    if (plan.onExisting === 'fail' && flagConflicts.length + segmentConflicts.length > 0) {
+      throw new AppError(
+        'ALREADY_EXISTS',
+        `Already exist: ${[...flagConflicts.map((key) => `flag "${key}"`), ...segmentConflicts.map((key) => `segment "${key}"`)].join(', ')}; import with onExisting=replace to replace them.`,
+        { flags: flagConflicts, segments: segmentConflicts },
+      );
+    }
+
+    const result: ImportResult = {
+      dryRun: plan.dryRun,
+      environment: plan.environment,
+      flags: flagActions.map(({ flag, action }) => ({ key: flag.key, action, rules: flag.targeting.rules.length })),
+      segments: segmentActions.map(({ segment, action }) => ({ key: segment.key, action })),
+      unsupported: plan.unsupported,
+    };
+    if (!audit) return result;
+
+    const at = new Date();
+    for (const { segment, action } of segmentActions) {
+      if (action !== 'unchanged') await writeSegment(tx, segment, action === 'replace', at);
+    }
+    const before = plan.source === 'flagline' ? await readEnvironment(tx, plan.environment) : [];
+    const beforeOf = new Map(before.map((flag) => [flag.key, flag]));
+    for (const { flag, existing, action } of flagActions) {
+      const id = await writeFlagDefinition(tx, flag, existing, at);
+      await writeTargeting(tx, id, plan.environment, flag.targeting, at);
+      if (flag.overrides) await replaceOverrides(tx, id, plan.environment, flag.overrides, context.actor.id);
+      const after = {
+        key: flag.key,
+        description: flag.description,
+        type: flag.type,
+        variants: flag.variants,
+        targeting: flag.targeting,
+      };
+      if (action === 'create') {
+        await audit.record({
+          type: 'flag.created',
+          environment: plan.environment,
+          flagKey: flag.key,
+          data: { flagKey: flag.key, description: flag.description },
+          before: null,
+          after,
+        });
+      } else {
+        await audit.record({
+          type: 'flag.updated',
+          environment: plan.environment,
+          flagKey: flag.key,
+          data: { flagKey: flag.key, changedFields: changedFields(existing, beforeOf.get(flag.key), flag) },
+          before: beforeOf.get(flag.key) ?? definitionOf(existing),
+          after,
+        });
+      }
+    }
+    await audit.record({
+      type: 'config.imported',
+      environment: plan.environment,
+      data: {
+        source: plan.source,
+        flags: result.flags.map(({ key, action }) => ({ key, action })),
+        segments: result.segments,
+        unsupported: plan.unsupported,
+      },
+      before: null,
+      after: null,
+    });
+    return result;
+  };
+  if (plan.dryRun) return deps.db.transaction((tx) => work(tx));
+  return runChange(deps, context, ({ tx, audit }) => work(tx, audit));
+}
+
+const definitionOf = (flag: StoredFlag | undefined) =>
+  flag ? { key: flag.key, description: flag.description, type: flag.type, variants: flag.variants } : null;
+
+function changedFields(
+  existing: StoredFlag | undefined,
+  before: ExportedFlag | undefined,
+  flag: IncomingFlag,
+): string[] {
+  const fields: string[] = [];
+  if (existing?.description !== flag.description) fields.push('description');
+  if (existing?.type !== flag.type) fields.push('type');
+  if (!same(existing?.variants, flag.variants)) fields.push('variants');
+  if (!before || !same(before.targeting, flag.targeting)) fields.push('targeting');
+  if (flag.overrides && (!before || !same(before.overrides, flag.overrides))) fields.push('overrides');
+  return fields;
+}
+
+/** Converts Unleash's export (see convertUnleashExport) and imports it into one environment. */
+export async function importUnleash(
+  deps: UnitOfWorkDeps,
+  context: ChangeContext,
+  body: unknown,
+  options: ImportOptions & Pick<ConvertUnleashOptions, 'segments'>,
+): Promise<ImportResult> {
+  const converted = convertUnleashExport(body, options.segments ? { segments: options.segments } : {});
+  return applyImport(deps, context, {
+    source: 'unleash',
+    environment: options.environment,
+    flags: converted.flags,
+    segments: converted.segments,
+    unsupported: converted.unsupported,
+    dryRun: options.dryRun,
+    onExisting: options.onExisting,
+  });
+}
+
+export async function exportEnvironment(db: Db, environment: string): Promise<EnvironmentExport> {
+  return db.transaction(async (tx) => {
+    await requireEnvironment(tx, environment);
+    return {
+      format: ENVIRONMENT_EXPORT_FORMAT,
+      environment,
+      exportedAt: new Date().toISOString(),
+      flags: await readEnvironment(tx, environment),
+      segments: await allSegments(tx),
+    };
+  });
+}
+
+/** Imports Flagline's own export of an environment (possibly another one: development → production). */
+export async function importEnvironment(
+  deps: UnitOfWorkDeps,
+  context: ChangeContext,
+  body: EnvironmentExport,
+  options: ImportOptions,
+): Promise<ImportResult> {
+  return applyImport(deps, context, {
+    source: 'flagline',
+    environment: options.environment,
+    flags: body.flags,
+    segments: body.segments,
+    unsupported: [],
+    dryRun: options.dryRun,
+    onExisting: options.onExisting,
+  });
+}
