@@ -97,6 +97,21 @@ describe.each(testBackends())('import and export (%s)', (backend) => {
     expect(updated).toHaveLength(FLAG_KEYS.length);
   });
 
+  it('takes exports far above the 64 KB limit of other bodies', async () => {
+    const names = Array.from({ length: 1500 }, (_, index) => `bulk-flag-${index}`);
+    const body = {
+      features: names.map((name) => ({ name, description: 'x'.repeat(100) })),
+      featureStrategies: names.map((featureName, index) => ({ id: `s${index}`, name: 'default', featureName })),
+      featureEnvironments: names.map((featureName) => ({ featureName, environment: 'production', enabled: true })),
+    };
+    expect(JSON.stringify(body).length).toBeGreaterThan(256 * 1024);
+    const result = expectStatus(
+      await t.request<ImportResult>('POST', '/api/admin/import/unleash?environment=development&dryRun=true', { body }),
+      200,
+    );
+    expect(result.flags).toHaveLength(names.length);
+  });
+
   it('bad input is a 400 naming the field, never a 500', async () => {
     const response = await t.request('POST', '/api/admin/import/unleash?environment=development', {
       body: { features: [{ description: 'no name' }] },
