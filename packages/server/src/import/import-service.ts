@@ -10,10 +10,10 @@ import {
   type FlagType,
   type ImportResult,
   type Segment,
-  type Serve,
   type UnsupportedPart,
   type Variant,
-  variantValueProblem,
+  validateFlagTargeting,
+  validateSegment,
 } from '@flagline/core';
 import type { AuditRecorder } from '../audit/recorder';
 import type { Db, Executor } from '../db/client';
@@ -61,33 +61,14 @@ export interface ImportOptions {
 /** jsonb keeps no key order, so stored and incoming values are compared structurally. */
 const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
 
-/** What a rule or fallthrough may serve must be a variant of the flag, and a rule's segments must exist. */
-function referenceProblems(flag: IncomingFlag, segmentKeys: ReadonlySet<string>, path: string): Record<string, string> {
+/** The engine's own checks (variant values, every reference, operator values), plus pinned overrides. */
+function flagProblems(flag: IncomingFlag, segmentKeys: ReadonlySet<string>, path: string): Record<string, string> {
   const problems: Record<string, string> = {};
+  for (const problem of validateFlagTargeting({ ...flag, segmentKeys })) {
+    problems[`${path}.${problem.path}`] = problem.message;
+  }
   const variants = flag.variants.length > 0 ? flag.variants : flag.type === 'boolean' ? BOOLEAN_VARIANTS : [];
   const keys = new Set(variants.map((variant) => variant.key));
-  variants.forEach((variant, index) => {
-    const problem = variantValueProblem(flag.type, variant.value);
-    if (problem) problems[`${path}.variants[${index}].value`] = problem;
-  });
-  const checkServe = (serve: Serve | null, at: string) => {
-    if (!serve) return;
-    const served = 'variant' in serve ? [serve.variant] : serve.split.variants.map((weighted) => weighted.variant);
-    for (const key of served) if (!keys.has(key)) problems[at] = `serves "${key}", which is not a variant of the flag`;
-  };
-  const { targeting } = flag;
-  if (targeting.offVariant !== null && !keys.has(targeting.offVariant)) {
-    problems[`${path}.targeting.offVariant`] = `"${targeting.offVariant}" is not a variant of the flag`;
-  }
-  checkServe(targeting.fallthrough, `${path}.targeting.fallthrough`);
-  targeting.rules.forEach((rule, index) => {
-    checkServe(rule.serve, `${path}.targeting.rules[${index}].serve`);
-    for (const segment of rule.segments) {
-      if (!segmentKeys.has(segment)) {
-        problems[`${path}.targeting.rules[${index}].segments`] = `segment "${segment}" does not exist`;
-      }
-    }
-  });
   for (const override of flag.overrides ?? []) {
     if (override.variant !== null && !keys.has(override.variant)) {
       problems[`${path}.overrides`] = `user "${override.userId}" is pinned to "${override.variant}", not a variant`;
@@ -117,8 +98,11 @@ async function applyImport(deps: UnitOfWorkDeps, context: ChangeContext, plan: I
     const segmentKeys = new Set([...(await allSegments(tx)).map((segment) => segment.key)]);
     for (const segment of plan.segments) segmentKeys.add(segment.key);
     const problems: Record<string, string> = {};
+    for (const [index, segment] of plan.segments.entries()) {
+      for (const problem of validateSegment(segment)) problems[`segments.${index}.${problem.path}`] = problem.message;
+    }
     for (const [index, flag] of plan.flags.entries()) {
-      Object.assign(problems, referenceProblems(flag, segmentKeys, `flags[${index}]`));
+      Object.assign(problems, flagProblems(flag, segmentKeys, `flags.${index}`));
     }
     if (Object.keys(problems).length > 0) {
       throw new AppError('VALIDATION_FAILED', `Invalid body: ${Object.entries(problems)[0]?.join(': ')}`, {
