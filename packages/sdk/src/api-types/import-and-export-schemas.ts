@@ -76,15 +76,4 @@ export interface ImportAndExportSchemas {
       variant: string | null;
     }[];
   };
-  EnvironmentTargeting: {
-    enabled: boolean;
-    rolloutPercentage: number;
-    /**
-     * @description Variant name, e.g. "blue".
-     * @example blue
-     */
-    offVariant: string | null;
-    rules: components['schemas']['Rule'][];
-    fallthrough: components['schemas']['Serve'];
-  };
 }
