@@ -15,22 +15,15 @@ import {
   validateFlagTargeting,
   validateSegment,
 } from '@flagline/core';
-import type { AuditRecorder } from '../audit/recorder';
 import type { Db, Executor } from '../db/client';
-import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
+import { createFlagIn } from '../flags/flag-service';
+import { requireFlagByKey, setState } from '../flags/flag-store';
+import { setVariantsIn, updateTargetingIn } from '../flags/targeting-service';
+import { createSegmentIn, updateSegmentIn } from '../segments/segment-service';
 import { AppError } from '../shared/errors';
-import {
-  allSegments,
-  findFlags,
-  findSegments,
-  readEnvironment,
-  replaceOverrides,
-  type StoredFlag,
-  writeFlagDefinition,
-  writeSegment,
-  writeTargeting,
-} from './import-store';
+import { allSegments, findFlags, findSegments, readEnvironment, replaceOverrides } from './import-store';
 
 /** One flag as an import brings it: its definition, its targeting in the environment and (Flagline's) overrides. */
 interface IncomingFlag {
@@ -85,7 +78,7 @@ function flagProblems(flag: IncomingFlag, segmentKeys: ReadonlySet<string>, path
  * exist everywhere. A segment is a conflict when it exists with other contents.
  */
 async function applyImport(deps: UnitOfWorkDeps, context: ChangeContext, plan: ImportPlan): Promise<ImportResult> {
-  const work = async (tx: Executor, audit?: AuditRecorder) => {
+  const work = async (tx: Executor, scope?: ChangeScope) => {
     await requireEnvironment(tx, plan.environment);
     const existingFlags = await findFlags(
       tx,
@@ -122,6 +115,14 @@ async function applyImport(deps: UnitOfWorkDeps, context: ChangeContext, plan: I
       if (plan.source === 'unleash' || definitionDiffers) flagConflicts.push(flag.key);
       return { flag, existing, action: 'replace' as const };
     });
+    const retyped = flagActions.filter(({ flag, existing }) => existing && existing.type !== flag.type);
+    if (retyped.length > 0) {
+      throw new AppError(
+        'INVALID_STATE',
+        `A flag's type cannot change: ${retyped.map(({ flag, existing }) => `"${flag.key}" is ${existing?.type}, the import has ${flag.type}`).join('; ')}.`,
+        { flags: retyped.map(({ flag }) => flag.key) },
+      );
+    }
     const segmentConflicts: string[] = [];
     const segmentActions = plan.segments.map((segment) => {
       const existing = existingSegments.get(segment.key);
@@ -145,42 +146,55 @@ async function applyImport(deps: UnitOfWorkDeps, context: ChangeContext, plan: I
       segments: segmentActions.map(({ segment, action }) => ({ key: segment.key, action })),
       unsupported: plan.unsupported,
     };
-    if (!audit) return result;
+    if (!scope) return result;
 
-    const at = new Date();
+    const { audit } = scope;
     for (const { segment, action } of segmentActions) {
-      if (action !== 'unchanged') await writeSegment(tx, segment, action === 'replace', at);
+      const { key, ...body } = segment;
+      if (action === 'create') await createSegmentIn(scope, segment);
+      if (action === 'replace') await updateSegmentIn(scope, { key, body });
     }
-    const before = plan.source === 'flagline' ? await readEnvironment(tx, plan.environment) : [];
-    const beforeOf = new Map(before.map((flag) => [flag.key, flag]));
-    for (const { flag, existing, action } of flagActions) {
-      const id = await writeFlagDefinition(tx, flag, existing, at);
-      await writeTargeting(tx, id, plan.environment, flag.targeting, at);
-      if (flag.overrides) await replaceOverrides(tx, id, plan.environment, flag.overrides, context.actor.id);
-      const after = {
-        key: flag.key,
-        description: flag.description,
-        type: flag.type,
-        variants: flag.variants,
-        targeting: flag.targeting,
-      };
-      if (action === 'create') {
-        await audit.record({
-          type: 'flag.created',
-          environment: plan.environment,
-          flagKey: flag.key,
-          data: { flagKey: flag.key, description: flag.description },
-          before: null,
-          after,
-        });
+    const overridesBefore = new Map(
+      plan.source === 'flagline'
+        ? (await readEnvironment(tx, plan.environment)).map((flag) => [flag.key, flag.overrides])
+        : [],
+    );
+    for (const { flag, existing } of flagActions) {
+      const { key, description, type, variants } = flag;
+      let flagId: string;
+      if (!existing) {
+        await createFlagIn(scope, { key, description, type, variants }, plan.environment);
+        flagId = (await requireFlagByKey(tx, key)).id;
       } else {
+        flagId = existing.id;
+        if (existing.description !== description) {
+          await setState(tx, flagId, plan.environment, { description }, new Date());
+          await audit.record({
+            type: 'flag.updated',
+            environment: plan.environment,
+            flagKey: key,
+            data: { flagKey: key, changedFields: ['description'] },
+            before: { description: existing.description },
+            after: { description },
+          });
+        }
+        // The new targeting may serve variants the flag does not have yet, and other environments may still serve
+        // ones the import drops: add first, remove after (setVariants answers 409 naming what still uses them).
+        const incoming = new Set(variants.map((variant) => variant.key));
+        const union = [...variants, ...existing.variants.filter((variant) => !incoming.has(variant.key))];
+        await setVariantsIn(scope, { key, variants: union });
+      }
+      await updateTargetingIn(scope, { key, environment: plan.environment, patch: flag.targeting });
+      if (existing) await setVariantsIn(scope, { key, variants });
+      if (flag.overrides && !same(overridesBefore.get(key) ?? [], flag.overrides)) {
+        await replaceOverrides(tx, flagId, plan.environment, flag.overrides, scope.actor.id);
         await audit.record({
           type: 'flag.updated',
           environment: plan.environment,
-          flagKey: flag.key,
-          data: { flagKey: flag.key, changedFields: changedFields(existing, beforeOf.get(flag.key), flag) },
-          before: beforeOf.get(flag.key) ?? definitionOf(existing),
-          after,
+          flagKey: key,
+          data: { flagKey: key, changedFields: ['overrides'] },
+          before: { overrides: overridesBefore.get(key) ?? [] },
+          after: { overrides: flag.overrides },
         });
       }
     }
@@ -199,24 +213,7 @@ async function applyImport(deps: UnitOfWorkDeps, context: ChangeContext, plan: I
     return result;
   };
   if (plan.dryRun) return deps.db.transaction((tx) => work(tx));
-  return runChange(deps, context, ({ tx, audit }) => work(tx, audit));
-}
-
-const definitionOf = (flag: StoredFlag | undefined) =>
-  flag ? { key: flag.key, description: flag.description, type: flag.type, variants: flag.variants } : null;
-
-function changedFields(
-  existing: StoredFlag | undefined,
-  before: ExportedFlag | undefined,
-  flag: IncomingFlag,
-): string[] {
-  const fields: string[] = [];
-  if (existing?.description !== flag.description) fields.push('description');
-  if (existing?.type !== flag.type) fields.push('type');
-  if (!same(existing?.variants, flag.variants)) fields.push('variants');
-  if (!before || !same(before.targeting, flag.targeting)) fields.push('targeting');
-  if (flag.overrides && (!before || !same(before.overrides, flag.overrides))) fields.push('overrides');
-  return fields;
+  return runChange(deps, context, (scope) => work(scope.tx, scope));
 }
 
 /** Converts Unleash's export (see convertUnleashExport) and imports it into one environment. */

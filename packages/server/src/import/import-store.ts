@@ -1,12 +1,11 @@
-import type { EnvironmentTargeting, ExportedFlag, FlagType, Segment, Variant } from '@flagline/core';
+import type { ExportedFlag, FlagType, Segment, Variant } from '@flagline/core';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { flagOverrides, flagStates, flags, segments } from '../db/schema';
-import { insertFlag } from '../flags/flag-store';
 
 /*
- * The rows an import writes and reads, kept to what an import needs until the targeting service (#12, helper B)
- * offers these writes; then the service here calls it instead.
+ * What an import reads in one go, and the one write the targeting and override services have no batch form of:
+ * replacing an environment's overrides of a flag wholesale.
  */
 
 export interface StoredFlag {
@@ -58,65 +57,6 @@ export async function allSegments(executor: Executor): Promise<Segment[]> {
     })
     .from(segments)
     .orderBy(asc(segments.key));
-}
-
-export async function writeSegment(executor: Executor, segment: Segment, exists: boolean, at: Date): Promise<void> {
-  if (exists) {
-    await executor
-      .update(segments)
-      .set({ name: segment.name, description: segment.description, constraints: segment.constraints, updatedAt: at })
-      .where(eq(segments.key, segment.key));
-  } else {
-    await executor.insert(segments).values(segment);
-  }
-}
-
-/** Creates the flag (a state in every environment) or redefines it; returns its id. */
-export async function writeFlagDefinition(
-  executor: Executor,
-  flag: { key: string; description: string; type: FlagType; variants: Variant[] },
-  existing: StoredFlag | undefined,
-  at: Date,
-): Promise<string> {
-  let id = existing?.id;
-  if (id === undefined) {
-    const created = await insertFlag(executor, { key: flag.key, description: flag.description });
-    if (!created) throw new Error(`flag ${flag.key} appeared while being imported`);
-    id = created.id;
-  }
-  await executor
-    .update(flags)
-    .set({ description: flag.description, type: flag.type, variants: flag.variants, updatedAt: at })
-    .where(eq(flags.id, id));
-  return id;
-}
-
-/** Replaces the flag's targeting in one environment (its version moves on, so If-Match sees it). */
-export async function writeTargeting(
-  executor: Executor,
-  flagId: string,
-  environment: string,
-  targeting: EnvironmentTargeting,
-  at: Date,
-): Promise<void> {
-  const [current] = await executor
-    .select({ version: flagStates.version })
-    .from(flagStates)
-    .where(and(eq(flagStates.flagId, flagId), eq(flagStates.environment, environment)))
-    .for('update');
-  if (!current) throw new Error(`flag ${flagId} has no state in ${environment}`);
-  await executor
-    .update(flagStates)
-    .set({
-      enabled: targeting.enabled,
-      rolloutPercentage: targeting.rolloutPercentage,
-      offVariant: targeting.offVariant,
-      rules: targeting.rules,
-      fallthrough: targeting.fallthrough,
-      version: current.version + 1,
-      updatedAt: at,
-    })
-    .where(and(eq(flagStates.flagId, flagId), eq(flagStates.environment, environment)));
 }
 
 export async function replaceOverrides(
