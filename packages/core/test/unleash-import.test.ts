@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { RulesetFlag } from '../src/delivery';
 import { convertUnleashExport, segmentKeyOf } from '../src/import/unleash';
 import { environmentTargetingSchema, segmentSchema, variantSchema } from '../src/targeting';
+import { compileFlag, evaluateFlag } from '../src/targeting/index';
 
 const strategy = (overrides: Record<string, unknown>) => ({
   id: `s-${Math.random().toString(36).slice(2)}`,
@@ -191,5 +193,37 @@ describe('convertUnleashExport', () => {
     expect(segmentKeyOf('Beta testers!', taken)).toBe('beta-testers-2');
     expect(segmentKeyOf('  Ünïcode Users ', new Set())).toBe('unicode-users');
     expect(segmentKeyOf('***', new Set())).toBe('segment');
+  });
+});
+
+describe("the engine on imported rollouts (Unleash's flexibleRollout)", () => {
+  const flagWith = (stickiness: string | undefined): RulesetFlag => ({
+    key: 'checkout',
+    description: '',
+    enabled: true,
+    rolloutPercentage: 0,
+    overrides: { include: [], exclude: [] },
+    type: 'boolean',
+    variants: [],
+    offVariant: 'off',
+    rules: [
+      {
+        id: 'r1',
+        constraints: [],
+        segments: [],
+        rollout: { percentage: 100, groupId: 'g', ...(stickiness ? { stickiness } : {}) },
+        serve: { variant: 'on' },
+      },
+    ],
+    fallthrough: { variant: 'off' },
+  });
+
+  it('at 100 % a named stickiness attribute must be there (and not empty); default stickiness lets everyone in', () => {
+    const named = compileFlag(flagWith('tenant'));
+    expect(evaluateFlag(named, { targetingKey: 'u1', tenant: 'acme' }).value).toBe(true);
+    expect(evaluateFlag(named, { targetingKey: 'u1' }).value).toBe(false);
+    expect(evaluateFlag(named, { targetingKey: 'u1', tenant: '' }).value).toBe(false);
+    const byDefault = compileFlag(flagWith(undefined));
+    expect(evaluateFlag(byDefault, {}).value).toBe(true);
   });
 });
