@@ -76,7 +76,10 @@ function generateContexts(count: number, seed: number): UnleashContext[] {
   const start = Date.parse('2024-06-01T00:00:00Z');
   const end = Date.parse('2027-01-01T00:00:00Z');
   return Array.from({ length: count }, (_, index) => {
-    const properties: UnleashContext['properties'] = { tenant: `tenant-${Math.floor(random() * 60)}` };
+    const properties: UnleashContext['properties'] = {};
+    // Missing or empty now and then: a rollout sticky on a missing field keeps the context out, even at 100 %.
+    const tenant = maybe(random() < 0.05 ? '' : `tenant-${Math.floor(random() * 60)}`, 0.9);
+    if (tenant !== undefined) properties.tenant = tenant;
     const plan = maybe(pick(plans));
     if (plan !== undefined) properties.plan = plan;
     const country = maybe(pick(countries));

@@ -4,8 +4,9 @@ import { UNLEASH_ENVIRONMENT, UNLEASH_SECRETS, unleashApi } from '../../../../be
  * The rulesets the agreement test creates on a real unleash-server through its admin API: every operator the Unleash
  * server accepts that Flagline represents, inverted and case-insensitive constraints, segments, several strategies per
  * flag, flexibleRollout with default/userId/sessionId/custom stickiness and groupIds, userWithId, strategy variants
- * and feature variants. Custom stickiness fields are always present in the generated contexts (a missing one makes
- * Unleash pick variants at random).
+ * and feature variants (the 15 operators unleash-server 6.10 accepts; SEMVER_GTE/LTE, REGEX and IN_CIDR it refuses).
+ * Variants are sticky on a custom field only behind a rollout on that field: where the field is missing, Unleash picks
+ * variants at random, but the rollout keeps such contexts out first.
  */
 
 interface ConstraintInput {
@@ -219,7 +220,7 @@ export const FLAGS: FlagInput[] = [
       { name: 'flexibleRollout', parameters: { rollout: '35', stickiness: 'tenant', groupId: 'tenants' } },
       { name: 'default', constraints: [{ contextName: 'plan', operator: 'IN', values: ['free'] }] },
     ],
-    variants: [variable('fallback-1', 'tenant'), variable('fallback-2', 'tenant')],
+    variants: [variable('fallback-1', 'sessionId'), variable('fallback-2', 'sessionId')],
   },
   {
     name: 'imp-disabled',
