@@ -5,6 +5,8 @@ import {
   convertUnleashExport,
   evaluateFlag,
   type ImportedFlag,
+  type ImportResult,
+  type OfrepBulkResponse,
   type RulesetFlag,
   type Segment,
   unleashSegmentListSchema,
@@ -17,7 +19,9 @@ import {
   UNLEASH_SECRETS,
   type UnleashServer,
 } from '../../../../bench/peers/unleash';
+import { createTestApp } from '../helpers/app';
 import { createPostgresDatabase, postgresBackends } from '../helpers/database';
+import { listenOnLoopback } from '../helpers/http';
 import { type CONTEXT_FIELDS, createUnleashRulesets, exportUnleash, FLAGS, withStrategyOrder } from './unleash-fixture';
 
 /*
@@ -126,10 +130,15 @@ function rulesetFlag(flag: ImportedFlag): RulesetFlag {
   };
 }
 
+interface UnleashAnswer {
+  enabled: boolean;
+  variant: string;
+}
+
 interface Disagreement {
   flag: string;
   context: UnleashContext;
-  unleash: { enabled: boolean; variant: string };
+  unleash: UnleashAnswer;
   flagline: { value: unknown; variant: string | undefined; reason: string };
 }
 
@@ -205,66 +214,145 @@ describe.each(postgresBackends())('Unleash import agreement (%s)', () => {
     ]);
   });
 
-  it(`Flagline's engine answers as unleash-client for ${CONTEXTS.toLocaleString('en')} generated contexts`, () => {
+  /** unleash-client's answers for every context and flag, computed once for both comparisons. */
+  let unleashAnswers: { contexts: UnleashContext[]; answers: Map<string, UnleashAnswer>[] } | undefined;
+  function unleashAnswersOnce() {
+    if (unleashAnswers) return unleashAnswers;
     if (!client) throw new Error('unleash-client did not start');
+    const contexts = generateContexts(CONTEXTS, 12);
+    const answers = contexts.map((context) => {
+      const unleashContext = { ...context, currentTime: new Date(context.currentTime) };
+      return new Map(
+        FLAGS.map(({ name }) => [
+          name,
+          {
+            enabled: client?.isEnabled(name, unleashContext) ?? false,
+            variant: client?.getVariant(name, unleashContext).name ?? 'disabled',
+          },
+        ]),
+      );
+    });
+    unleashAnswers = { contexts, answers };
+    return unleashAnswers;
+  }
+
+  /** Tallies Flagline's answers against Unleash's; keeps the first 20 disagreements to show. */
+  function tally(label: string) {
+    let compared = 0;
+    let enabledCount = 0;
+    let disagreementCount = 0;
+    const disagreements: Disagreement[] = [];
+    const variantsSeen = new Map<string, Set<string>>();
+    return {
+      compare(flag: string, context: UnleashContext, unleash: UnleashAnswer, flagline: Disagreement['flagline']) {
+        compared++;
+        if (unleash.enabled) enabledCount++;
+        const expectedVariant = unleash.enabled ? (unleash.variant === 'disabled' ? 'on' : unleash.variant) : 'off';
+        const agrees =
+          flagline.value === unleash.enabled &&
+          flagline.variant === expectedVariant &&
+          (unleash.enabled || flagline.reason === 'DEFAULT' || flagline.reason === 'DISABLED');
+        if (!agrees) disagreementCount++;
+        if (!agrees && disagreements.length < 20) disagreements.push({ flag, context, unleash, flagline });
+        const seen = variantsSeen.get(flag) ?? new Set<string>();
+        seen.add(expectedVariant);
+        variantsSeen.set(flag, seen);
+      },
+      finish() {
+        const agreement = (compared - disagreementCount) / compared;
+        process.stdout.write(
+          `  [agreement] ${label}: ${compared - disagreementCount}/${compared} answers agree (${(agreement * 100).toFixed(3)} %), ${enabledCount} enabled\n`,
+        );
+        expect(disagreements).toEqual([]);
+        expect(compared).toBe(CONTEXTS * FLAGS.length);
+        // The contexts reach every branch: each flag is seen both on and off (but the disabled one), and every variant.
+        for (const flag of FLAGS) {
+          const seen = variantsSeen.get(flag.name);
+          // imp-default-only has a default strategy without constraints: on for everyone, as in Unleash.
+          if (flag.enabled && flag.name !== 'imp-default-only') {
+            expect(seen?.has('off'), `${flag.name} never off`).toBe(true);
+          }
+          if (flag.enabled) expect(seen?.size, `${flag.name} only ever ${[...(seen ?? [])]}`).toBeGreaterThan(1);
+        }
+        expect(variantsSeen.get('imp-feature-variants')).toEqual(new Set(['off', 'red', 'blue', 'green', 'gold']));
+        expect(variantsSeen.get('imp-custom-stickiness')).toEqual(
+          new Set(['off', 'x', 'y', 'z', 'fallback-1', 'fallback-2']),
+        );
+      },
+    };
+  }
+
+  it(`Flagline's engine answers as unleash-client for ${CONTEXTS.toLocaleString('en')} generated contexts`, () => {
+    const { contexts, answers } = unleashAnswersOnce();
     const converted = convertUnleashExport(exported, { segments: unleashSegmentListSchema.parse(unleashSegments) });
     const segments = new Map<string, Segment>(converted.segments.map((segment) => [segment.key, segment]));
     const compiled = converted.flags.map((flag) => ({
       key: flag.key,
       compiled: compileFlag(rulesetFlag(flag), segments),
     }));
-    const contexts = generateContexts(CONTEXTS, 12);
-
-    let compared = 0;
-    let enabledCount = 0;
-    let disagreementCount = 0;
-    const disagreements: Disagreement[] = [];
-    const variantsSeen = new Map<string, Set<string>>();
-    for (const context of contexts) {
+    const result = tally('in-process');
+    contexts.forEach((context, index) => {
       const attributes = flaglineContext(context);
-      const unleashContext = { ...context, currentTime: new Date(context.currentTime) };
       for (const { key, compiled: flag } of compiled) {
-        const enabled = client.isEnabled(key, unleashContext);
-        const variant = client.getVariant(key, unleashContext).name;
         const answer = evaluateFlag(flag, attributes);
-        compared++;
-        if (enabled) enabledCount++;
-        const expectedVariant = enabled ? (variant === 'disabled' ? 'on' : variant) : 'off';
-        const agrees =
-          answer.value === enabled &&
-          answer.variant === expectedVariant &&
-          (enabled || answer.reason === 'DEFAULT' || answer.reason === 'DISABLED');
-        if (!agrees) disagreementCount++;
-        if (!agrees && disagreements.length < 20) {
-          disagreements.push({
-            flag: key,
-            context,
-            unleash: { enabled, variant },
-            flagline: { value: answer.value, variant: answer.variant, reason: answer.reason },
+        const unleash = answers[index]?.get(key);
+        if (!unleash) throw new Error(`no Unleash answer for ${key}`);
+        result.compare(key, context, unleash, { value: answer.value, variant: answer.variant, reason: answer.reason });
+      }
+    });
+    result.finish();
+  });
+
+  it(`over OFREP, a Flagline server with the import answers as unleash-client for the same contexts`, async () => {
+    const { contexts, answers } = unleashAnswersOnce();
+    const flagline = await createTestApp('postgres');
+    const server = await listenOnLoopback(flagline.app);
+    try {
+      // Imported as an operator would: the export (with sortOrder) and the segments list, over the admin API.
+      const body = { ...(exported as Record<string, unknown>), segments: unleashSegments };
+      const imported = await flagline.request<ImportResult>(
+        'POST',
+        '/api/admin/import/unleash?environment=development',
+        {
+          body,
+        },
+      );
+      expect(imported.status, JSON.stringify(imported.body)).toBe(200);
+      expect(imported.body.unsupported).toEqual([]);
+
+      const result = tally('OFREP bulk');
+      const evaluate = async (index: number) => {
+        const context = contexts[index] as UnleashContext;
+        const response = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${flagline.tokens.developmentClient}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ context: flaglineContext(context) }),
+        });
+        expect(response.status).toBe(200);
+        const { flags } = (await response.json()) as OfrepBulkResponse;
+        const byKey = new Map(flags.map((flag) => [flag.key, flag]));
+        for (const { name } of FLAGS) {
+          const answer = byKey.get(name);
+          const unleash = answers[index]?.get(name);
+          if (!answer || !unleash) throw new Error(`no answer for ${name}`);
+          if (!('value' in answer)) throw new Error(`OFREP error for ${name}: ${JSON.stringify(answer)}`);
+          result.compare(name, context, unleash, {
+            value: answer.value,
+            variant: answer.variant,
+            reason: answer.reason,
           });
         }
-        const seen = variantsSeen.get(key) ?? new Set<string>();
-        seen.add(expectedVariant);
-        variantsSeen.set(key, seen);
+      };
+      // Eight requests in flight at a time, in order.
+      for (let start = 0; start < contexts.length; start += 8) {
+        await Promise.all(
+          Array.from({ length: Math.min(8, contexts.length - start) }, (_, offset) => evaluate(start + offset)),
+        );
       }
+      result.finish();
+    } finally {
+      await server.close();
+      await flagline.close();
     }
-    const agreement = (compared - disagreementCount) / compared;
-    process.stdout.write(
-      `  [agreement] in-process: ${compared - disagreementCount}/${compared} answers agree (${(agreement * 100).toFixed(3)} %), ${enabledCount} enabled\n`,
-    );
-    expect(disagreements).toEqual([]);
-    expect(compared).toBe(CONTEXTS * FLAGS.length);
-    // The contexts reach every branch: each flag is seen both on and off (but the disabled one), and every variant.
-    for (const flag of FLAGS) {
-      const seen = variantsSeen.get(flag.name);
-      // imp-default-only has a default strategy without constraints: on for everyone, as in Unleash.
-      if (flag.enabled && flag.name !== 'imp-default-only')
-        expect(seen?.has('off'), `${flag.name} never off`).toBe(true);
-      if (flag.enabled) expect(seen?.size, `${flag.name} only ever ${[...(seen ?? [])]}`).toBeGreaterThan(1);
-    }
-    expect(variantsSeen.get('imp-feature-variants')).toEqual(new Set(['off', 'red', 'blue', 'green', 'gold']));
-    expect(variantsSeen.get('imp-custom-stickiness')).toEqual(
-      new Set(['off', 'x', 'y', 'z', 'fallback-1', 'fallback-2']),
-    );
-  });
+  }, 120_000);
 });
