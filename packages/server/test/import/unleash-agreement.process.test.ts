@@ -22,6 +22,7 @@ import {
 import { createTestApp } from '../helpers/app';
 import { createPostgresDatabase, postgresBackends } from '../helpers/database';
 import { listenOnLoopback } from '../helpers/http';
+import recorded from './fixtures/unleash-6.10.1-export.json';
 import { type CONTEXT_FIELDS, createUnleashRulesets, exportUnleash, FLAGS, withStrategyOrder } from './unleash-fixture';
 
 /*
@@ -355,4 +356,21 @@ describe.each(postgresBackends())('Unleash import agreement (%s)', () => {
       await flagline.close();
     }
   }, 120_000);
+});
+
+// Runs without PostgreSQL too: the export the fixture produced on unleash-server 6.10.1, as recorded.
+describe('the recorded unleash-server 6.10.1 export', () => {
+  it('converts every flag and segment; only the strategy order it lacks is reported', () => {
+    const converted = convertUnleashExport(recorded.export, {
+      segments: unleashSegmentListSchema.parse(recorded.segments),
+    });
+    expect(converted.flags.map((flag) => flag.key).sort()).toEqual(FLAGS.map((flag) => flag.name).sort());
+    expect(converted.segments).toHaveLength(3);
+    expect(converted.unsupported.map((part) => part.reason.split('"')[1]).sort()).toEqual([
+      'imp-custom-stickiness',
+      'imp-date',
+      'imp-in',
+      'imp-str',
+    ]);
+  });
 });
