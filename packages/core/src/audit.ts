@@ -119,6 +119,17 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
     data: z.object({ webhookId: z.string(), url: z.string() }),
   }),
   z.object({
+    // One import (Unleash's export or Flagline's own) into one environment; the flags it created or changed have
+    // their own flag.created / flag.updated events in the same transaction.
+    type: z.literal('config.imported'),
+    data: z.object({
+      source: z.enum(['unleash', 'flagline']),
+      flags: z.array(z.object({ key: flagKeySchema, action: z.enum(['create', 'replace', 'unchanged']) })),
+      segments: z.array(z.object({ key: flagKeySchema, action: z.enum(['create', 'replace', 'unchanged']) })),
+      unsupported: z.array(z.object({ path: z.string(), reason: z.string() })),
+    }),
+  }),
+  z.object({
     type: z.literal('environment.created'),
     data: z.object({ key: environmentKeySchema, name: z.string() }),
   }),

@@ -7,6 +7,8 @@ export * from './errors';
 export * from './evaluation';
 export * from './flag-history';
 export * from './flags';
+export * from './import/environment-export';
+export * from './import/unleash';
 export * from './me';
 export * from './murmur3';
 export * from './overrides';

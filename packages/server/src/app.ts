@@ -27,6 +27,7 @@ import { openApiDocument } from './http/openapi';
 import { requestId } from './http/request-id';
 import { documentationSecurityHeaders, securityHeaders } from './http/security-headers';
 import { mountWebUi } from './http/web-ui';
+import { importRoutes } from './import/import-routes';
 import { overrideRoutes } from './overrides/override-routes';
 import { scheduleRoutes } from './schedules/schedule-routes';
 import { segmentRoutes } from './segments/segment-routes';
@@ -37,6 +38,7 @@ import { VERSION } from './version';
 import { webhookRoutes } from './webhooks/webhook-routes';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_IMPORT_BODY_BYTES = 16 * 1024 * 1024;
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** JSON for programs, never rendered by a browser: no page security headers there. */
@@ -184,8 +186,21 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
     },
   });
+  // An export of a whole Unleash instance or Flagline environment runs to megabytes; nothing else does.
+  const limitImportBody = bodyLimit({
+    maxSize: MAX_IMPORT_BODY_BYTES,
+    onError: () => {
+      throw new AppError('PAYLOAD_TOO_LARGE', `An import body is larger than ${MAX_IMPORT_BODY_BYTES} bytes.`);
+    },
+  });
   // Reading `body` makes the Node adapter build a full Request; reads have no body, so skip it on the hot path.
-  app.use((c, next) => (READ_METHODS.has(c.req.method) ? next() : limitBody(c, next)));
+  app.use((c, next) =>
+    READ_METHODS.has(c.req.method)
+      ? next()
+      : c.req.path.startsWith('/api/admin/import')
+        ? limitImportBody(c, next)
+        : limitBody(c, next),
+  );
   app.use('/api/config/*', evaluationCors);
   app.use('/api/client/*', evaluationCors);
   app.use('/ofrep/*', evaluationCors);
@@ -271,6 +286,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/admin', flagHistoryRoutes(deps));
   app.route('/api/admin', scheduleRoutes(deps));
   app.route('/api/admin', webhookRoutes(deps));
+  app.route('/api/admin', importRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

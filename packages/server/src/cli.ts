@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import type { AuditExportOptions } from './cli/commands';
+import type { AuditExportOptions, ImportUnleashOptions } from './cli/commands';
 import { VERSION } from './version';
 
 /*
@@ -112,6 +112,25 @@ export function buildProgram(): Command {
     .option('--from <iso>', 'only events at or after this time')
     .option('--to <iso>', 'only events before this time')
     .action(async (options: AuditExportOptions) => (await loadCommands()).auditExport(options));
+
+  const importCommand = program.command('import').description('import flags from another system');
+  importCommand
+    .command('unleash')
+    .description(
+      "import the JSON of Unleash's POST /api/admin/features-batch/export into one environment, in one audited change; flags that already exist stop it unless --replace",
+    )
+    .argument('<file>', 'the export (- for standard input)')
+    .requiredOption('--environment <key>', 'the Flagline environment to import into')
+    .option(
+      '--segments <file>',
+      "the JSON of Unleash's GET /api/admin/segments (the export names segments without their constraints)",
+    )
+    .option('--dry-run', 'print what would be imported and what cannot be represented; change nothing')
+    .option('--replace', 'replace flags and segments that already exist')
+    .addOption(jsonOption())
+    .action(async (file: string, options: ImportUnleashOptions) =>
+      (await loadCommands()).importUnleashFile(file, options),
+    );
 
   // Every subcommand inherits the usage-error handling and output settings.
   for (const command of program.commands.flatMap((c) => [c, ...c.commands])) {

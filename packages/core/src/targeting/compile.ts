@@ -31,6 +31,11 @@ export interface CompiledRollout {
   readonly percentage: number;
   readonly stickiness: StickinessReader;
   readonly groupId: string;
+  /**
+   * Sticky on a named attribute: a context without it is kept out even at 100 %, as Unleash's flexibleRollout does
+   * (`if (!stickinessId) return false`); with default stickiness Unleash falls back to a random value, so 100 % is all.
+   */
+  readonly requiresStickiness: boolean;
 }
 
 export interface CompiledRule {
@@ -172,6 +177,7 @@ export function compileFlag(flag: RulesetFlag, segments: ReadonlyMap<string, Seg
           : {
               percentage: rule.rollout.percentage,
               stickiness: rolloutStickiness(rule.rollout.stickiness),
+              requiresStickiness: rule.rollout.stickiness !== undefined && rule.rollout.stickiness !== 'default',
               groupId: rule.rollout.groupId ?? flag.key,
             },
       serve: compiler.serve(rule.serve, 'TARGETING_MATCH', Object.freeze({ ruleId: rule.id })),
@@ -209,8 +215,8 @@ export function compileFlag(flag: RulesetFlag, segments: ReadonlyMap<string, Seg
 
 /** Whether a context passes a rule's rollout; no stickiness value keeps it out of any partial rollout. */
 export function inRollout(rollout: CompiledRollout, context: EvaluationContext): boolean {
-  if (rollout.percentage >= 100) return true;
   if (rollout.percentage <= 0) return false;
+  if (rollout.percentage >= 100) return !rollout.requiresStickiness || rollout.stickiness(context) !== undefined;
   const value = rollout.stickiness(context);
   return value !== undefined && rolloutBucket(value, rollout.groupId) <= rollout.percentage;
 }

@@ -236,6 +236,36 @@ export interface AuditSchemas {
       }
     | {
         /** @enum {string} */
+        type: 'config.imported';
+        data: {
+          /** @enum {string} */
+          source: 'unleash' | 'flagline';
+          flags: {
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            key: string;
+            /** @enum {string} */
+            action: 'create' | 'replace' | 'unchanged';
+          }[];
+          segments: {
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            key: string;
+            /** @enum {string} */
+            action: 'create' | 'replace' | 'unchanged';
+          }[];
+          unsupported: {
+            path: string;
+            reason: string;
+          }[];
+        };
+      }
+    | {
+        /** @enum {string} */
         type: 'environment.created';
         data: {
           /**

@@ -8,6 +8,7 @@ import type { DeliverySchemas } from './delivery-schemas';
 import type { EnvironmentsSchemas } from './environments-schemas';
 import type { EvaluationSchemas } from './evaluation-schemas';
 import type { FlagsSchemas } from './flags-schemas';
+import type { ImportAndExportSchemas } from './import-and-export-schemas';
 import type { OpenfeatureOfrepSchemas } from './openfeature-ofrep-schemas';
 import type { OverridesSchemas } from './overrides-schemas';
 import type { SchedulesSchemas } from './schedules-schemas';
@@ -24,6 +25,7 @@ export interface schemas
     EnvironmentsSchemas,
     EvaluationSchemas,
     FlagsSchemas,
+    ImportAndExportSchemas,
     OpenfeatureOfrepSchemas,
     OverridesSchemas,
     SchedulesSchemas,

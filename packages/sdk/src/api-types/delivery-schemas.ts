@@ -44,14 +44,4 @@ export interface DeliverySchemas {
     rules?: components['schemas']['Rule'][];
     fallthrough?: components['schemas']['Serve'];
   };
-  Segment: {
-    /**
-     * @description Segment key.
-     * @example beta-testers
-     */
-    key: string;
-    name: string;
-    description: string;
-    constraints: components['schemas']['Constraint'][];
-  };
 }

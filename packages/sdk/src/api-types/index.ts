@@ -9,6 +9,7 @@ import type { operations as DeliveryOperations, paths as DeliveryPaths } from '.
 import type { operations as EnvironmentsOperations, paths as EnvironmentsPaths } from './environments';
 import type { operations as EvaluationOperations, paths as EvaluationPaths } from './evaluation';
 import type { operations as FlagsOperations, paths as FlagsPaths } from './flags';
+import type { operations as ImportAndExportOperations, paths as ImportAndExportPaths } from './import-and-export';
 import type { operations as OpenfeatureOfrepOperations, paths as OpenfeatureOfrepPaths } from './openfeature-ofrep';
 import type { operations as OverridesOperations, paths as OverridesPaths } from './overrides';
 import type { operations as SchedulesOperations, paths as SchedulesPaths } from './schedules';
@@ -25,6 +26,7 @@ export interface paths
     EnvironmentsPaths,
     EvaluationPaths,
     FlagsPaths,
+    ImportAndExportPaths,
     OpenfeatureOfrepPaths,
     OverridesPaths,
     SchedulesPaths,
@@ -39,6 +41,7 @@ export interface operations
     EnvironmentsOperations,
     EvaluationOperations,
     FlagsOperations,
+    ImportAndExportOperations,
     OpenfeatureOfrepOperations,
     OverridesOperations,
     SchedulesOperations,

@@ -143,4 +143,36 @@ export interface SharedSchemas {
     /** @description Out of 1000. */
     weight: number;
   };
+  Segment: {
+    /**
+     * @description Segment key.
+     * @example beta-testers
+     */
+    key: string;
+    name: string;
+    description: string;
+    constraints: components['schemas']['Constraint'][];
+  };
+  EnvironmentTargeting: {
+    enabled: boolean;
+    rolloutPercentage: number;
+    /**
+     * @description Variant name, e.g. "blue".
+     * @example blue
+     */
+    offVariant: string | null;
+    rules: components['schemas']['Rule'][];
+    fallthrough:
+      | {
+          /**
+           * @description Variant name, e.g. "blue".
+           * @example blue
+           */
+          variant: string;
+        }
+      | {
+          split: components['schemas']['Split'];
+        }
+      | null;
+  };
 }

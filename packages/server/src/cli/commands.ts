@@ -1,7 +1,13 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { constants as osConstants, userInfo } from 'node:os';
-import { cliActor, createTokenBodySchema, exportAuditQuerySchema } from '@flagline/core';
+import {
+  cliActor,
+  createTokenBodySchema,
+  exportAuditQuerySchema,
+  importQuerySchema,
+  unleashSegmentListSchema,
+} from '@flagline/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { countAuditEvents } from '../audit/audit-service';
@@ -21,6 +27,7 @@ import { type Config, ConfigError, loadConfig } from '../config';
 import type { Database } from '../db/client';
 import { openMigratedDatabase } from '../db/open-migrated';
 import { describeFatal } from '../fatal';
+import { importUnleash } from '../import/import-service';
 import { createLogger } from '../logger';
 import { progressBar } from '../progress';
 import { runDueOnce } from '../schedules/lambda';
@@ -276,6 +283,72 @@ export async function auditExport(options: AuditExportOptions): Promise<void> {
       await new Promise<void>((resolve, reject) =>
         target.end((error?: Error | null) => (error ? reject(error) : resolve())),
       );
+  });
+}
+
+export interface ImportUnleashOptions extends OutputOptions {
+  environment: string;
+  dryRun?: boolean;
+  replace?: boolean;
+  segments?: string;
+}
+
+function readJsonFile(file: string, option: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new AppError('VALIDATION_FAILED', `${option}: cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AppError('INVALID_JSON', `${option}: ${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** `flagline import unleash FILE`: what POST /api/admin/import/unleash does, on the configured database. */
+export async function importUnleashFile(file: string, options: ImportUnleashOptions): Promise<void> {
+  const query = importQuerySchema.safeParse({
+    environment: options.environment,
+    dryRun: options.dryRun ? 'true' : 'false',
+    onExisting: options.replace ? 'replace' : 'fail',
+  });
+  if (!query.success) throw optionError(query.error);
+  const body = readJsonFile(file, 'FILE');
+  // The export's own segments lack their constraints; --segments supplies GET /api/admin/segments' answer.
+  const segmentList = options.segments === undefined ? undefined : readJsonFile(options.segments, '--segments');
+  const segments =
+    segmentList === undefined
+      ? undefined
+      : unleashSegmentListSchema.parse(
+          Array.isArray(segmentList) ? segmentList : (segmentList as { segments?: unknown }).segments,
+        );
+  const { config, logger } = oneShot();
+  await withDatabase(config, logger, async (database) => {
+    const result = await importUnleash({ db: database.db, logger }, cliContext(), body, {
+      environment: options.environment,
+      dryRun: query.data.dryRun,
+      onExisting: query.data.onExisting,
+      ...(segments ? { segments } : {}),
+    }).catch((error: unknown) => {
+      // The API's advice names its query parameter; here it is an option.
+      if (error instanceof AppError && error.code === 'ALREADY_EXISTS') {
+        throw new AppError(error.code, error.message.replace('import with onExisting=replace', 'run with --replace'));
+      }
+      throw error;
+    });
+    if (options.json) return printJson(result, false);
+    const verb = result.dryRun ? 'Would import' : 'Imported';
+    process.stdout.write(
+      `${verb} ${result.flags.length} flags and ${result.segments.length} segments into ${result.environment}.\n`,
+    );
+    for (const flag of result.flags) process.stdout.write(`  flag ${flag.key}: ${flag.action}, ${flag.rules} rules\n`);
+    for (const segment of result.segments) process.stdout.write(`  segment ${segment.key}: ${segment.action}\n`);
+    if (result.unsupported.length > 0) {
+      process.stdout.write(`Not represented (${result.unsupported.length}):\n`);
+      for (const part of result.unsupported) process.stdout.write(`  ${part.path}: ${part.reason}\n`);
+    }
   });
 }
 

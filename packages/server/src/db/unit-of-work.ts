@@ -33,6 +33,7 @@ const EFFECT_OF: Record<AuditEventType, 'evaluation' | 'tokens' | 'none'> = {
   'flag_override.set': 'evaluation',
   'flag_override.removed': 'evaluation',
   'environment.created': 'evaluation',
+  'config.imported': 'evaluation',
   'flag_schedule.applied': 'evaluation',
   'flag.targeting_updated': 'evaluation',
   'flag.variants_updated': 'evaluation',

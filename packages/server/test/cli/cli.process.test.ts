@@ -36,6 +36,8 @@ const COMMANDS = [
   ['audit'],
   ['audit', 'verify'],
   ['audit', 'export'],
+  ['import'],
+  ['import', 'unleash'],
 ];
 
 describe('flagline --help and --version', () => {

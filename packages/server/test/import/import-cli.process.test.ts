@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ImportResult } from '@flagline/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { killAllFlaglines, PROCESS_TIMEOUT_MS, runFlagline } from '../helpers/processes';
+import fixture from './fixtures/unleash-6.10.1-export.json';
+
+const directory = mkdtempSync(join(tmpdir(), 'flagline-import-cli-'));
+afterAll(async () => {
+  await killAllFlaglines();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('flagline import unleash', () => {
+  it(
+    'dry run, import, a second import refused naming the flags, and --replace',
+    async () => {
+      const exportFile = join(directory, 'export.json');
+      const segmentsFile = join(directory, 'segments.json');
+      writeFileSync(exportFile, JSON.stringify(fixture.export));
+      // As `curl /api/admin/segments` answers it: { segments: [...] }.
+      writeFileSync(segmentsFile, JSON.stringify({ segments: fixture.segments }));
+      const env = { FLAGLINE_DATA_DIR: join(directory, 'data'), LOG_LEVEL: 'info' };
+      const args = ['import', 'unleash', exportFile, '--environment', 'development', '--segments', segmentsFile];
+
+      const dryRun = await runFlagline([...args, '--dry-run', '--json'], env);
+      expect(dryRun.code, dryRun.stderr).toBe(0);
+      const planned = JSON.parse(dryRun.stdout) as ImportResult;
+      expect(planned).toMatchObject({ dryRun: true, environment: 'development' });
+      expect(planned.flags).toHaveLength(fixture.export.features.length);
+
+      const imported = await runFlagline(args, env);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stdout).toContain(
+        `Imported ${fixture.export.features.length} flags and 3 segments into development.`,
+      );
+      expect(imported.stderr).toContain('"config.imported"');
+
+      const again = await runFlagline(args, env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('flag "imp-in"');
+      expect(again.stderr).toContain('run with --replace');
+
+      const replaced = await runFlagline([...args, '--replace', '--json'], env);
+      expect(replaced.code, replaced.stderr).toBe(0);
+      expect((JSON.parse(replaced.stdout) as ImportResult).flags.every((flag) => flag.action === 'replace')).toBe(true);
+
+      const missing = await runFlagline(
+        ['import', 'unleash', join(directory, 'nope.json'), '--environment', 'development'],
+        env,
+      );
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('cannot read');
+    },
+    6 * PROCESS_TIMEOUT_MS,
+  );
+});
