@@ -44,14 +44,37 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** JSON for programs, never rendered by a browser: no page security headers there. */
 const API_PATHS = /^\/(api|ofrep)\//;
 
-/** Admin routes: admins do anything, viewers only read, client tokens nothing. */
+/** Admin routes: admins do anything, viewers only read, server (client) and frontend tokens nothing. */
 function authorizeAdmin(principal: Principal, method: string): void {
   if (principal.role === 'admin') return;
   if (principal.role === 'viewer' && READ_METHODS.has(method)) return;
   throw new AppError(
     'FORBIDDEN',
-    principal.role === 'client' ? 'Client tokens can only evaluate flags.' : 'Viewers can only read.',
+    principal.role === 'viewer' ? 'Viewers can only read.' : `${principal.role} tokens can only evaluate flags.`,
   );
+}
+
+const FRONTEND_ONLY_EVALUATES =
+  'Frontend tokens receive evaluated values only: use POST /ofrep/v1/evaluate/flags (or /flags/{key}) or GET /api/config/flags; the ruleset, its stream and flag configuration need a server token.';
+
+/** The ruleset and its stream carry rules and override lists: never for a frontend token. */
+function authorizeRuleset(principal: Principal): void {
+  if (principal.role === 'frontend') throw new AppError('FORBIDDEN', FRONTEND_ONLY_EVALUATES);
+}
+
+/** Under /api/config a frontend token gets evaluated values (GET /api/config/flags), not a flag's configuration. */
+function authorizeConfig(principal: Principal, _method: string, path: string): void {
+  if (principal.role === 'frontend' && path !== '/api/config/flags') {
+    throw new AppError('FORBIDDEN', FRONTEND_ONLY_EVALUATES);
+  }
+}
+
+/** OFREP clients may send the token as X-API-Key (OFREP's ApiKeyAuth) instead of Authorization: Bearer. */
+function ofrepCredentials(c: Context<AppEnv>): string | undefined {
+  const authorization = c.req.header('authorization');
+  if (authorization !== undefined) return authorization;
+  const apiKey = c.req.header('x-api-key')?.trim();
+  return apiKey ? `Bearer ${apiKey}` : undefined;
 }
 
 const NUL_REASON = 'must not contain the character U+0000';
@@ -157,10 +180,13 @@ function toErrorResponse(error: Error, c: Context<AppEnv>, deps: AppDeps): Respo
 
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
-  const authenticate = (authorize?: (principal: Principal, method: string) => void) =>
+  const authenticate = (
+    authorize?: (principal: Principal, method: string, path: string) => void,
+    credentials: (c: Context<AppEnv>) => string | undefined = (c) => c.req.header('authorization'),
+  ) =>
     createMiddleware<AppEnv>(async (c, next) => {
-      const principal = await deps.authenticator.authenticate(c.req.header('authorization'), clientAddress(c));
-      authorize?.(principal, c.req.method);
+      const principal = await deps.authenticator.authenticate(credentials(c), clientAddress(c));
+      authorize?.(principal, c.req.method, c.req.path);
       c.set('principal', principal);
       await next();
     });
@@ -205,9 +231,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/api/client/*', evaluationCors);
   app.use('/ofrep/*', evaluationCors);
   app.use('/api/admin/*', authenticate(authorizeAdmin));
-  app.use('/api/config/*', authenticate());
-  app.use('/api/client/*', authenticate());
-  app.use('/ofrep/*', authenticate());
+  app.use('/api/config/*', authenticate(authorizeConfig));
+  app.use('/api/client/*', authenticate(authorizeRuleset));
+  app.use('/ofrep/*', authenticate(undefined, ofrepCredentials));
   app.use('/ofrep/*', ofrepErrorShape);
   // Parse JSON bodies once, up front, so malformed JSON is INVALID_JSON rather than a validation message.
   const parseJsonOnce = createMiddleware<AppEnv>(async (c, next) => {
