@@ -13,6 +13,7 @@ import { clientRoutes } from './delivery/client-routes';
 import { configRoutes } from './delivery/config-routes';
 import { evaluationCors } from './delivery/evaluation-http';
 import { ofrepErrorShape, ofrepRoutes } from './delivery/ofrep-routes';
+import { StreamRegistry } from './delivery/stream-registry';
 import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
 import { targetingRoutes } from './flags/targeting-routes';
@@ -299,7 +300,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     deps.snapshot.ready ? { version: deps.snapshot.current.version, checkedAt: deps.snapshot.checkedAt } : undefined,
   );
   app.route('/api/config', configRoutes(deps));
-  app.route('/api/client', clientRoutes(deps, hub, deps.config.sseHeartbeatMs));
+  const streams = new StreamRegistry(deps.database.db, deps.snapshot, deps.config.streams, deps.logger);
+  app.route('/api/client', clientRoutes(deps, hub, streams));
   app.route('/ofrep/v1', ofrepRoutes(deps));
   app.route('/api/admin', meRoutes());
   app.route('/api/admin', flagRoutes(deps));
@@ -318,6 +320,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     type: 'http',
     scheme: 'bearer',
     description: 'An API token (fl_…), FLAGLINE_ADMIN_TOKEN, or an OIDC access token when AUTH_JWKS_URL is set.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'OFREP routes only: the same API token, as OFREP providers send it.',
   });
   const document = openApiDocument(app, VERSION);
   app.get('/openapi.json', (c) => c.json(document()));

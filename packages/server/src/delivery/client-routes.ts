@@ -3,11 +3,15 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { AppDeps } from '../http/deps';
 import { etagHeader } from '../http/openapi';
-import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
+import { bearerSecurity, commonErrors, createRouter, errorContent, jsonContent, notFoundError } from '../http/router';
 import { sseConnections } from '../shared/metrics';
 import type { ChangeHub } from './change-hub';
 import { respond } from './evaluation-http';
 import { environmentSnapshot, readableEnvironment, rulesetResponse } from './evaluation-responses';
+import type { StreamEndReason, StreamRegistry } from './stream-registry';
+
+/** The reconnection delay a stream asks for (SSE `retry:`), sent with its first event. */
+export const STREAM_RECONNECT_MS = 1000;
 
 const rulesetEtag = etagHeader('The ruleset version; send it as If-None-Match to get a 304 while nothing changed.');
 
@@ -40,17 +44,20 @@ const streamRoute = createRoute({
   tags,
   summary: 'Live changes (Server-Sent Events)',
   description:
-    'Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted, and segments/deletedSegments when a segment the flags use changed — its flags are in changed too}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Comment lines are heartbeats.',
+    'Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted, and segments/deletedSegments when a segment the flags use changed — its flags are in changed too}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Comment lines are heartbeats. The stream ends when access ends — its token revoked (on any instance), an access token reaching `exp` — and after SSE_MAX_LIFETIME_MS; reconnect after the `retry:` delay. A reader that falls SSE_MAX_QUEUED_EVENTS events behind is dropped. One credential may hold SSE_MAX_STREAMS_PER_TOKEN streams per instance (429 beyond). Not for frontend tokens (403).',
   security: bearerSecurity,
   request: { query: environmentQuery },
   responses: {
     200: { description: 'An event stream.', content: { 'text/event-stream': { schema: z.string() } } },
     ...commonErrors,
     ...notFoundError,
+    429: errorContent('This credential holds SSE_MAX_STREAMS_PER_TOKEN streams already; see Retry-After.'),
   },
 });
 
-export function clientRoutes(deps: AppDeps, hub: ChangeHub, heartbeatMs: number) {
+export function clientRoutes(deps: AppDeps, hub: ChangeHub, streams: StreamRegistry) {
+  const heartbeatMs = deps.config.sseHeartbeatMs;
+  const maxQueued = deps.config.streams.maxQueuedEvents;
   return createRouter()
     .openapi(rulesetRoute, (c) => {
       const input = { ...c.req.valid('query'), ifNoneMatch: c.req.header('if-none-match') };
@@ -60,15 +67,27 @@ export function clientRoutes(deps: AppDeps, hub: ChangeHub, heartbeatMs: number)
       const environment = readableEnvironment(c.get('principal'), c.req.valid('query').environment);
       environmentSnapshot(deps.snapshot.current, environment);
       const lastEventId = Number.parseInt(c.req.header('last-event-id') ?? '', 10);
+      let end: (reason: StreamEndReason) => void = () => undefined;
+      // Taken before the response starts, so a credential over its cap gets a 429 rather than an empty stream.
+      const lease = streams.open(c.get('principal'), (reason) => end(reason));
       return streamSSE(c, async (stream) => {
         const queue: RulesetChange[] = [];
         let wake: (() => void) | undefined;
+        let closed = false;
+        end = () => {
+          closed = true;
+          wake?.();
+          // Aborting ends the response even while a write waits on a reader that stopped reading.
+          stream.abort();
+        };
         const unsubscribe = hub.subscribe(environment, (change) => {
           queue.push(change);
+          // Past the bound the reader is not keeping up: drop it (it reconnects with Last-Event-ID) rather than
+          // hold every change for it in memory.
+          if (queue.length > maxQueued) lease.end('slow_reader');
           wake?.();
         });
         sseConnections.inc();
-        let closed = false;
         stream.onAbort(() => {
           closed = true;
           wake?.();
@@ -79,11 +98,21 @@ export function clientRoutes(deps: AppDeps, hub: ChangeHub, heartbeatMs: number)
             ? hub.changesSince(environment, lastEventId, current.version)
             : undefined;
           if (missed) {
-            for (const change of missed) {
-              await stream.writeSSE({ event: 'change', id: String(change.version), data: JSON.stringify(change) });
+            for (const [index, change] of missed.entries()) {
+              await stream.writeSSE({
+                event: 'change',
+                id: String(change.version),
+                data: JSON.stringify(change),
+                ...(index === 0 ? { retry: STREAM_RECONNECT_MS } : {}),
+              });
             }
           } else {
-            await stream.writeSSE({ event: 'snapshot', id: String(current.version), data: current.rulesetBody().json });
+            await stream.writeSSE({
+              event: 'snapshot',
+              id: String(current.version),
+              data: current.rulesetBody().json,
+              retry: STREAM_RECONNECT_MS,
+            });
           }
           while (!closed) {
             const next = queue.shift();
@@ -104,6 +133,7 @@ export function clientRoutes(deps: AppDeps, hub: ChangeHub, heartbeatMs: number)
         } finally {
           sseConnections.dec();
           unsubscribe();
+          lease.release();
         }
       });
     });
