@@ -55,6 +55,18 @@ const streamRoute = createRoute({
   },
 });
 
+/** The node:http response behind a request, when served by @hono/node-server (its bindings carry it). */
+function nodeResponse(env: unknown): { destroy(): void } | undefined {
+  if (typeof env !== 'object' || env === null || !('outgoing' in env)) return undefined;
+  const { outgoing } = env as { outgoing: unknown };
+  return typeof outgoing === 'object' &&
+    outgoing !== null &&
+    'destroy' in outgoing &&
+    typeof outgoing.destroy === 'function'
+    ? (outgoing as { destroy(): void })
+    : undefined;
+}
+
 export function clientRoutes(deps: AppDeps, hub: ChangeHub, streams: StreamRegistry) {
   const heartbeatMs = deps.config.sseHeartbeatMs;
   const maxQueued = deps.config.streams.maxQueuedEvents;
@@ -74,11 +86,13 @@ export function clientRoutes(deps: AppDeps, hub: ChangeHub, streams: StreamRegis
         const queue: RulesetChange[] = [];
         let wake: (() => void) | undefined;
         let closed = false;
-        end = () => {
+        end = (reason) => {
           closed = true;
           wake?.();
           // Aborting ends the response even while a write waits on a reader that stopped reading.
           stream.abort();
+          // A reader that stopped reading never drains what is already in the socket's buffers: cut the connection.
+          if (reason === 'slow_reader') nodeResponse(c.env)?.destroy();
         };
         const unsubscribe = hub.subscribe(environment, (change) => {
           queue.push(change);

@@ -7,7 +7,7 @@ import { AppError } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import type { SnapshotStore } from './snapshot';
 
-export type StreamEndReason = 'revoked' | 'expired' | 'max_lifetime' | 'slow_reader' | 'shutdown';
+export type StreamEndReason = 'revoked' | 'expired' | 'max_lifetime' | 'slow_reader';
 
 export interface StreamLimits {
   /** Streams one credential may hold open on this instance at once. */
