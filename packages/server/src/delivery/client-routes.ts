@@ -1,17 +1,13 @@
 import { environmentKeySchema, type RulesetChange, rulesetSchema } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
 import type { AppDeps } from '../http/deps';
 import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, errorContent, jsonContent, notFoundError } from '../http/router';
-import { sseConnections } from '../shared/metrics';
 import type { ChangeHub } from './change-hub';
 import { respond } from './evaluation-http';
 import { environmentSnapshot, readableEnvironment, rulesetResponse } from './evaluation-responses';
-import type { StreamEndReason, StreamRegistry } from './stream-registry';
-
-/** The reconnection delay a stream asks for (SSE `retry:`), sent with its first event. */
-export const STREAM_RECONNECT_MS = 1000;
+import { changeStream } from './sse-stream';
+import type { StreamRegistry } from './stream-registry';
 
 const rulesetEtag = etagHeader('The ruleset version; send it as If-None-Match to get a 304 while nothing changed.');
 
@@ -55,21 +51,8 @@ const streamRoute = createRoute({
   },
 });
 
-/** The node:http response behind a request, when served by @hono/node-server (its bindings carry it). */
-function nodeResponse(env: unknown): { destroy(): void } | undefined {
-  if (typeof env !== 'object' || env === null || !('outgoing' in env)) return undefined;
-  const { outgoing } = env as { outgoing: unknown };
-  return typeof outgoing === 'object' &&
-    outgoing !== null &&
-    'destroy' in outgoing &&
-    typeof outgoing.destroy === 'function'
-    ? (outgoing as { destroy(): void })
-    : undefined;
-}
-
 export function clientRoutes(deps: AppDeps, hub: ChangeHub, streams: StreamRegistry) {
-  const heartbeatMs = deps.config.sseHeartbeatMs;
-  const maxQueued = deps.config.streams.maxQueuedEvents;
+  const settings = { heartbeatMs: deps.config.sseHeartbeatMs, maxQueued: deps.config.streams.maxQueuedEvents };
   return createRouter()
     .openapi(rulesetRoute, (c) => {
       const input = { ...c.req.valid('query'), ifNoneMatch: c.req.header('if-none-match') };
@@ -79,76 +62,22 @@ export function clientRoutes(deps: AppDeps, hub: ChangeHub, streams: StreamRegis
       const environment = readableEnvironment(c.get('principal'), c.req.valid('query').environment);
       environmentSnapshot(deps.snapshot.current, environment);
       const lastEventId = Number.parseInt(c.req.header('last-event-id') ?? '', 10);
-      let end: (reason: StreamEndReason) => void = () => undefined;
-      // Taken before the response starts, so a credential over its cap gets a 429 rather than an empty stream.
-      const lease = streams.open(c.get('principal'), (reason) => end(reason));
-      return streamSSE(c, async (stream) => {
-        const queue: RulesetChange[] = [];
-        let wake: (() => void) | undefined;
-        let closed = false;
-        end = (reason) => {
-          closed = true;
-          wake?.();
-          // Aborting ends the response even while a write waits on a reader that stopped reading.
-          stream.abort();
-          // A reader that stopped reading never drains what is already in the socket's buffers: cut the connection.
-          if (reason === 'slow_reader') nodeResponse(c.env)?.destroy();
-        };
-        const unsubscribe = hub.subscribe(environment, (change) => {
-          queue.push(change);
-          // Past the bound the reader is not keeping up: drop it (it reconnects with Last-Event-ID) rather than
-          // hold every change for it in memory.
-          if (queue.length > maxQueued) lease.end('slow_reader');
-          wake?.();
-        });
-        sseConnections.inc();
-        stream.onAbort(() => {
-          closed = true;
-          wake?.();
-        });
-        try {
+      return changeStream(c, hub, streams, environment, settings, {
+        opening: () => {
           const current = environmentSnapshot(deps.snapshot.current, environment);
           const missed = Number.isInteger(lastEventId)
             ? hub.changesSince(environment, lastEventId, current.version)
             : undefined;
-          if (missed) {
-            for (const [index, change] of missed.entries()) {
-              await stream.writeSSE({
-                event: 'change',
-                id: String(change.version),
-                data: JSON.stringify(change),
-                ...(index === 0 ? { retry: STREAM_RECONNECT_MS } : {}),
-              });
-            }
-          } else {
-            await stream.writeSSE({
-              event: 'snapshot',
-              id: String(current.version),
-              data: current.rulesetBody().json,
-              retry: STREAM_RECONNECT_MS,
-            });
-          }
-          while (!closed) {
-            const next = queue.shift();
-            if (next !== undefined) {
-              await stream.writeSSE({ event: 'change', id: String(next.version), data: JSON.stringify(next) });
-              continue;
-            }
-            const timedOut = await new Promise<boolean>((resolve) => {
-              const timer = setTimeout(() => resolve(true), heartbeatMs);
-              wake = () => {
-                clearTimeout(timer);
-                resolve(false);
-              };
-            });
-            wake = undefined;
-            if (timedOut && !closed) await stream.write(': heartbeat\n\n');
-          }
-        } finally {
-          sseConnections.dec();
-          unsubscribe();
-          lease.release();
-        }
+          if (missed) return missed.map(changeEvent);
+          return [{ event: 'snapshot', id: String(current.version), data: current.rulesetBody().json }];
+        },
+        change: changeEvent,
       });
     });
 }
+
+const changeEvent = (change: RulesetChange) => ({
+  event: 'change',
+  id: String(change.version),
+  data: JSON.stringify(change),
+});
