@@ -56,7 +56,7 @@ function authorizeAdmin(principal: Principal, method: string): void {
 }
 
 const FRONTEND_ONLY_EVALUATES =
-  'Frontend tokens receive evaluated values only: use POST /ofrep/v1/evaluate/flags (or /flags/{key}) or GET /api/config/flags; the ruleset, its stream and flag configuration need a server token.';
+  'Frontend tokens receive evaluated values only: use POST /ofrep/v1/evaluate/flags (or /flags/{key}), GET /api/config/flags and the change notices of GET /api/config/stream; the ruleset, its stream and flag configuration need a server token.';
 
 /** The ruleset and its stream carry rules and override lists: never for a frontend token. */
 function authorizeRuleset(principal: Principal): void {
@@ -65,7 +65,7 @@ function authorizeRuleset(principal: Principal): void {
 
 /** Under /api/config a frontend token gets evaluated values (GET /api/config/flags), not a flag's configuration. */
 function authorizeConfig(principal: Principal, _method: string, path: string): void {
-  if (principal.role === 'frontend' && path !== '/api/config/flags') {
+  if (principal.role === 'frontend' && path !== '/api/config/flags' && path !== '/api/config/stream') {
     throw new AppError('FORBIDDEN', FRONTEND_ONLY_EVALUATES);
   }
 }
@@ -299,8 +299,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   observeSnapshot(() =>
     deps.snapshot.ready ? { version: deps.snapshot.current.version, checkedAt: deps.snapshot.checkedAt } : undefined,
   );
-  app.route('/api/config', configRoutes(deps));
   const streams = new StreamRegistry(deps.database.db, deps.snapshot, deps.config.streams, deps.logger);
+  app.route('/api/config', configRoutes(deps, hub, streams));
   app.route('/api/client', clientRoutes(deps, hub, streams));
   app.route('/ofrep/v1', ofrepRoutes(deps));
   app.route('/api/admin', meRoutes());

@@ -94,6 +94,18 @@ export interface components {
         'application/problem+json': components['schemas']['Problem'];
       };
     };
+    /** @description This credential holds SSE_MAX_STREAMS_PER_TOKEN streams already; see Retry-After. */
+    TooManyRequests: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        'Retry-After': components['headers']['Retry-After'];
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+        'application/problem+json': components['schemas']['Problem'];
+      };
+    };
     /** @description An unexpected error; it was logged with the request id. */
     InternalError: {
       headers: {
@@ -107,18 +119,6 @@ export interface components {
     };
     /** @description The database (or the identity provider’s signing keys) cannot be reached; try again after Retry-After. */
     Unavailable: {
-      headers: {
-        'X-Request-Id': components['headers']['X-Request-Id'];
-        'Retry-After': components['headers']['Retry-After'];
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['Error'];
-        'application/problem+json': components['schemas']['Problem'];
-      };
-    };
-    /** @description This credential holds SSE_MAX_STREAMS_PER_TOKEN streams already; see Retry-After. */
-    TooManyRequests: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
         'Retry-After': components['headers']['Retry-After'];

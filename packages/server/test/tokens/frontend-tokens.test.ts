@@ -34,6 +34,16 @@ describe.each(testBackends())('frontend and server tokens (%s)', (backend) => {
     return expectStatus(await createToken({ role: 'frontend', environment: 'production', allowedOrigins }), 201).secret;
   }
 
+  /** A stream's status and, when it opened, what it sends first (then it is closed). */
+  async function firstEvents(path: string, token: string): Promise<{ status: number; body: unknown }> {
+    const response = await t.app.request(path, { headers: { authorization: `Bearer ${token}` } });
+    if (response.status !== 200 || !response.body) return { status: response.status, body: await response.text() };
+    const reader = response.body.getReader();
+    const { value } = await reader.read();
+    await reader.cancel();
+    return { status: 200, body: new TextDecoder().decode(value) };
+  }
+
   async function seedSecrets(): Promise<void> {
     expectStatus(await t.request('POST', '/api/admin/flags', { body: { key: 'beta-checkout' } }), 201);
     expectStatus(
@@ -160,10 +170,12 @@ describe.each(testBackends())('frontend and server tokens (%s)', (backend) => {
             encodeURIComponent(ids[name as keyof typeof ids] ?? '00000000-0000-4000-8000-000000000000'),
           );
           const withQuery = path === '/api/config/flags' ? `${path}?userId=visitor-1` : path;
-          const response = await t.request(method.toUpperCase(), withQuery, {
-            token: frontend,
-            ...(method === 'get' ? {} : { body: { context: { targetingKey: 'visitor-1', plan: 'free' } } }),
-          });
+          const response = template.endsWith('/stream')
+            ? await firstEvents(withQuery, frontend)
+            : await t.request(method.toUpperCase(), withQuery, {
+                token: frontend,
+                ...(method === 'get' ? {} : { body: { context: { targetingKey: 'visitor-1', plan: 'free' } } }),
+              });
           walked++;
           const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
           for (const secret of Object.values(SECRETS)) {
@@ -182,6 +194,7 @@ describe.each(testBackends())('frontend and server tokens (%s)', (backend) => {
       // Exactly the evaluation routes answer; everything else (admin, ruleset, stream, flag configuration) is 403.
       expect(allowed.sort()).toEqual([
         'GET /api/config/flags',
+        'GET /api/config/stream',
         'GET /ofrep/v1/configuration',
         'POST /ofrep/v1/evaluate/flags',
         'POST /ofrep/v1/evaluate/flags/{key}',
@@ -240,6 +253,43 @@ describe.each(testBackends())('frontend and server tokens (%s)', (backend) => {
         200,
       );
       expect(values['beta-checkout']).toBe(true);
+    });
+  });
+
+  describe('change notices for remote evaluation', () => {
+    it('GET /api/config/stream tells a frontend token which flags changed, without their configuration', async () => {
+      const frontend = await frontendToken();
+      const response = await t.app.request('/api/config/stream', {
+        headers: { authorization: `Bearer ${frontend}`, origin: APP_ORIGIN },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+      const body = response.body;
+      if (!body) throw new Error('the stream has no body');
+      const reader = body.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const readUntil = async (needle: string) => {
+        const deadline = Date.now() + 5000;
+        while (!text.includes(needle)) {
+          if (Date.now() > deadline) throw new Error(`never saw ${needle} in ${text}`);
+          const { done, value } = await reader.read();
+          if (done) throw new Error(`the stream ended before ${needle}: ${text}`);
+          text += decoder.decode(value, { stream: true });
+        }
+      };
+      await readUntil('event: ready');
+      expect(text).toMatch(/^retry: 1000$/m);
+      expectStatus(await t.request('POST', '/api/admin/flags', { body: { key: 'notice-flag' } }), 201);
+      const changedAt = performance.now();
+      expectStatus(
+        await t.request('PATCH', '/api/admin/flags/notice-flag', { body: { enabled: true, rolloutPercentage: 50 } }),
+        200,
+      );
+      await readUntil('"flags":["notice-flag"]');
+      expect(performance.now() - changedAt).toBeLessThan(1000);
+      expect(text).not.toContain('rolloutPercentage');
+      await reader.cancel();
     });
   });
 
