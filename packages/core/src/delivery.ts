@@ -123,3 +123,22 @@ export const ofrepBulkResponseSchema = z
   .object({ flags: z.array(z.union([ofrepSuccessSchema, ofrepFailureSchema])) })
   .meta({ id: 'OfrepBulkResponse' });
 export type OfrepBulkResponse = z.infer<typeof ofrepBulkResponseSchema>;
+
+/** GET /ofrep/v1/configuration: what an OFREP provider may rely on (OFREP's configuration response). */
+export const ofrepConfigurationSchema = z
+  .object({
+    name: z.string(),
+    capabilities: z.object({
+      cacheInvalidation: z.object({
+        polling: z.object({
+          enabled: z.boolean(),
+          minPollingIntervalMs: z.int().min(0),
+        }),
+      }),
+      flagEvaluation: z.object({
+        supportedTypes: z.array(z.enum(['boolean', 'string', 'int', 'float', 'object'])),
+      }),
+    }),
+  })
+  .meta({ id: 'OfrepConfiguration' });
+export type OfrepConfiguration = z.infer<typeof ofrepConfigurationSchema>;

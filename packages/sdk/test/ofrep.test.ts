@@ -105,4 +105,22 @@ describe('the official OFREP provider against Flagline', () => {
     expect(details.reason).toBe('ERROR');
     expect(details.errorCode).toBeDefined();
   });
+
+  it('a frontend token sent as X-API-Key evaluates through the unmodified provider, values only', async () => {
+    const frontend = await server.admin.createToken({
+      name: 'ofrep frontend',
+      role: 'frontend',
+      environment: 'production',
+      allowedOrigins: ['https://app.example.com'],
+    });
+    const provider = new OFREPProvider({ baseUrl: server.url, headers: [['X-API-Key', frontend.secret]] });
+    await OpenFeature.setProviderAndWait('ofrep-frontend', provider);
+    const frontendClient = OpenFeature.getClient('ofrep-frontend');
+    const friend = await frontendClient.getBooleanDetails('ofrep-rollout', false, { targetingKey: 'friend' });
+    expect(friend).toMatchObject({ value: true, reason: 'TARGETING_MATCH', variant: 'on' });
+    expect(friend.errorCode).toBeUndefined();
+    expect(friend.flagMetadata).toEqual({});
+    const missing = await frontendClient.getBooleanDetails('no-such-flag', true, { targetingKey: 'friend' });
+    expect(missing).toMatchObject({ value: true, errorCode: ErrorCode.FLAG_NOT_FOUND });
+  });
 });

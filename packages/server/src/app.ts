@@ -13,6 +13,7 @@ import { clientRoutes } from './delivery/client-routes';
 import { configRoutes } from './delivery/config-routes';
 import { evaluationCors } from './delivery/evaluation-http';
 import { ofrepErrorShape, ofrepRoutes } from './delivery/ofrep-routes';
+import { StreamRegistry } from './delivery/stream-registry';
 import { environmentRoutes } from './environments/environment-routes';
 import { flagRoutes } from './flags/flag-routes';
 import { targetingRoutes } from './flags/targeting-routes';
@@ -44,14 +45,37 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** JSON for programs, never rendered by a browser: no page security headers there. */
 const API_PATHS = /^\/(api|ofrep)\//;
 
-/** Admin routes: admins do anything, viewers only read, client tokens nothing. */
+/** Admin routes: admins do anything, viewers only read, server (client) and frontend tokens nothing. */
 function authorizeAdmin(principal: Principal, method: string): void {
   if (principal.role === 'admin') return;
   if (principal.role === 'viewer' && READ_METHODS.has(method)) return;
   throw new AppError(
     'FORBIDDEN',
-    principal.role === 'client' ? 'Client tokens can only evaluate flags.' : 'Viewers can only read.',
+    principal.role === 'viewer' ? 'Viewers can only read.' : `${principal.role} tokens can only evaluate flags.`,
   );
+}
+
+const FRONTEND_ONLY_EVALUATES =
+  'Frontend tokens receive evaluated values only: use POST /ofrep/v1/evaluate/flags (or /flags/{key}), GET /api/config/flags and the change notices of GET /api/config/stream; the ruleset, its stream and flag configuration need a server token.';
+
+/** The ruleset and its stream carry rules and override lists: never for a frontend token. */
+function authorizeRuleset(principal: Principal): void {
+  if (principal.role === 'frontend') throw new AppError('FORBIDDEN', FRONTEND_ONLY_EVALUATES);
+}
+
+/** Under /api/config a frontend token gets evaluated values (GET /api/config/flags), not a flag's configuration. */
+function authorizeConfig(principal: Principal, _method: string, path: string): void {
+  if (principal.role === 'frontend' && path !== '/api/config/flags' && path !== '/api/config/stream') {
+    throw new AppError('FORBIDDEN', FRONTEND_ONLY_EVALUATES);
+  }
+}
+
+/** OFREP clients may send the token as X-API-Key (OFREP's ApiKeyAuth) instead of Authorization: Bearer. */
+function ofrepCredentials(c: Context<AppEnv>): string | undefined {
+  const authorization = c.req.header('authorization');
+  if (authorization !== undefined) return authorization;
+  const apiKey = c.req.header('x-api-key')?.trim();
+  return apiKey ? `Bearer ${apiKey}` : undefined;
 }
 
 const NUL_REASON = 'must not contain the character U+0000';
@@ -157,10 +181,13 @@ function toErrorResponse(error: Error, c: Context<AppEnv>, deps: AppDeps): Respo
 
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
-  const authenticate = (authorize?: (principal: Principal, method: string) => void) =>
+  const authenticate = (
+    authorize?: (principal: Principal, method: string, path: string) => void,
+    credentials: (c: Context<AppEnv>) => string | undefined = (c) => c.req.header('authorization'),
+  ) =>
     createMiddleware<AppEnv>(async (c, next) => {
-      const principal = await deps.authenticator.authenticate(c.req.header('authorization'), clientAddress(c));
-      authorize?.(principal, c.req.method);
+      const principal = await deps.authenticator.authenticate(credentials(c), clientAddress(c));
+      authorize?.(principal, c.req.method, c.req.path);
       c.set('principal', principal);
       await next();
     });
@@ -205,9 +232,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/api/client/*', evaluationCors);
   app.use('/ofrep/*', evaluationCors);
   app.use('/api/admin/*', authenticate(authorizeAdmin));
-  app.use('/api/config/*', authenticate());
-  app.use('/api/client/*', authenticate());
-  app.use('/ofrep/*', authenticate());
+  app.use('/api/config/*', authenticate(authorizeConfig));
+  app.use('/api/client/*', authenticate(authorizeRuleset));
+  app.use('/ofrep/*', authenticate(undefined, ofrepCredentials));
   app.use('/ofrep/*', ofrepErrorShape);
   // Parse JSON bodies once, up front, so malformed JSON is INVALID_JSON rather than a validation message.
   const parseJsonOnce = createMiddleware<AppEnv>(async (c, next) => {
@@ -272,8 +299,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   observeSnapshot(() =>
     deps.snapshot.ready ? { version: deps.snapshot.current.version, checkedAt: deps.snapshot.checkedAt } : undefined,
   );
-  app.route('/api/config', configRoutes(deps));
-  app.route('/api/client', clientRoutes(deps, hub, deps.config.sseHeartbeatMs));
+  const streams = new StreamRegistry(deps.database.db, deps.snapshot, deps.config.streams, deps.logger);
+  app.route('/api/config', configRoutes(deps, hub, streams));
+  app.route('/api/client', clientRoutes(deps, hub, streams));
   app.route('/ofrep/v1', ofrepRoutes(deps));
   app.route('/api/admin', meRoutes());
   app.route('/api/admin', flagRoutes(deps));
@@ -292,6 +320,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     type: 'http',
     scheme: 'bearer',
     description: 'An API token (fl_…), FLAGLINE_ADMIN_TOKEN, or an OIDC access token when AUTH_JWKS_URL is set.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'OFREP routes only: the same API token, as OFREP providers send it.',
   });
   const document = openApiDocument(app, VERSION);
   app.get('/openapi.json', (c) => c.json(document()));

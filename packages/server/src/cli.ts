@@ -62,10 +62,11 @@ export function buildProgram(): Command {
     .command('create')
     .description('create an API token and print it as JSON (the secret is shown only this once)')
     .requiredOption('--name <name>', 'what the token is for')
-    .requiredOption('--role <role>', 'admin | viewer | client')
-    .option('--environment <key>', 'the environment a client token is bound to')
+    .requiredOption('--role <role>', 'admin | viewer | server | frontend (client: the older name of server)')
+    .option('--environment <key>', 'the environment a server or frontend token is bound to')
+    .option('--allowed-origins <origins>', 'frontend tokens: the origins browsers may call from, comma-separated, or *')
     .addOption(jsonOption())
-    .action(async (options: { name: string; role: string; environment?: string }) =>
+    .action(async (options: { name: string; role: string; environment?: string; allowedOrigins?: string }) =>
       (await loadCommands()).tokenCreate(options),
     );
   token

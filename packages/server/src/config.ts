@@ -68,6 +68,9 @@ const envSchema = z.object({
   OVERRIDE_RATE_LIMIT_PER_HOUR: integer(0, 1_000_000).default(100),
   SNAPSHOT_POLL_MS: integer(50, 3_600_000).default(1000),
   SSE_HEARTBEAT_MS: integer(100, 300_000).default(15_000),
+  SSE_MAX_LIFETIME_MS: integer(1000, 86_400_000).default(3_600_000),
+  SSE_MAX_STREAMS_PER_TOKEN: integer(1, 100_000).default(100),
+  SSE_MAX_QUEUED_EVENTS: integer(1, 100_000).default(1000),
   SCHEDULER_ENABLED: booleanFlag.default(true),
   SCHEDULER_POLL_MS: integer(10, 3_600_000).default(5000),
   SCHEDULER_BATCH_SIZE: integer(1, 1000).default(100),
@@ -172,6 +175,14 @@ const configSchema = envSchema.superRefine(requireTokenBinding).transform((value
   snapshotPollMs: value.SNAPSHOT_POLL_MS,
   /** How often an idle SSE stream sends a heartbeat comment (keeps proxies from closing it). */
   sseHeartbeatMs: value.SSE_HEARTBEAT_MS,
+  streams: {
+    /** A stream ends after this long (the client reconnects, presenting its credential again). */
+    maxLifetimeMs: value.SSE_MAX_LIFETIME_MS,
+    /** Streams one credential may hold open on one instance; beyond it, 429. */
+    maxPerToken: value.SSE_MAX_STREAMS_PER_TOKEN,
+    /** Events waiting for a slow reader; past this the stream is dropped rather than buffered without end. */
+    maxQueuedEvents: value.SSE_MAX_QUEUED_EVENTS,
+  },
   scheduler: {
     /** Run the scheduler inside `serve` (a separate `flagline worker` runs it regardless). */
     enabled: value.SCHEDULER_ENABLED,

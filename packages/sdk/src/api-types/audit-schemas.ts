@@ -191,7 +191,7 @@ export interface AuditSchemas {
           tokenId: string;
           name: string;
           /** @enum {string} */
-          role: 'admin' | 'viewer' | 'client';
+          role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
           environment: string | null;
         };
       }
@@ -202,7 +202,7 @@ export interface AuditSchemas {
           tokenId: string;
           name: string;
           /** @enum {string} */
-          role: 'admin' | 'viewer' | 'client';
+          role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
         };
       }
     | {

@@ -7,6 +7,26 @@
 import type { components } from './components';
 
 export interface paths {
+  '/api/config/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Change notices for remote evaluation (Server-Sent Events), for frontend and server tokens
+     * @description Event `ready` ({version}) on connect, then `change` ({version, flags: the keys of the flags whose values may have changed}) as changes commit on any instance: re-evaluate (OFREP bulk with If-None-Match) on each. Carries no configuration, so frontend tokens may use it. Ends as the ruleset stream does (revocation, exp, SSE_MAX_LIFETIME_MS; reconnect after `retry:`), with the same per-credential cap.
+     */
+    get: operations['streamChangeNotices'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/config/flags': {
     parameters: {
       query?: never;
@@ -46,6 +66,38 @@ export interface paths {
   };
 }
 export interface operations {
+  streamChangeNotices: {
+    parameters: {
+      query?: {
+        /** @description Environment key, e.g. "production". */
+        environment?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An event stream. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['Unavailable'];
+    };
+  };
   evaluateFlags: {
     parameters: {
       query?: {

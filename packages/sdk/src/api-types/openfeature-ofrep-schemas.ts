@@ -7,6 +7,20 @@
 import type { components } from './components';
 
 export interface OpenfeatureOfrepSchemas {
+  OfrepConfiguration: {
+    name: string;
+    capabilities: {
+      cacheInvalidation: {
+        polling: {
+          enabled: boolean;
+          minPollingIntervalMs: number;
+        };
+      };
+      flagEvaluation: {
+        supportedTypes: ('boolean' | 'string' | 'int' | 'float' | 'object')[];
+      };
+    };
+  };
   OfrepEvaluationSuccess: {
     key: string;
     value:

@@ -7,6 +7,26 @@
 import type { components } from './components';
 
 export interface paths {
+  '/ofrep/v1/configuration': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What OFREP providers may rely on: polling hints and the supported flag types
+     * @description Bulk evaluation answers ETag / If-None-Match, so polling costs a 304 while nothing changed; the minimum polling interval is the snapshot poll (SNAPSHOT_POLL_MS), below which nothing new can appear. Number flags are served as int or float, json flags as object.
+     */
+    get: operations['ofrepConfiguration'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ofrep/v1/evaluate/flags/{key}': {
     parameters: {
       query?: never;
@@ -43,6 +63,33 @@ export interface paths {
   };
 }
 export interface operations {
+  ofrepConfiguration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The configuration. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OfrepConfiguration'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['Unavailable'];
+    };
+  };
   ofrepEvaluateFlag: {
     parameters: {
       query?: never;

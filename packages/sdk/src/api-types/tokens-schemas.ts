@@ -8,7 +8,7 @@
 export interface TokensSchemas {
   Principal: {
     /** @enum {string} */
-    role: 'admin' | 'viewer' | 'client';
+    role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
     /** @description Set for client tokens: the one environment they read. */
     environment: string | null;
     /** @description How changes made with these credentials appear in the audit trail. */
@@ -24,12 +24,14 @@ export interface TokensSchemas {
     id: string;
     name: string;
     /** @enum {string} */
-    role: 'admin' | 'viewer' | 'client';
+    role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
     /**
      * @description Environment key, e.g. "production".
      * @example production
      */
     environment: string | null;
+    /** @description The origins a frontend token answers browsers from (CORS); null for other roles. */
+    allowedOrigins: string[] | null;
     createdBy: string | null;
     /**
      * Format: date-time
@@ -52,24 +54,28 @@ export interface TokensSchemas {
   CreateTokenBody: {
     name: string;
     /** @enum {string} */
-    role: 'admin' | 'viewer' | 'client';
+    role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
     /**
      * @description Environment key, e.g. "production".
      * @example production
      */
     environment?: string;
+    /** @description Frontend tokens only, and required for them: the origins browsers may call from (CORS). "*" allows any origin. */
+    allowedOrigins?: string[];
   };
   Token: {
     /** Format: uuid */
     id: string;
     name: string;
     /** @enum {string} */
-    role: 'admin' | 'viewer' | 'client';
+    role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
     /**
      * @description Environment key, e.g. "production".
      * @example production
      */
     environment: string | null;
+    /** @description The origins a frontend token answers browsers from (CORS); null for other roles. */
+    allowedOrigins: string[] | null;
     createdBy: string | null;
     /**
      * Format: date-time

@@ -164,10 +164,15 @@ export class Authenticator {
     }
     const hash = hashTokenSecret(token);
     if ((this.unknown.get(hash) ?? 0) >= now) throw unauthorized('The token is not valid or has been revoked.');
-    let row: { id: string; role: Role; environment: string | null } | undefined;
+    let row: { id: string; role: Role; environment: string | null; allowedOrigins: string[] | null } | undefined;
     try {
       [row] = await this.db
-        .select({ id: apiTokens.id, role: apiTokens.role, environment: apiTokens.environment })
+        .select({
+          id: apiTokens.id,
+          role: apiTokens.role,
+          environment: apiTokens.environment,
+          allowedOrigins: apiTokens.allowedOrigins,
+        })
         .from(apiTokens)
         .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)));
     } catch (error) {
@@ -188,6 +193,7 @@ export class Authenticator {
       role: row.role,
       environment: row.environment,
       actor: { type: 'token', id: row.id, email: null },
+      ...(row.allowedOrigins ? { allowedOrigins: Object.freeze([...row.allowedOrigins]) } : {}),
     };
     this.cache.set(token, { principal, tokenId: row.id, expiresAt: now + CACHE_TTL_MS });
     this.lastUsed.set(row.id, new Date(now));
@@ -228,7 +234,12 @@ export class Authenticator {
       throw new AppError('FORBIDDEN', 'Your account is in neither an admin nor a viewer group.');
     }
     const email = typeof payload.email === 'string' ? payload.email : null;
-    return { role, environment: null, actor: { type: 'user', id: payload.sub, email } };
+    return {
+      role,
+      environment: null,
+      actor: { type: 'user', id: payload.sub, email },
+      ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+    };
   }
 
   private roleFromGroups(claim: unknown): Role | undefined {

@@ -80,7 +80,9 @@ function printJson(value: unknown, pretty = true): void {
 
 /** Option values are checked with the API's own schemas, so the CLI and the API accept the same input. */
 function optionError(error: z.ZodError): AppError {
-  return new AppError('VALIDATION_FAILED', error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+  // Options are spelled in kebab case on the command line.
+  const option = (path: PropertyKey[]) => String(path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return new AppError('VALIDATION_FAILED', error.issues.map((i) => `--${option(i.path)}: ${i.message}`).join('; '));
 }
 
 export async function serve(): Promise<void> {
@@ -141,11 +143,19 @@ export async function migrate(options: OutputOptions): Promise<void> {
   else process.stdout.write('Migrations applied.\n');
 }
 
-export async function tokenCreate(options: { name?: string; role?: string; environment?: string }): Promise<void> {
+export async function tokenCreate(options: {
+  name?: string;
+  role?: string;
+  environment?: string;
+  allowedOrigins?: string;
+}): Promise<void> {
   const body = createTokenBodySchema.safeParse({
     name: options.name,
     role: options.role,
     ...(options.environment ? { environment: options.environment } : {}),
+    ...(options.allowedOrigins === undefined
+      ? {}
+      : { allowedOrigins: options.allowedOrigins.split(',').map((origin) => origin.trim()) }),
   });
   if (!body.success) throw optionError(body.error);
   const { config, logger } = oneShot();

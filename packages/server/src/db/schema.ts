@@ -103,8 +103,10 @@ export const apiTokens = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     name: text('name').notNull(),
-    role: text('role', { enum: ['admin', 'viewer', 'client'] }).notNull(),
+    role: text('role', { enum: ['admin', 'viewer', 'client', 'server', 'frontend'] }).notNull(),
     environment: text('environment').references(() => environments.key, { onDelete: 'cascade' }),
+    /** Frontend tokens only: the origins browsers may call from. */
+    allowedOrigins: jsonb('allowed_origins').$type<string[]>(),
     tokenHash: text('token_hash').notNull().unique(),
     createdBy: text('created_by'),
     createdAt: createdAt(),
@@ -112,8 +114,12 @@ export const apiTokens = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
   (table) => [
-    check('api_tokens_role', sql`${table.role} in ('admin', 'viewer', 'client')`),
-    check('api_tokens_client_environment', sql`(${table.role} = 'client') = (${table.environment} is not null)`),
+    check('api_tokens_role', sql`${table.role} in ('admin', 'viewer', 'client', 'server', 'frontend')`),
+    check(
+      'api_tokens_client_environment',
+      sql`(${table.role} in ('client', 'server', 'frontend')) = (${table.environment} is not null)`,
+    ),
+    check('api_tokens_frontend_origins', sql`(${table.role} = 'frontend') = (${table.allowedOrigins} is not null)`),
   ],
 );
 

@@ -1,13 +1,13 @@
 import { environmentKeySchema, type RulesetChange, rulesetSchema } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
 import type { AppDeps } from '../http/deps';
 import { etagHeader } from '../http/openapi';
-import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
-import { sseConnections } from '../shared/metrics';
+import { bearerSecurity, commonErrors, createRouter, errorContent, jsonContent, notFoundError } from '../http/router';
 import type { ChangeHub } from './change-hub';
 import { respond } from './evaluation-http';
 import { environmentSnapshot, readableEnvironment, rulesetResponse } from './evaluation-responses';
+import { changeStream } from './sse-stream';
+import type { StreamRegistry } from './stream-registry';
 
 const rulesetEtag = etagHeader('The ruleset version; send it as If-None-Match to get a 304 while nothing changed.');
 
@@ -40,17 +40,19 @@ const streamRoute = createRoute({
   tags,
   summary: 'Live changes (Server-Sent Events)',
   description:
-    'Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted, and segments/deletedSegments when a segment the flags use changed — its flags are in changed too}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Comment lines are heartbeats.',
+    'Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted, and segments/deletedSegments when a segment the flags use changed — its flags are in changed too}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Comment lines are heartbeats. The stream ends when access ends — its token revoked (on any instance), an access token reaching `exp` — and after SSE_MAX_LIFETIME_MS; reconnect after the `retry:` delay. A reader that falls SSE_MAX_QUEUED_EVENTS events behind is dropped. One credential may hold SSE_MAX_STREAMS_PER_TOKEN streams per instance (429 beyond). Not for frontend tokens (403).',
   security: bearerSecurity,
   request: { query: environmentQuery },
   responses: {
     200: { description: 'An event stream.', content: { 'text/event-stream': { schema: z.string() } } },
     ...commonErrors,
     ...notFoundError,
+    429: errorContent('This credential holds SSE_MAX_STREAMS_PER_TOKEN streams already; see Retry-After.'),
   },
 });
 
-export function clientRoutes(deps: AppDeps, hub: ChangeHub, heartbeatMs: number) {
+export function clientRoutes(deps: AppDeps, hub: ChangeHub, streams: StreamRegistry) {
+  const settings = { heartbeatMs: deps.config.sseHeartbeatMs, maxQueued: deps.config.streams.maxQueuedEvents };
   return createRouter()
     .openapi(rulesetRoute, (c) => {
       const input = { ...c.req.valid('query'), ifNoneMatch: c.req.header('if-none-match') };
@@ -60,51 +62,22 @@ export function clientRoutes(deps: AppDeps, hub: ChangeHub, heartbeatMs: number)
       const environment = readableEnvironment(c.get('principal'), c.req.valid('query').environment);
       environmentSnapshot(deps.snapshot.current, environment);
       const lastEventId = Number.parseInt(c.req.header('last-event-id') ?? '', 10);
-      return streamSSE(c, async (stream) => {
-        const queue: RulesetChange[] = [];
-        let wake: (() => void) | undefined;
-        const unsubscribe = hub.subscribe(environment, (change) => {
-          queue.push(change);
-          wake?.();
-        });
-        sseConnections.inc();
-        let closed = false;
-        stream.onAbort(() => {
-          closed = true;
-          wake?.();
-        });
-        try {
+      return changeStream(c, hub, streams, environment, settings, {
+        opening: () => {
           const current = environmentSnapshot(deps.snapshot.current, environment);
           const missed = Number.isInteger(lastEventId)
             ? hub.changesSince(environment, lastEventId, current.version)
             : undefined;
-          if (missed) {
-            for (const change of missed) {
-              await stream.writeSSE({ event: 'change', id: String(change.version), data: JSON.stringify(change) });
-            }
-          } else {
-            await stream.writeSSE({ event: 'snapshot', id: String(current.version), data: current.rulesetBody().json });
-          }
-          while (!closed) {
-            const next = queue.shift();
-            if (next !== undefined) {
-              await stream.writeSSE({ event: 'change', id: String(next.version), data: JSON.stringify(next) });
-              continue;
-            }
-            const timedOut = await new Promise<boolean>((resolve) => {
-              const timer = setTimeout(() => resolve(true), heartbeatMs);
-              wake = () => {
-                clearTimeout(timer);
-                resolve(false);
-              };
-            });
-            wake = undefined;
-            if (timedOut && !closed) await stream.write(': heartbeat\n\n');
-          }
-        } finally {
-          sseConnections.dec();
-          unsubscribe();
-        }
+          if (missed) return missed.map(changeEvent);
+          return [{ event: 'snapshot', id: String(current.version), data: current.rulesetBody().json }];
+        },
+        change: changeEvent,
       });
     });
 }
+
+const changeEvent = (change: RulesetChange) => ({
+  event: 'change',
+  id: String(change.version),
+  data: JSON.stringify(change),
+});

@@ -1,9 +1,17 @@
 import { environmentKeySchema, evaluatedFlagsSchema, publicFlagSchema } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../http/deps';
-import { bearerSecurity, commonErrors, createRouter, jsonContent, notFoundError } from '../http/router';
+import { bearerSecurity, commonErrors, createRouter, errorContent, jsonContent, notFoundError } from '../http/router';
+import type { ChangeHub } from './change-hub';
 import { respond } from './evaluation-http';
-import { evaluateFlagsResponse, publicFlagResponse } from './evaluation-responses';
+import {
+  environmentSnapshot,
+  evaluateFlagsResponse,
+  publicFlagResponse,
+  readableEnvironment,
+} from './evaluation-responses';
+import { changeStream } from './sse-stream';
+import type { StreamRegistry } from './stream-registry';
 
 const tags = ['Evaluation'];
 
@@ -41,8 +49,45 @@ const flagRoute = createRoute({
   responses: { 200: jsonContent(publicFlagSchema, 'The flag.'), ...commonErrors, ...notFoundError },
 });
 
-export function configRoutes(deps: AppDeps) {
+const noticeStreamRoute = createRoute({
+  method: 'get',
+  path: '/stream',
+  operationId: 'streamChangeNotices',
+  tags,
+  summary: 'Change notices for remote evaluation (Server-Sent Events), for frontend and server tokens',
+  description:
+    'Event `ready` ({version}) on connect, then `change` ({version, flags: the keys of the flags whose values may have changed}) as changes commit on any instance: re-evaluate (OFREP bulk with If-None-Match) on each. Carries no configuration, so frontend tokens may use it. Ends as the ruleset stream does (revocation, exp, SSE_MAX_LIFETIME_MS; reconnect after `retry:`), with the same per-credential cap.',
+  security: bearerSecurity,
+  request: { query: z.object({ environment: environmentKeySchema.optional() }) },
+  responses: {
+    200: { description: 'An event stream.', content: { 'text/event-stream': { schema: z.string() } } },
+    ...commonErrors,
+    ...notFoundError,
+    429: errorContent('This credential holds SSE_MAX_STREAMS_PER_TOKEN streams already; see Retry-After.'),
+  },
+});
+
+export function configRoutes(deps: AppDeps, hub: ChangeHub, streams: StreamRegistry) {
+  const settings = { heartbeatMs: deps.config.sseHeartbeatMs, maxQueued: deps.config.streams.maxQueuedEvents };
   return createRouter()
+    .openapi(noticeStreamRoute, (c) => {
+      const environment = readableEnvironment(c.get('principal'), c.req.valid('query').environment);
+      environmentSnapshot(deps.snapshot.current, environment);
+      return changeStream(c, hub, streams, environment, settings, {
+        opening: () => {
+          const { version } = environmentSnapshot(deps.snapshot.current, environment);
+          return [{ event: 'ready', id: String(version), data: JSON.stringify({ version }) }];
+        },
+        change: (change) => ({
+          event: 'change',
+          id: String(change.version),
+          data: JSON.stringify({
+            version: change.version,
+            flags: [...change.changed.map((flag) => flag.key), ...change.deleted],
+          }),
+        }),
+      });
+    })
     .openapi(evaluateAllRoute, (c) =>
       respond<typeof evaluateAllRoute>(
         c,

@@ -115,7 +115,8 @@ export function createEvaluateFastPath(
           : undefined;
     if (!route || !plainRequest(request, url)) return false;
     const principal = authenticator.cachedPrincipal(request.headers.authorization);
-    if (!principal) return false;
+    // Frontend tokens take the route: their CORS and their answers differ, and they are not the hot path.
+    if (!principal || principal.role === 'frontend') return false;
     if (route === OFREP_BULK) return ofrepBulk(request, response, principal);
     const query = plainQuery(url, queryStart);
     if (!query) return false;

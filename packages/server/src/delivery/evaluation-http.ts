@@ -2,7 +2,7 @@ import type { RouteConfig, RouteConfigToTypedResponse } from '@hono/zod-openapi'
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../http/context';
+import type { AppEnv, Principal } from '../http/context';
 import { addEvaluationHeaders, countEvaluations, type EvaluationResponse } from './evaluation-responses';
 
 const EXPOSED_HEADERS = ['ETag', 'X-Request-Id'];
@@ -17,12 +17,23 @@ export const evaluationCorsHeaders = (): Record<string, string> => ({
 });
 const CORS_HEADERS = Object.entries(evaluationCorsHeaders());
 
+/**
+ * A preflight carries no token, so it cannot know which origins the token will allow: it is answered for any origin,
+ * and the actual response decides (a frontend token's answer carries Access-Control-Allow-Origin only for its own
+ * allowed origins, so a browser on any other origin never gets to read it).
+ */
 const preflight = cors({
   origin: '*',
-  allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'Last-Event-ID'],
+  allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'Last-Event-ID', 'X-API-Key'],
   exposeHeaders: EXPOSED_HEADERS,
   maxAge: 600,
 });
+
+/** Whether a frontend token lets a browser on `origin` read its answers. */
+export function originAllowed(principal: Principal, origin: string | undefined): boolean {
+  const allowed = principal.allowedOrigins ?? [];
+  return allowed.includes('*') || (origin !== undefined && allowed.includes(origin));
+}
 
 /** CORS for /api/config, /api/client and /ofrep. */
 export const evaluationCors = createMiddleware<AppEnv>(async (c, next) => {
@@ -32,6 +43,16 @@ export const evaluationCors = createMiddleware<AppEnv>(async (c, next) => {
   // a quarter of an evaluation request's CPU, and most of its garbage.
   for (const [name, value] of CORS_HEADERS) c.header(name, value);
   await next();
+  const principal = c.get('principal') as Principal | undefined;
+  if (principal?.role !== 'frontend') return;
+  // A frontend token answers only the origins it was made for, named rather than `*`.
+  const origin = c.req.header('origin');
+  c.res.headers.append('vary', 'Origin');
+  if (origin !== undefined && originAllowed(principal, origin)) {
+    c.res.headers.set('access-control-allow-origin', origin);
+  } else {
+    c.res.headers.delete('access-control-allow-origin');
+  }
 });
 
 /**

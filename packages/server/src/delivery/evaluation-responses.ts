@@ -3,7 +3,7 @@ import type { Principal } from '../http/context';
 import { matchesEtag } from '../http/etag';
 import { AppError, notFound } from '../shared/errors';
 import { evaluations } from '../shared/metrics';
-import { type ConfigSnapshot, type EnvironmentSnapshot, ofrepResult } from './snapshot';
+import { type ConfigSnapshot, type EnvironmentSnapshot, ofrepResult, ofrepValueOnly } from './snapshot';
 
 /**
  * What an evaluation route answers, decided from the caller, its input and the snapshot alone. Both transports — the
@@ -102,7 +102,8 @@ export function ofrepFlagResponse(
     };
     return { status: 404, body: JSON.stringify(failure) };
   }
-  const result = ofrepResult(flag, evaluateFlag(flag.compiled, input.context ?? NO_CONTEXT));
+  const full = ofrepResult(flag, evaluateFlag(flag.compiled, input.context ?? NO_CONTEXT));
+  const result = principal.role === 'frontend' ? ofrepValueOnly(full) : full;
   // Only a flag whose stored configuration the engine cannot serve gets here: not the caller's doing, hence 500.
   if ('errorCode' in result) return { status: 500, body: JSON.stringify(result) };
   return { status: 200, body: JSON.stringify(result), evaluated: { endpoint: 'ofrep', count: 1 } };
@@ -116,11 +117,14 @@ export function ofrepBulkResponse(
 ): EvaluationResponse {
   const environment = readable(snapshot, principal, undefined);
   const context = input.context ?? NO_CONTEXT;
-  const etag = environment.ofrepEtag(context);
+  const frontend = principal.role === 'frontend';
+  const fullEtag = environment.ofrepEtag(context);
+  // A frontend answer has other bytes than a server token's for the same context, so it has its own tag.
+  const etag = frontend ? `${fullEtag.slice(0, -1)}-v"` : fullEtag;
   if (matchesEtag(input.ifNoneMatch, etag)) return { status: 304, etag };
   return {
     status: 200,
-    body: environment.ofrepBulkJson(context),
+    body: frontend ? environment.ofrepBulkValuesJson(context) : environment.ofrepBulkJson(context),
     etag,
     evaluated: { endpoint: 'ofrep', count: environment.flags.size },
   };

@@ -1,4 +1,11 @@
-import { ofrepBulkResponseSchema, ofrepFailureSchema, ofrepRequestSchema, ofrepSuccessSchema } from '@flagline/core';
+import {
+  type OfrepConfiguration,
+  ofrepBulkResponseSchema,
+  ofrepConfigurationSchema,
+  ofrepFailureSchema,
+  ofrepRequestSchema,
+  ofrepSuccessSchema,
+} from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/context';
@@ -11,6 +18,8 @@ import { ofrepBulkResponse, ofrepFlagResponse } from './evaluation-responses';
 const bulkEtag = etagHeader('Identifies these results for this context; send it as If-None-Match to get a 304.');
 
 const tags = ['OpenFeature (OFREP)'];
+/** OFREP providers send the token either way: Authorization: Bearer, or X-API-Key (OFREP's ApiKeyAuth). */
+const ofrepSecurity = [...bearerSecurity, { apiKeyAuth: [] }];
 
 const singleRoute = createRoute({
   method: 'post',
@@ -18,7 +27,7 @@ const singleRoute = createRoute({
   operationId: 'ofrepEvaluateFlag',
   tags,
   summary: 'Evaluate one flag (OpenFeature Remote Evaluation Protocol)',
-  security: bearerSecurity,
+  security: ofrepSecurity,
   request: { params: z.object({ key: z.string() }), body: { ...jsonBody(ofrepRequestSchema), required: false } },
   responses: {
     200: jsonContent(ofrepSuccessSchema, 'The evaluation.'),
@@ -33,13 +42,25 @@ const bulkRoute = createRoute({
   operationId: 'ofrepEvaluateFlags',
   tags,
   summary: 'Evaluate every flag (OFREP bulk); ETag / If-None-Match → 304',
-  security: bearerSecurity,
+  security: ofrepSecurity,
   request: { body: { ...jsonBody(ofrepRequestSchema), required: false } },
   responses: {
     200: { ...jsonContent(ofrepBulkResponseSchema, 'Every flag, evaluated.'), headers: bulkEtag },
     304: { description: 'Nothing changed since the ETag in If-None-Match (for the same context).', headers: bulkEtag },
     ...commonErrors,
   },
+});
+
+const configurationRoute = createRoute({
+  method: 'get',
+  path: '/configuration',
+  operationId: 'ofrepConfiguration',
+  tags,
+  summary: 'What OFREP providers may rely on: polling hints and the supported flag types',
+  description:
+    'Bulk evaluation answers ETag / If-None-Match, so polling costs a 304 while nothing changed; the minimum polling interval is the snapshot poll (SNAPSHOT_POLL_MS), below which nothing new can appear. Number flags are served as int or float, json flags as object.',
+  security: ofrepSecurity,
+  responses: { 200: jsonContent(ofrepConfigurationSchema, 'The configuration.'), ...commonErrors },
 });
 
 const SINGLE_PATH = /^\/ofrep\/v1\/evaluate\/flags\/([^/]+)$/;
@@ -83,7 +104,15 @@ export const ofrepErrorShape = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export function ofrepRoutes(deps: AppDeps) {
+  const configuration: OfrepConfiguration = {
+    name: 'Flagline',
+    capabilities: {
+      cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: deps.config.snapshotPollMs } },
+      flagEvaluation: { supportedTypes: ['boolean', 'string', 'int', 'float', 'object'] },
+    },
+  };
   return createRouter()
+    .openapi(configurationRoute, (c) => c.json(configuration, 200))
     .openapi(singleRoute, (c) => {
       const input = { key: c.req.valid('param').key, context: c.req.valid('json')?.context };
       return respond<typeof singleRoute>(c, ofrepFlagResponse(c.get('principal'), input, deps.snapshot.current));

@@ -151,6 +151,15 @@ export class EnvironmentSnapshot {
     return `${this.ofrepEtagPrefix}c${digest}"`;
   }
 
+  /**
+   * OFREP bulk for a frontend token: values, reasons and variants only. Metadata names the matched rule and the
+   * rollout, which describe the configuration rather than this caller's values.
+   */
+  ofrepBulkValuesJson(context: EvaluationContext): string {
+    const flags = this.list.map((flag) => ofrepValueOnly(ofrepResult(flag, evaluateFlag(flag.compiled, context))));
+    return JSON.stringify({ flags });
+  }
+
   /** `{ flagKey: boolean }` for one user: the boolean flags (the origin's answer has no room for other types). */
   evaluateAll(userId: string | undefined): Record<string, boolean> {
     const result: Record<string, boolean> = {};
@@ -192,6 +201,13 @@ export function ofrepResult(flag: SnapshotFlag, resolution: ReturnType<typeof ev
     variant: resolution.variant,
     ...(metadata === undefined ? {} : { metadata }),
   };
+}
+
+/** An OFREP result without its metadata (for frontend tokens). */
+export function ofrepValueOnly(result: ReturnType<typeof ofrepResult>) {
+  if (!('metadata' in result)) return result;
+  const { metadata: _metadata, ...rest } = result;
+  return rest;
 }
 
 export interface ConfigSnapshot {

@@ -3,9 +3,13 @@ import type { Logger } from 'pino';
 
 export interface Principal {
   role: Role;
-  /** Set for client tokens: the one environment they can read. */
+  /** Set for server (client) and frontend tokens: the one environment they can read. */
   environment: string | null;
   actor: Actor;
+  /** Frontend tokens: the origins browsers may call from. */
+  allowedOrigins?: readonly string[];
+  /** OIDC access tokens: when the token expires (milliseconds since the epoch); streams end then. */
+  expiresAt?: number;
 }
 
 export interface AppEnv {

@@ -13,7 +13,7 @@ export function createRouter(): OpenAPIHono<AppEnv> {
 }
 
 /** Errors come as the design's JSON, or as RFC 9457 problem details when Accept asks for them (error-response.ts). */
-const errorContent = (description: string) => ({
+export const errorContent = (description: string) => ({
   description,
   content: {
     'application/json': { schema: errorBodySchema },

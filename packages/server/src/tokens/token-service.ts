@@ -1,4 +1,4 @@
-import type { CreatedToken, CreateTokenBody, Token } from '@flagline/core';
+import { type CreatedToken, type CreateTokenBody, isEnvironmentRole, type Token } from '@flagline/core';
 import { generateTokenSecret, hashTokenSecret } from '../auth/secrets';
 import type { Db } from '../db/client';
 import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
@@ -11,6 +11,7 @@ const toToken = (row: TokenRow): Token => ({
   name: row.name,
   role: row.role,
   environment: row.environment,
+  allowedOrigins: row.allowedOrigins ?? null,
   createdBy: row.createdBy,
   createdAt: row.createdAt.toISOString(),
   lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
@@ -28,13 +29,17 @@ export async function createToken(
   body: CreateTokenBody,
 ): Promise<CreatedToken> {
   return runChange(deps, context, async ({ tx, audit, actor }) => {
-    const environment = body.role === 'client' ? (body.environment ?? null) : null;
+    const environment = isEnvironmentRole(body.role) ? (body.environment ?? null) : null;
+    // Kept as given: a token made as `client` stays `client` (the older name of `server`), so answers about existing
+    // tokens never change under their owners.
+    const allowedOrigins = body.role === 'frontend' ? [...new Set(body.allowedOrigins ?? [])] : null;
     if (environment) await requireEnvironment(tx, environment);
     const secret = generateTokenSecret();
     const row = await insertToken(tx, {
       name: body.name,
       role: body.role,
       environment,
+      allowedOrigins,
       tokenHash: hashTokenSecret(secret),
       createdBy: actor.id,
     });
@@ -44,7 +49,7 @@ export async function createToken(
       environment,
       data: { tokenId: row.id, name: row.name, role: row.role, environment },
       before: null,
-      after: { id: row.id, name: row.name, role: row.role, environment },
+      after: { id: row.id, name: row.name, role: row.role, environment, ...(allowedOrigins ? { allowedOrigins } : {}) },
     });
     return { ...token, secret };
   });

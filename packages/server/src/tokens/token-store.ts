@@ -12,7 +12,14 @@ export async function listTokenRows(executor: Executor): Promise<TokenRow[]> {
 
 export async function insertToken(
   executor: Executor,
-  values: { name: string; role: Role; environment: string | null; tokenHash: string; createdBy: string },
+  values: {
+    name: string;
+    role: Role;
+    environment: string | null;
+    allowedOrigins: string[] | null;
+    tokenHash: string;
+    createdBy: string;
+  },
 ): Promise<TokenRow> {
   const [row] = await executor.insert(apiTokens).values(values).returning();
   if (!row) throw new Error('token insert returned no row');

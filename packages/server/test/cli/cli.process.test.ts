@@ -127,13 +127,36 @@ describe('output: results on stdout, logs on stderr', () => {
       expect(JSON.parse(revoked.stdout)).toEqual({ revoked: token.id });
       expect(revoked.stderr).toContain('"token.revoked"');
 
+      const frontend = await runFlagline(
+        [
+          'token',
+          'create',
+          '--name',
+          'web',
+          '--role',
+          'frontend',
+          '--environment',
+          'production',
+          '--allowed-origins',
+          'https://app.example.com, http://localhost:5173',
+          '--json',
+        ],
+        env,
+      );
+      expect(frontend.code, frontend.stderr).toBe(0);
+      expect(JSON.parse(frontend.stdout)).toMatchObject({
+        role: 'frontend',
+        environment: 'production',
+        allowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      });
+
       const migrated = await runFlagline(['migrate', '--json'], env);
       expect(migrated.code, migrated.stderr).toBe(0);
       expect(JSON.parse(migrated.stdout)).toEqual({ migrated: true });
 
       const verified = await runFlagline(['audit', 'verify', '--json'], env);
       expect(verified.code, verified.stderr).toBe(0);
-      expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, checked: 2 });
+      expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, checked: 3 });
     },
     6 * PROCESS_TIMEOUT_MS,
   );

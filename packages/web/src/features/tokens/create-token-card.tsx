@@ -1,4 +1,4 @@
-import type { CreatedToken, Role } from '@flagline/core';
+import { type CreatedToken, isEnvironmentRole, type Role } from '@flagline/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { tokenQueries } from '../../api/tokens';
@@ -10,7 +10,9 @@ import { useSession } from '../session/session';
 const ROLE_HINT: Record<Role, string> = {
   admin: 'Reads and changes everything.',
   viewer: 'Reads the admin API and this UI; changes nothing.',
-  client: 'Evaluates flags in one environment (SDKs, OFREP, the live stream).',
+  client: 'The older name of server.',
+  server: 'Backends: evaluates flags in one environment (SDKs, the ruleset and its live stream, OFREP).',
+  frontend: 'Browsers and mobile apps: evaluated values only (OFREP), from the allowed origins.',
 };
 
 /** Creates a token and shows its secret once. */
@@ -20,9 +22,16 @@ export function CreateTokenCard() {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [environment, setEnvironment] = useState(current);
+  const [origins, setOrigins] = useState('');
   const [created, setCreated] = useState<CreatedToken | null>(null);
   const create = useMutation({
-    mutationFn: () => client.createToken({ name: name.trim(), role, ...(role === 'client' ? { environment } : {}) }),
+    mutationFn: () =>
+      client.createToken({
+        name: name.trim(),
+        role,
+        ...(isEnvironmentRole(role) ? { environment } : {}),
+        ...(role === 'frontend' ? { allowedOrigins: origins.split(/[\s,]+/).filter(Boolean) } : {}),
+      }),
     onSuccess: (token) => {
       setCreated(token);
       setName('');
@@ -57,11 +66,25 @@ export function CreateTokenCard() {
             <select {...props} value={role} onChange={(event) => setRole(event.target.value as Role)}>
               <option value="viewer">viewer</option>
               <option value="admin">admin</option>
-              <option value="client">client</option>
+              <option value="server">server</option>
+              <option value="frontend">frontend</option>
             </select>
           )}
         </Field>
-        {role === 'client' ? (
+        {role === 'frontend' ? (
+          <Field label="Allowed origins" error={fieldError(create.error, 'allowedOrigins')}>
+            {(props) => (
+              <input
+                {...props}
+                value={origins}
+                onChange={(event) => setOrigins(event.target.value)}
+                required
+                placeholder="https://app.example.com, or *"
+              />
+            )}
+          </Field>
+        ) : null}
+        {isEnvironmentRole(role) ? (
           <Field label="Environment" error={fieldError(create.error, 'environment')}>
             {(props) => (
               <select {...props} value={environment} onChange={(event) => setEnvironment(event.target.value)}>
