@@ -256,6 +256,15 @@ describe('@flagline/sdk/web in Chromium', () => {
     const page = await openPage({ url: api.url, token: elsewhere.secret, context: { targetingKey: 'ann' } });
     const state = await stateOf(page);
     expect(state.status).toBe('error');
+    // The browser withheld the answer (a network error, not a 401): the token is valid, but not for this origin.
+    expect(state.error).toMatch(/OFREPApiFetchError/);
+    const direct = await fetch(`${api.url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${elsewhere.secret}`, 'content-type': 'application/json', origin: pageOrigin },
+      body: JSON.stringify({ context: { targetingKey: 'ann' } }),
+    });
+    expect(direct.status).toBe(200);
+    expect(direct.headers.get('access-control-allow-origin')).toBeNull();
     expect(state.values.greeting).toBe('none');
     await page.context().close();
   });
