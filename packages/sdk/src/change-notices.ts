@@ -12,8 +12,11 @@ export type ChangeNotice =
   | { type: 'ready'; version: number }
   /** A committed change; `flags` are the keys whose values may differ now. */
   | { type: 'change'; version: number; flags: string[] }
-  /** The connection failed or ended; the next attempt is made after `retryInMs`. */
-  | { type: 'disconnected'; error: Error; retryInMs: number };
+  /**
+   * The connection failed or ended; the next attempt is made after `retryInMs`. `status` is the HTTP status when the
+   * server refused the stream (401 or 403: the token was revoked or expired).
+   */
+  | { type: 'disconnected'; error: Error; retryInMs: number; status?: number };
 
 export interface ChangeNoticeOptions {
   url: string;
@@ -40,6 +43,7 @@ export async function* followChangeNotices(options: ChangeNoticeOptions): AsyncG
   const endpoint = `${options.url.replace(/\/+$/, '')}/api/config/stream`;
   while (!signal.aborted) {
     let failure: Error;
+    let status: number | undefined;
     try {
       const response = await fetchImpl(endpoint, {
         headers: { accept: 'text/event-stream', authorization: `Bearer ${options.token}` },
@@ -48,6 +52,7 @@ export async function* followChangeNotices(options: ChangeNoticeOptions): AsyncG
       });
       if (!response.ok || !response.body) {
         await response.body?.cancel().catch(() => {});
+        status = response.status;
         throw new Error(`The change stream answered ${response.status}.`);
       }
       backoff.reset();
@@ -75,7 +80,7 @@ export async function* followChangeNotices(options: ChangeNoticeOptions): AsyncG
     }
     if (signal.aborted) return;
     const retryInMs = backoff.next();
-    yield { type: 'disconnected', error: failure, retryInMs };
+    yield { type: 'disconnected', error: failure, retryInMs, ...(status === undefined ? {} : { status }) };
     await sleep(retryInMs, signal);
   }
 }

@@ -134,6 +134,10 @@ export class FlaglineWebProvider extends OFREPWebProvider {
       // is caught up by the same re-evaluation.
       // Not awaited: notices arriving meanwhile must be read (and folded into one more re-evaluation), not queued.
       if (notice.type === 'ready' || notice.type === 'change') void this.refresh();
+      // Refused (revoked, expired): evaluating again lets the OFREP provider report it as an Error event, once.
+      if (notice.type === 'disconnected' && (notice.status === 401 || notice.status === 403) && !this.failing) {
+        void this.refresh();
+      }
     }
   }
 }
