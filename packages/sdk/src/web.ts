@@ -34,7 +34,7 @@ export interface FlaglineWebProviderOptions {
  */
 export class FlaglineWebProvider extends OFREPWebProvider {
   private readonly flaglineOptions: FlaglineWebProviderOptions;
-  private readonly stop = new AbortController();
+  private stop = new AbortController();
   private currentContext: EvaluationContext = {};
   /** A notice arrived while a re-evaluation ran: run one more, so a change committed mid-request is not missed. */
   private refreshAgain = false;
@@ -65,6 +65,8 @@ export class FlaglineWebProvider extends OFREPWebProvider {
 
   override async initialize(context?: EvaluationContext, domain?: string): Promise<void> {
     this.currentContext = context ?? {};
+    // A provider set again after being closed follows the stream again.
+    if (this.stop.signal.aborted) this.stop = new AbortController();
     await super.initialize(context, domain);
     if (this.flaglineOptions.live !== false) void this.follow();
   }
