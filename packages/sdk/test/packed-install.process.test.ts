@@ -28,6 +28,8 @@ const LINKED = [
   '@types/react',
   '@types/node',
   '@openfeature/server-sdk',
+  '@openfeature/web-sdk',
+  '@openfeature/ofrep-web-provider',
   '@openfeature/core',
   'openapi-fetch',
   'openapi-typescript-helpers',
@@ -42,12 +44,14 @@ import { evaluate, bucket, flagViewSchema } from '@flagline/core';
 import { FlaglineClient, FlaglineApiError } from '@flagline/sdk';
 import { FlaglineProvider } from '@flagline/sdk/openfeature';
 import { FlaglineReactProvider, useFlag } from '@flagline/sdk/react';
+import { createFlaglineWebProvider } from '@flagline/sdk/web';
 
 const resolved = {
   core: import.meta.resolve('@flagline/core'),
   sdk: import.meta.resolve('@flagline/sdk'),
   openfeature: import.meta.resolve('@flagline/sdk/openfeature'),
   react: import.meta.resolve('@flagline/sdk/react'),
+  web: import.meta.resolve('@flagline/sdk/web'),
 };
 console.log(JSON.stringify({
   resolved,
@@ -57,6 +61,7 @@ console.log(JSON.stringify({
   apiError: typeof FlaglineApiError,
   provider: new FlaglineProvider({ url: 'http://127.0.0.1:1', token: 't' }).metadata.name,
   react: [typeof FlaglineReactProvider, typeof useFlag],
+  web: createFlaglineWebProvider({ url: 'http://127.0.0.1:1', token: 't' }).runsOn,
   evaluate: typeof evaluate,
 }));
 `;
@@ -66,6 +71,7 @@ import { type FlagView, evaluate, type EvaluationResult, flagViewSchema } from '
 import { FlaglineClient } from '@flagline/sdk';
 import { FlaglineProvider } from '@flagline/sdk/openfeature';
 import { FlaglineReactProvider, useFlag } from '@flagline/sdk/react';
+import { createFlaglineWebProvider, type FlaglineWebProvider } from '@flagline/sdk/web';
 
 const client = new FlaglineClient({ url: 'http://127.0.0.1:4747', token: 'fl_x' });
 export async function enabledIn(environment: string): Promise<boolean> {
@@ -79,6 +85,7 @@ export function Banner(): boolean {
   return useFlag('checkout');
 }
 export const Provider: typeof FlaglineReactProvider = FlaglineReactProvider;
+export const web: FlaglineWebProvider = createFlaglineWebProvider({ url: 'http://x', token: 't', cacheMode: 'disabled' });
 // @ts-expect-error the types are real: a number is not a FlagView
 export const wrong: FlagView = 42;
 `;
@@ -141,6 +148,7 @@ describe('the packed @flagline/core and @flagline/sdk', () => {
       apiError: 'function',
       provider: 'flagline',
       react: ['function', 'function'],
+      web: 'client',
       evaluate: 'function',
     });
   });
