@@ -9,6 +9,7 @@ export * from './flag-history';
 export * from './flags';
 export * from './import/environment-export';
 export * from './import/unleash';
+export * from './import/unleash-export';
 export * from './me';
 export * from './murmur3';
 export * from './overrides';

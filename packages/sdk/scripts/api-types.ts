@@ -103,6 +103,8 @@ function biome(source: string, target: string): Promise<string> {
 }
 
 const SHARED_GROUP = 'Shared';
+/** A schema printed longer than this goes to a file of its own. */
+const OWN_FILE_LINES = 150;
 
 /** A member's property name ("Flag", or a quoted one). */
 function nameOf(member: ts.TypeElement): string {
@@ -159,9 +161,16 @@ async function generate(): Promise<Map<string, string>> {
   if (!schemaMember || !schemaType || !ts.isTypeLiteralNode(schemaType)) throw new Error('no `components.schemas`');
   const groups = schemaGroups(document, tags);
   const byGroup = new Map<string, ts.TypeElement[]>();
+  /** What each file's comment says it holds. */
+  const described = new Map<string, string>();
   for (const member of schemaType.members) {
     const group = groups.get(nameOf(member)) ?? SHARED_GROUP;
-    byGroup.set(group, [...(byGroup.get(group) ?? []), member]);
+    // A schema as long as a file (the audit event union) gets one of its own, named after it: "AuditEvent" →
+    // audit-event-schemas.ts, so no file of schemas grows past what a reader takes in.
+    const ownFile = astToString([member]).split('\n').length > OWN_FILE_LINES;
+    const key = ownFile ? nameOf(member).replace(/([a-z0-9])([A-Z])/g, '$1 $2') : group;
+    described.set(key, ownFile ? `The ${nameOf(member)} schema ("${group}" routes).` : `The schemas of the "${group}" routes.`);
+    byGroup.set(key, [...(byGroup.get(key) ?? []), member]);
   }
   const groupNames = [...byGroup.keys()].sort();
   for (const group of groupNames) {
@@ -177,7 +186,7 @@ async function generate(): Promise<Map<string, string>> {
     const importing = printed.includes('components[') ? "import type { components } from './components';\n" : '';
     files.set(
       `${fileNameOf(group)}-schemas.ts`,
-      `/** The schemas of the "${group}" routes. */\n${importing}\n${printed}`,
+      `/** ${described.get(group)} */\n${importing}\n${printed}`,
     );
   }
   const reassembled = ts.factory.updateInterfaceDeclaration(

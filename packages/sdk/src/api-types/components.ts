@@ -3,6 +3,7 @@
  * packages/server/openapi.json).
  */
 
+import type { AuditEventSchemas } from './audit-event-schemas';
 import type { AuditSchemas } from './audit-schemas';
 import type { DeliverySchemas } from './delivery-schemas';
 import type { EnvironmentsSchemas } from './environments-schemas';
@@ -21,6 +22,7 @@ import type { WebhooksSchemas } from './webhooks-schemas';
 /** Every schema, from the files that group them by the routes using them. */
 export interface schemas
   extends AuditSchemas,
+    AuditEventSchemas,
     DeliverySchemas,
     EnvironmentsSchemas,
     EvaluationSchemas,

@@ -155,7 +155,7 @@ export async function sealStep(db: Db, batchSize = DEFAULT_BATCH): Promise<SealR
         from jsonb_to_recordset(${sealed}::jsonb) as s(id bigint, position int)
         join audit_events e on e.id = s.id
         join webhooks w on w.deleted_at is null and w.created_at <= e.occurred_at
-          and (w.event_types is null or e.type = any(w.event_types))
+          and (w.event_types is null or w.event_types @> array[e.type])
         order by s.position, w.id
         for share of w
       )

@@ -1,5 +1,7 @@
 import type { RulesetChange } from '@flagline/core';
-import type { ConfigSnapshot, EnvironmentSnapshot, SnapshotStore } from './snapshot';
+import type { EnvironmentSnapshot } from './environment-snapshot';
+import type { ConfigSnapshot } from './load-snapshot';
+import type { SnapshotStore } from './snapshot';
 
 const HISTORY = 200;
 

@@ -3,7 +3,8 @@ import type { Principal } from '../http/context';
 import { matchesEtag } from '../http/etag';
 import { AppError, notFound } from '../shared/errors';
 import { evaluations } from '../shared/metrics';
-import { type ConfigSnapshot, type EnvironmentSnapshot, ofrepResult, ofrepValueOnly } from './snapshot';
+import { type EnvironmentSnapshot, ofrepResult, ofrepValueOnly } from './environment-snapshot';
+import type { ConfigSnapshot } from './load-snapshot';
 
 /**
  * What an evaluation route answers, decided from the caller, its input and the snapshot alone. Both transports — the
