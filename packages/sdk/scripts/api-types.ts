@@ -169,7 +169,10 @@ async function generate(): Promise<Map<string, string>> {
     // audit-event-schemas.ts, so no file of schemas grows past what a reader takes in.
     const ownFile = astToString([member]).split('\n').length > OWN_FILE_LINES;
     const key = ownFile ? nameOf(member).replace(/([a-z0-9])([A-Z])/g, '$1 $2') : group;
-    described.set(key, ownFile ? `The ${nameOf(member)} schema ("${group}" routes).` : `The schemas of the "${group}" routes.`);
+    described.set(
+      key,
+      ownFile ? `The ${nameOf(member)} schema ("${group}" routes).` : `The schemas of the "${group}" routes.`,
+    );
     byGroup.set(key, [...(byGroup.get(key) ?? []), member]);
   }
   const groupNames = [...byGroup.keys()].sort();
@@ -184,10 +187,7 @@ async function generate(): Promise<Map<string, string>> {
     const printed = astToString([declaration]);
     // Only schemas that point at other schemas need the import.
     const importing = printed.includes('components[') ? "import type { components } from './components';\n" : '';
-    files.set(
-      `${fileNameOf(group)}-schemas.ts`,
-      `/** ${described.get(group)} */\n${importing}\n${printed}`,
-    );
+    files.set(`${fileNameOf(group)}-schemas.ts`, `/** ${described.get(group)} */\n${importing}\n${printed}`);
   }
   const reassembled = ts.factory.updateInterfaceDeclaration(
     components,

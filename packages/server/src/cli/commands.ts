@@ -6,6 +6,7 @@ import {
   createTokenBodySchema,
   exportAuditQuerySchema,
   importQuerySchema,
+  unleashExportSchema,
   unleashSegmentListSchema,
 } from '@flagline/core';
 import type { Logger } from 'pino';
@@ -27,6 +28,7 @@ import { type Config, ConfigError, loadConfig } from '../config';
 import type { Database } from '../db/client';
 import { openMigratedDatabase } from '../db/open-migrated';
 import { describeFatal } from '../fatal';
+import { validationError } from '../http/validation';
 import { importUnleash } from '../import/import-service';
 import { createLogger } from '../logger';
 import { progressBar } from '../progress';
@@ -325,15 +327,20 @@ export async function importUnleashFile(file: string, options: ImportUnleashOpti
     onExisting: options.replace ? 'replace' : 'fail',
   });
   if (!query.success) throw optionError(query.error);
-  const body = readJsonFile(file, 'FILE');
+  // A file that is not Unleash's export is refused naming the field, as the API answers 400, not with a stack trace.
+  const exported = unleashExportSchema.safeParse(readJsonFile(file, 'FILE'));
+  if (!exported.success) throw validationError(exported.error, 'FILE');
+  const body = exported.data;
   // The export's own segments lack their constraints; --segments supplies GET /api/admin/segments' answer.
   const segmentList = options.segments === undefined ? undefined : readJsonFile(options.segments, '--segments');
-  const segments =
-    segmentList === undefined
-      ? undefined
-      : unleashSegmentListSchema.parse(
-          Array.isArray(segmentList) ? segmentList : (segmentList as { segments?: unknown }).segments,
-        );
+  let segments: z.infer<typeof unleashSegmentListSchema> | undefined;
+  if (segmentList !== undefined) {
+    const parsed = unleashSegmentListSchema.safeParse(
+      Array.isArray(segmentList) ? segmentList : (segmentList as { segments?: unknown }).segments,
+    );
+    if (!parsed.success) throw validationError(parsed.error, '--segments');
+    segments = parsed.data;
+  }
   const { config, logger } = oneShot();
   await withDatabase(config, logger, async (database) => {
     const result = await importUnleash({ db: database.db, logger }, cliContext(), body, {

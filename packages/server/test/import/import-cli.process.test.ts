@@ -52,6 +52,14 @@ describe('flagline import unleash', () => {
       );
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('cannot read');
+
+      // JSON, but not Unleash's export: refused naming the field, no stack trace, nothing written.
+      const notAnExport = join(directory, 'not-an-export.json');
+      writeFileSync(notAnExport, JSON.stringify({ features: [{ name: 7 }] }));
+      const refused = await runFlagline(['import', 'unleash', notAnExport, '--environment', 'development'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('Invalid FILE: features.0.name');
+      expect(refused.stderr).not.toMatch(/ZodError|\n\s+at /);
     },
     6 * PROCESS_TIMEOUT_MS,
   );
