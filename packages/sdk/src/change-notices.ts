@@ -21,6 +21,8 @@ export type ChangeNotice =
 export interface ChangeNoticeOptions {
   url: string;
   token: string;
+  /** Which environment to follow; only tokens that may read several (admin) need it, others have their own. */
+  environment?: string;
   signal: AbortSignal;
   backoff?: BackoffOptions;
   fetch?: typeof fetch;
@@ -40,7 +42,8 @@ export async function* followChangeNotices(options: ChangeNoticeOptions): AsyncG
   const { signal } = options;
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const backoff = new Backoff(options.backoff);
-  const endpoint = `${options.url.replace(/\/+$/, '')}/api/config/stream`;
+  const query = options.environment === undefined ? '' : `?environment=${encodeURIComponent(options.environment)}`;
+  const endpoint = `${options.url.replace(/\/+$/, '')}/api/config/stream${query}`;
   while (!signal.aborted) {
     let failure: Error;
     let status: number | undefined;

@@ -149,4 +149,4 @@ export function createFlaglineWebProvider(options: FlaglineWebProviderOptions, l
   return new FlaglineWebProvider(options, logger);
 }
 
-export type { ChangeNotice } from './change-notices';
+export { type ChangeNotice, type ChangeNoticeOptions, followChangeNotices } from './change-notices';

@@ -70,6 +70,8 @@ describe('createFlaglineWebProvider', () => {
     await server.admin.updateFlag('web-other', { enabled: true });
     await waitFor('web-other on', () => client.getBooleanValue('web-other', false), 2_000);
     expect(Date.now() - started).toBeLessThan(2_000);
+    // The SDK dispatches provider events after the value is readable: wait for the announcement, then check it.
+    await waitFor('the change announced', () => changes.length > 0, 2_000);
     expect(changes).toEqual([['web-other']]);
   });
 

@@ -54,6 +54,8 @@ let browser: Browser;
 let resolved: ResolvedBrowser;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
+/** The paths (with query) of every stream the pages opened: the live view must use the change notices browsers use. */
+const streamRequests: string[] = [];
 const cspViolations: string[] = [];
 const secrets = { releaseManager: '', auditor: '' };
 
@@ -80,6 +82,10 @@ async function newPage(viewport: { width: number; height: number }): Promise<Pag
   const page = await (await newContext(viewport)).newPage();
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.endsWith('/stream')) streamRequests.push(`${url.pathname}${url.search}`);
+  });
   return page;
 }
 
@@ -334,6 +340,9 @@ describe('admin UI in Chromium', () => {
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('rollout 100%');
     await shot(page, 'desktop-schedules');
+    // The schedule above applied live through @flagline/sdk/web's change notices, never the ruleset stream.
+    expect(streamRequests).toContain('/api/config/stream?environment=production');
+    expect(streamRequests.filter((path) => !path.startsWith('/api/config/stream'))).toEqual([]);
   });
 
   it('shows every change on the audit page with the right actor, verifies the chain and exports', async () => {

@@ -1,13 +1,15 @@
+import { followChangeNotices } from '@flagline/sdk/web';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { createClient } from '../api/client';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
 /**
- * Follows the environment's live change stream (the SDK's stream client, which reconnects with backoff) and refetches
- * what is on screen whenever a change commits anywhere: another admin's edit, or a schedule the worker applied. After
- * a reconnect a snapshot means missed changes could not be replayed one by one, so it refetches then too.
+ * Follows the environment's change notices with the same client browsers use through `@flagline/sdk/web` (it reads
+ * GET /api/config/stream and reconnects with backoff) and refetches what is on screen whenever a change commits
+ * anywhere: another admin's edit, or a schedule the worker applied. Notices carry no configuration, so the page never
+ * downloads the ruleset just to learn that something changed. A reconnect does not replay what was missed, so the
+ * `ready` after one refetches too.
  */
 export function useLiveUpdates(token: string, environment: string): LiveStatus {
   const queryClient = useQueryClient();
@@ -26,12 +28,21 @@ export function useLiveUpdates(token: string, environment: string): LiveStatus {
     };
     const run = async () => {
       let connectedBefore = false;
-      const events = createClient(token).stream({ environment, signal: abort.signal, backoff: { maxMs: 15_000 } });
-      for await (const event of events) {
-        if (event.type === 'open') setStatus('live');
-        else if (event.type === 'disconnected') setStatus('reconnecting');
-        else if (event.type === 'change' || connectedBefore) refresh();
-        if (event.type !== 'open') connectedBefore = true;
+      const notices = followChangeNotices({
+        url: window.location.origin,
+        token,
+        environment,
+        signal: abort.signal,
+        backoff: { maxMs: 15_000 },
+      });
+      for await (const notice of notices) {
+        if (notice.type === 'disconnected') {
+          setStatus('reconnecting');
+          continue;
+        }
+        if (notice.type === 'ready') setStatus('live');
+        if (notice.type === 'change' || connectedBefore) refresh();
+        connectedBefore = true;
       }
     };
     setStatus('connecting');
