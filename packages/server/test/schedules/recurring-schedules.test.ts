@@ -5,6 +5,7 @@ import type { ChangeNotice } from '../../src/db/unit-of-work';
 import { runDuePass } from '../../src/schedules/apply';
 import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { sealAudit } from '../helpers/audit';
 import { testBackends } from '../helpers/database';
 
 type ErrorBody = { error: string; details: { fields: Record<string, string> } };
@@ -276,5 +277,27 @@ describe.each(testBackends())('recurring schedules (%s)', (backend) => {
     expect(states).toEqual([true, false, true]);
     const events = await appliedEvents(created.body.id);
     expect(events.map((e) => (e.data as { action: string }).action).sort()).toEqual(['off', 'on', 'on']);
+  });
+
+  it('each occurrence goes to webhooks subscribed to flag_schedule.applied, as a one-off does', async () => {
+    const key = await newFlag();
+    const hook = await t.request<{ id: string }>('POST', '/api/admin/webhooks', {
+      body: { url: 'https://hooks.example.com/recurring', eventTypes: ['flag_schedule.applied'] },
+    });
+    expect(hook.status).toBe(201);
+    const created = await post(key, { recurrence: { cron: '0 9 * * *', timeZone: 'UTC' }, updates: { enabled: true } });
+    for (let i = 0; i < 2; i++) {
+      await dueSince(created.body.id, 1000);
+      expect(await run()).toMatchObject({ applied: 1 });
+    }
+    await sealAudit(t);
+    const deliveries = await t.request<{ items: { eventId: string }[] }>(
+      'GET',
+      `/api/admin/webhooks/${hook.body.id}/deliveries`,
+    );
+    const events = await appliedEvents(created.body.id);
+    expect(events).toHaveLength(2);
+    expect(deliveries.body.items.map((d) => d.eventId).sort()).toEqual(events.map((e) => String(e.id)).sort());
+    expect(await t.request('DELETE', `/api/admin/webhooks/${hook.body.id}`)).toMatchObject({ status: 204 });
   });
 });
