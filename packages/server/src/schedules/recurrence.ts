@@ -33,7 +33,19 @@ function invalid(field: string, reason: string): AppError {
   });
 }
 
-const cronOf = (pattern: string, timeZone: string) => new Cron(pattern, { timezone: timeZone, paused: true });
+/** Parsed crons by pattern and zone: listing schedules computes ten occurrences of each, mostly of the same few. */
+const parsed = new Map<string, Cron>();
+
+function cronOf(pattern: string, timeZone: string): Cron {
+  const key = `${timeZone} ${pattern}`;
+  let cron = parsed.get(key);
+  if (!cron) {
+    cron = new Cron(pattern, { timezone: timeZone, paused: true });
+    if (parsed.size >= 1000) parsed.clear();
+    parsed.set(key, cron);
+  }
+  return cron;
+}
 
 /** The daily crons of a window: opening on its days, closing on any day (the first close after an opening). */
 function windowCrons(recurrence: { on: string; off: string; days: readonly string[]; timeZone: string }) {
