@@ -49,6 +49,7 @@ export const scheduleSchema = z
   .meta({ id: 'Schedule' });
 export type Schedule = z.infer<typeof scheduleSchema>;
 
+const ISO_DATE_TIME = 'must be an ISO 8601 date-time with Z or an offset';
 const missing = (expected: string) => `Invalid input: expected ${expected}, received undefined`;
 
 /**
@@ -57,12 +58,9 @@ const missing = (expected: string) => `Invalid input: expected ${expected}, rece
  */
 export const createScheduleBodySchema = z
   .strictObject({
-    scheduledAt: z.iso
-      .datetime({ offset: true, error: 'must be an ISO 8601 date-time with Z or an offset' })
-      .optional()
-      .meta({
-        description: 'Once: when to apply, in the future, at most SCHEDULE_MAX_HORIZON_DAYS ahead.',
-      }),
+    scheduledAt: z.iso.datetime({ offset: true, error: ISO_DATE_TIME }).optional().meta({
+      description: 'Once: when to apply, in the future, at most SCHEDULE_MAX_HORIZON_DAYS ahead.',
+    }),
     recurrence: cronRecurrenceSchema.optional().meta({ description: 'Recurring: apply `updates` at each occurrence.' }),
     window: windowRecurrenceSchema
       .optional()
@@ -83,7 +81,8 @@ export const createScheduleBodySchema = z
   })
   .superRefine((body, ctx) => {
     const forms = ['scheduledAt', 'recurrence', 'window'].filter((key) => body[key as keyof typeof body] !== undefined);
-    if (forms.length === 0) ctx.addIssue({ code: 'custom', path: ['scheduledAt'], message: missing('string') });
+    // Worded as the origin answered a body without scheduledAt.
+    if (forms.length === 0) ctx.addIssue({ code: 'custom', path: ['scheduledAt'], message: ISO_DATE_TIME });
     for (const extra of forms.slice(1)) {
       ctx.addIssue({ code: 'custom', path: [extra], message: `give only one of ${forms.join(', ')}` });
     }
