@@ -152,7 +152,7 @@ export interface ScheduleOutcome {
   retrying: number;
 }
 
-/** Each schedule's status next to the audit events recorded for it. */
+/** Each one-off schedule's status next to the audit events recorded for it (recurringOutcomes has the others). */
 export async function scheduleOutcomes(url: string): Promise<ScheduleOutcome[]> {
   return withClient(url, async (client) => {
     const rows = await client.query<ScheduleOutcome>(
@@ -163,9 +163,51 @@ export async function scheduleOutcomes(url: string): Promise<ScheduleOutcome[]> 
               count(e.id) filter (where e.type = 'flag_schedule.failed')::int as failed,
               count(e.id) filter (where e.type = 'flag_schedule.retrying')::int as retrying
        from flag_schedules s left join audit_events e on e.schedule_id = s.id::text
+       where s.recurrence is null
        group by s.id, s.status`,
     );
     return rows.rows;
+  });
+}
+
+/**
+ * Recurring schedules whose occurrences disagree with their events: each must be completed, and every one of its
+ * `count` occurrences applied once (one event, no occurrence time twice) or skipped (counted in the event after it).
+ */
+export async function recurringDisagreements(
+  url: string,
+): Promise<{ schedules: number; applied: number; problems: string[] }> {
+  return withClient(url, async (client) => {
+    const rows = await client.query<{
+      id: string;
+      status: string;
+      expected: number;
+      occurrences: number;
+      applied: number;
+      distinct_times: number;
+      accounted: number;
+    }>(
+      `select s.id::text, s.status, (s.recurrence->>'count')::int as expected, s.occurrence_count as occurrences,
+              count(e.id)::int as applied, count(distinct e.data->>'occurrenceAt')::int as distinct_times,
+              coalesce(sum(1 + (e.data->>'skippedOccurrences')::int), 0)::int as accounted
+       from flag_schedules s
+       left join audit_events e on e.schedule_id = s.id::text and e.type = 'flag_schedule.applied'
+       where s.recurrence is not null
+       group by s.id`,
+    );
+    const problems = rows.rows
+      .filter(
+        (r) =>
+          r.status !== 'completed' ||
+          r.occurrences !== r.expected ||
+          r.accounted !== r.expected ||
+          r.distinct_times !== r.applied,
+      )
+      .map(
+        (r) =>
+          `${r.id} is ${r.status}: ${r.occurrences}/${r.expected} occurrences, ${r.applied} applied events (${r.distinct_times} distinct times) accounting for ${r.accounted}`,
+      );
+    return { schedules: rows.rows.length, applied: rows.rows.reduce((n, r) => n + r.applied, 0), problems };
   });
 }
 

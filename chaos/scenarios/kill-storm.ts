@@ -4,6 +4,7 @@ import {
   checkHistory,
   firstFew,
   outcomeDisagreements,
+  recurringDisagreements,
   ScenarioReport,
   scheduleOutcomes,
   servesDatabaseState,
@@ -17,6 +18,9 @@ const STORM_MS = 60_000;
 const FLAGS = 30;
 const ADMINS = 6;
 const KILL_GAP_MS: [number, number] = [1_000, 3_000];
+/** Recurring schedules running through the storm: every 2 s, RECURRING_COUNT times each. */
+const RECURRING = 10;
+const RECURRING_COUNT = 25;
 
 const between = (low: number, high: number) => low + Math.random() * (high - low);
 const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)] as T;
@@ -25,6 +29,23 @@ interface Tally {
   acknowledged: number;
   rejected: number;
   unknown: number;
+}
+
+/**
+ * Recurring schedules on the first flags. The API takes minute crons; a six-field cron (croner's leading seconds) read
+ * by the same occurrence code gives many occurrences within the storm.
+ */
+async function addRecurring(url: string, keys: string[]): Promise<void> {
+  const first = new Date(Math.ceil((Date.now() + 3_000) / 2_000) * 2_000);
+  const recurrence = { kind: 'cron', cron: '*/2 * * * * *', timeZone: 'Europe/Berlin', count: RECURRING_COUNT };
+  await withClient(url, (client) =>
+    client.query(
+      `insert into flag_schedules (flag_id, flag_key, environment, scheduled_at, updates, recurrence)
+       select f.id, f.key, $1, $2, jsonb_build_object('rolloutPercentage', 50), $3
+       from flags f where f.key in (select unnest($4::text[]))`,
+      [ENVIRONMENT, first.toISOString(), JSON.stringify(recurrence), keys],
+    ),
+  );
 }
 
 /**
@@ -44,6 +65,10 @@ export async function killStormScenario(cluster: PrivateCluster): Promise<Scenar
     const keys = flagKeys('storm', FLAGS);
     await createFlags(adminClient(first.url as string), keys);
     report.step(`2 API instances + 2 workers, supervised (restarted 300 ms after they die); ${FLAGS} flags`);
+    await addRecurring(url, keys.slice(0, RECURRING));
+    report.step(
+      `${RECURRING} recurring schedules, every 2 s, ${RECURRING_COUNT} occurrences each (six-field cron, inserted directly)`,
+    );
 
     fleet.supervise(true);
     const until = Date.now() + STORM_MS;
@@ -158,6 +183,14 @@ export async function killStormScenario(cluster: PrivateCluster): Promise<Scenar
       'every schedule applied exactly once, none left behind',
       pending === 0 && problems.length === 0 && applied === outcomes.length,
       `${applied}/${outcomes.length} applied (${outcomes.length - schedules.length} more than acknowledged: created by requests that got no answer), each with one applied event; ${pending} pending${firstFew(problems)}`,
+    );
+
+    const recurring = await recurringDisagreements(url);
+    report.figures.recurring = { schedules: recurring.schedules, appliedOccurrences: recurring.applied };
+    report.check(
+      'every recurring occurrence applied at most once, all accounted for, each schedule completed',
+      recurring.problems.length === 0 && recurring.schedules === RECURRING,
+      `${recurring.schedules} recurring schedules completed, ${recurring.applied} occurrences applied, the rest of ${RECURRING * RECURRING_COUNT} skipped after kills (only the latest missed one applies)${firstFew(recurring.problems)}`,
     );
 
     await checkHistory(report, url);

@@ -142,6 +142,8 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
       updates: scheduleUpdatesSchema,
       adminUserId: z.string(),
       adminEmail: z.string().nullable(),
+      /** A recurring schedule's cron or window (its scheduledAt is the first occurrence). */
+      recurrence: z.record(z.string(), z.unknown()).optional(),
     }),
   }),
   z.object({
@@ -163,6 +165,12 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
       updates: scheduleUpdatesSchema,
       appliedAt: z.string(),
       flagState: flagStateSnapshot,
+      /** An occurrence of a recurring schedule (scheduleId is then the recurring schedule's id). */
+      recurringScheduleId: z.string().optional(),
+      occurrenceAt: z.string().optional(),
+      action: z.enum(['on', 'off']).optional(),
+      /** Occurrences missed during downtime and skipped: only the latest missed one is applied. */
+      skippedOccurrences: z.number().int().optional(),
     }),
   }),
   z.object({

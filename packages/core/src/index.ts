@@ -13,6 +13,7 @@ export * from './import/unleash-export';
 export * from './me';
 export * from './murmur3';
 export * from './overrides';
+export * from './recurrence';
 export * from './schedules';
 export * from './targeting/index';
 export * from './targeting-api';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { scheduleUpdatesSchema } from './audit';
 import { cursorSchema, environmentKeySchema, instantInputSchema, queryInt, timestampSchema } from './common';
+import { cronRecurrenceSchema, occurrenceSchema, storedRecurrenceSchema, windowRecurrenceSchema } from './recurrence';
 
-export const scheduleStatusSchema = z.enum(['pending', 'applied', 'failed', 'cancelled']);
+export const scheduleStatusSchema = z.enum(['pending', 'applied', 'failed', 'cancelled', 'completed']);
 export type ScheduleStatus = z.infer<typeof scheduleStatusSchema>;
 
 /** What a schedule changes: at least one of enabled / rolloutPercentage / offVariant / rules / fallthrough. */
@@ -32,16 +33,44 @@ export const scheduleSchema = z
     cancelledAt: timestampSchema.nullable(),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
+    // Recurring schedules only (a one-off answers exactly as before): scheduledAt is the next occurrence.
+    recurrence: storedRecurrenceSchema.optional(),
+    occurrenceCount: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Occurrences passed: applied, or skipped after downtime.' }),
+    lastOccurrenceAt: timestampSchema.nullable().optional().meta({ description: 'The occurrence last applied.' }),
+    nextOccurrences: z
+      .array(occurrenceSchema)
+      .optional()
+      .meta({ description: 'The next (up to) 10 occurrences while pending; empty once ended.' }),
   })
   .meta({ id: 'Schedule' });
 export type Schedule = z.infer<typeof scheduleSchema>;
 
+const ISO_DATE_TIME = 'must be an ISO 8601 date-time with Z or an offset';
+const missing = (expected: string) => `Invalid input: expected ${expected}, received undefined`;
+
+/**
+ * One of three forms: `scheduledAt` (once, as the origin had it), `recurrence` (a cron in a time zone) or `window`
+ * (on at one local time, off at another). One flat object rather than a union, so that each error names its field.
+ */
 export const createScheduleBodySchema = z
   .strictObject({
-    scheduledAt: z.iso
-      .datetime({ offset: true, error: 'must be an ISO 8601 date-time with Z or an offset' })
-      .meta({ description: 'When to apply: in the future, at most SCHEDULE_MAX_HORIZON_DAYS ahead.' }),
-    updates: scheduleChangesSchema,
+    scheduledAt: z.iso.datetime({ offset: true, error: ISO_DATE_TIME }).optional().meta({
+      description: 'Once: when to apply, in the future, at most SCHEDULE_MAX_HORIZON_DAYS ahead.',
+    }),
+    recurrence: cronRecurrenceSchema.optional().meta({ description: 'Recurring: apply `updates` at each occurrence.' }),
+    window: windowRecurrenceSchema
+      .optional()
+      .meta({ description: 'Recurring window: `updates` at `on`, `offUpdates` at `off`.' }),
+    updates: scheduleChangesSchema
+      .optional()
+      .meta({ description: 'Required, except for a window (default {"enabled": true}).' }),
+    offUpdates: scheduleChangesSchema
+      .optional()
+      .meta({ description: 'A window only: applied at `off` (default {"enabled": false}).' }),
     maxRetries: z
       .number()
       .int()
@@ -49,6 +78,20 @@ export const createScheduleBodySchema = z
       .max(10)
       .optional()
       .meta({ description: 'Retries after a failed attempt (default 3).' }),
+  })
+  .superRefine((body, ctx) => {
+    const forms = ['scheduledAt', 'recurrence', 'window'].filter((key) => body[key as keyof typeof body] !== undefined);
+    // Worded as the origin answered a body without scheduledAt.
+    if (forms.length === 0) ctx.addIssue({ code: 'custom', path: ['scheduledAt'], message: ISO_DATE_TIME });
+    for (const extra of forms.slice(1)) {
+      ctx.addIssue({ code: 'custom', path: [extra], message: `give only one of ${forms.join(', ')}` });
+    }
+    if (body.window === undefined && body.updates === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['updates'], message: missing('object') });
+    }
+    if (body.window === undefined && body.offUpdates !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['offUpdates'], message: 'only for a window' });
+    }
   })
   .meta({ id: 'CreateScheduleBody' });
 export type CreateScheduleBody = z.infer<typeof createScheduleBodySchema>;

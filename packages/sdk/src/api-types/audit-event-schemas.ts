@@ -307,6 +307,9 @@ export interface AuditEventSchemas {
           };
           adminUserId: string;
           adminEmail: string | null;
+          recurrence?: {
+            [key: string]: unknown;
+          };
         };
       }
     | {
@@ -362,6 +365,11 @@ export interface AuditEventSchemas {
             enabled: boolean;
             rolloutPercentage: number;
           };
+          recurringScheduleId?: string;
+          occurrenceAt?: string;
+          /** @enum {string} */
+          action?: 'on' | 'off';
+          skippedOccurrences?: number;
         };
       }
     | {

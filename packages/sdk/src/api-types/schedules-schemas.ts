@@ -22,7 +22,7 @@ export interface SchedulesSchemas {
      */
     scheduledAt: string;
     /** @enum {string} */
-    status: 'pending' | 'applied' | 'failed' | 'cancelled';
+    status: 'pending' | 'applied' | 'failed' | 'cancelled' | 'completed';
     updates: {
       enabled?: boolean;
       rolloutPercentage?: number;
@@ -76,38 +76,167 @@ export interface SchedulesSchemas {
      * @description ISO 8601 timestamp (UTC).
      */
     updatedAt: string;
-  };
-  CreateScheduleBody: {
+    recurrence?: components['schemas']['Recurrence'];
+    /** @description Occurrences passed: applied, or skipped after downtime. */
+    occurrenceCount?: number;
     /**
      * Format: date-time
-     * @description When to apply: in the future, at most SCHEDULE_MAX_HORIZON_DAYS ahead.
+     * @description The occurrence last applied.
      */
-    scheduledAt: string;
-    updates: components['schemas']['ScheduleUpdates'];
-    /** @description Retries after a failed attempt (default 3). */
-    maxRetries?: number;
+    lastOccurrenceAt?: string | null;
+    /** @description The next (up to) 10 occurrences while pending; empty once ended. */
+    nextOccurrences?: components['schemas']['Occurrence'][];
   };
-  ScheduleUpdates: {
-    enabled?: boolean;
-    rolloutPercentage?: number;
-    /**
-     * @description Variant name, e.g. "blue".
-     * @example blue
-     */
-    offVariant?: string | null;
-    rules?: components['schemas']['Rule'][];
-    fallthrough?:
-      | {
+  Recurrence:
+    | {
+        /** @enum {string} */
+        kind: 'cron';
+        cron: string;
+        timeZone: string;
+        until?: string;
+        count?: number;
+      }
+    | {
+        /** @enum {string} */
+        kind: 'window';
+        on: string;
+        off: string;
+        days: ('sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat')[];
+        timeZone: string;
+        until?: string;
+        count?: number;
+        offUpdates: {
+          enabled?: boolean;
+          rolloutPercentage?: number;
           /**
            * @description Variant name, e.g. "blue".
            * @example blue
            */
-          variant: string;
-        }
-      | {
-          split: components['schemas']['Split'];
-        }
-      | null;
+          offVariant?: string | null;
+          rules?: components['schemas']['Rule'][];
+          fallthrough?:
+            | {
+                /**
+                 * @description Variant name, e.g. "blue".
+                 * @example blue
+                 */
+                variant: string;
+              }
+            | {
+                split: components['schemas']['Split'];
+              }
+            | null;
+        };
+      };
+  Occurrence: {
+    /** @description The instant, ISO 8601 in UTC. */
+    utc: string;
+    /** @description The same instant as local time in the zone, ISO 8601 with its offset. */
+    local: string;
+    /**
+     * @description For a window: whether it opens or closes.
+     * @enum {string}
+     */
+    action?: 'on' | 'off';
+  };
+  CreateScheduleBody: {
+    /**
+     * Format: date-time
+     * @description Once: when to apply, in the future, at most SCHEDULE_MAX_HORIZON_DAYS ahead.
+     */
+    scheduledAt?: string;
+    /** @description Recurring: apply `updates` at each occurrence. */
+    recurrence?: {
+      /** @example 0 9 * * 1-5 */
+      cron: string;
+      /**
+       * @description IANA time zone name.
+       * @example Europe/Berlin
+       */
+      timeZone: string;
+      /**
+       * Format: date-time
+       * @description No occurrence after this instant (a window opened before it still closes).
+       */
+      until?: string;
+      /** @description How many occurrences (windows, for a window) in all; ones skipped after downtime count. */
+      count?: number;
+    };
+    /** @description Recurring window: `updates` at `on`, `offUpdates` at `off`. */
+    window?: {
+      /**
+       * @description Local time the window opens (applies `updates`).
+       * @example 09:00
+       */
+      on: string;
+      /**
+       * @description Local time it closes (applies `offUpdates`); before `on` means the next day.
+       * @example 17:00
+       */
+      off: string;
+      /** @description Weekdays the window opens on (default every day). */
+      days?: ('sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat')[];
+      /**
+       * @description IANA time zone name.
+       * @example Europe/Berlin
+       */
+      timeZone: string;
+      /**
+       * Format: date-time
+       * @description No occurrence after this instant (a window opened before it still closes).
+       */
+      until?: string;
+      /** @description How many occurrences (windows, for a window) in all; ones skipped after downtime count. */
+      count?: number;
+    };
+    /** @description Required, except for a window (default {"enabled": true}). */
+    updates?: {
+      enabled?: boolean;
+      rolloutPercentage?: number;
+      /**
+       * @description Variant name, e.g. "blue".
+       * @example blue
+       */
+      offVariant?: string | null;
+      rules?: components['schemas']['Rule'][];
+      fallthrough?:
+        | {
+            /**
+             * @description Variant name, e.g. "blue".
+             * @example blue
+             */
+            variant: string;
+          }
+        | {
+            split: components['schemas']['Split'];
+          }
+        | null;
+    };
+    /** @description A window only: applied at `off` (default {"enabled": false}). */
+    offUpdates?: {
+      enabled?: boolean;
+      rolloutPercentage?: number;
+      /**
+       * @description Variant name, e.g. "blue".
+       * @example blue
+       */
+      offVariant?: string | null;
+      rules?: components['schemas']['Rule'][];
+      fallthrough?:
+        | {
+            /**
+             * @description Variant name, e.g. "blue".
+             * @example blue
+             */
+            variant: string;
+          }
+        | {
+            split: components['schemas']['Split'];
+          }
+        | null;
+    };
+    /** @description Retries after a failed attempt (default 3). */
+    maxRetries?: number;
   };
   SchedulePage: {
     items: components['schemas']['Schedule'][];

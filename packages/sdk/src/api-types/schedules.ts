@@ -70,7 +70,7 @@ export interface operations {
       query?: {
         /** @description Environment key, e.g. "production". */
         environment?: string;
-        status?: 'pending' | 'applied' | 'failed' | 'cancelled';
+        status?: 'pending' | 'applied' | 'failed' | 'cancelled' | 'completed';
       };
       header?: never;
       path: {
@@ -204,7 +204,7 @@ export interface operations {
   listSchedules: {
     parameters: {
       query?: {
-        status?: 'pending' | 'applied' | 'failed' | 'cancelled';
+        status?: 'pending' | 'applied' | 'failed' | 'cancelled' | 'completed';
         /** @description Environment key, e.g. "production". */
         environment?: string;
         /** @description Scheduled at or after this instant. */

@@ -186,7 +186,7 @@ export const flagSchedules = pgTable(
     flagKey: text('flag_key').notNull(),
     environment: text('environment').notNull(),
     scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
-    status: text('status', { enum: ['pending', 'applied', 'failed', 'cancelled'] })
+    status: text('status', { enum: ['pending', 'applied', 'failed', 'cancelled', 'completed'] })
       .notNull()
       .default('pending'),
     updates: jsonb('updates').$type<Record<string, unknown>>().notNull(),
@@ -202,9 +202,14 @@ export const flagSchedules = pgTable(
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    // A recurring schedule (null for a one-off): one row whose scheduled_at is its next occurrence, advanced in the
+    // transaction that applies an occurrence, so the one-off's exactly-once claim covers each occurrence.
+    recurrence: jsonb('recurrence').$type<Record<string, unknown>>(),
+    occurrenceCount: integer('occurrence_count').notNull().default(0),
+    lastOccurrenceAt: timestamp('last_occurrence_at', { withTimezone: true }),
   },
   (table) => [
-    check('flag_schedules_status', sql`${table.status} in ('pending', 'applied', 'failed', 'cancelled')`),
+    check('flag_schedules_status', sql`${table.status} in ('pending', 'applied', 'failed', 'cancelled', 'completed')`),
     check('flag_schedules_max_retries', sql`${table.maxRetries} between 0 and 10`),
     // Serves the due-query: pending rows in due order, then creation order.
     index('flag_schedules_due')

@@ -1,12 +1,20 @@
-import { type RunDueSummary, type ScheduleUpdates, scheduleChangesSchema, schedulerActor } from '@flagline/core';
+import {
+  type RunDueSummary,
+  type ScheduleUpdates,
+  type StoredRecurrence,
+  scheduleChangesSchema,
+  schedulerActor,
+} from '@flagline/core';
 import type { AuditInput } from '../audit/recorder';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { findFlagById, type StateChange, setStates } from '../flags/flag-store';
 import { targetingFieldProblems } from '../flags/targeting-service';
 import { findTargeting } from '../flags/targeting-store';
 import { scheduleLateness, schedulesProcessed } from '../shared/metrics';
+import { latestDue, type Point, pendingPoint, updatesOf } from './recurrence';
 import { hasTargetingFields } from './schedule-service';
-import { type ScheduleRow, toSchedule } from './schedule-store';
+import { recurrenceOf, type ScheduleRow, toSchedule } from './schedule-store';
+import { advanceRecurring } from './sql/advance-recurring';
 import { anyDue } from './sql/any-due';
 import { claimDue } from './sql/claim-due';
 import { markApplied } from './sql/mark-applied';
@@ -46,6 +54,7 @@ function appliedEvent(
   updates: ScheduleUpdates,
   appliedAt: Date,
   { before, after, targeting }: StateChange,
+  occurrence: OccurrenceDue | undefined,
 ): AuditInput {
   return {
     type: 'flag_schedule.applied',
@@ -58,6 +67,12 @@ function appliedEvent(
       updates,
       appliedAt: appliedAt.toISOString(),
       flagState: { enabled: after.enabled, rolloutPercentage: after.rolloutPercentage },
+      ...(occurrence && {
+        recurringScheduleId: schedule.id,
+        occurrenceAt: occurrence.apply.at.toISOString(),
+        ...(occurrence.apply.action && { action: occurrence.apply.action }),
+        skippedOccurrences: occurrence.skipped,
+      }),
     },
     before: { ...before, ...targeting?.before },
     after: { ...after, ...targeting?.after },
@@ -109,8 +124,22 @@ async function recordFailure(
   return 'failed';
 }
 
-/** What cannot be applied however often it is tried, or the parsed updates. */
-function validate(schedule: ScheduleRow): { flagId: string; updates: ScheduleUpdates } | PermanentFailure {
+/** The occurrence of a recurring schedule being applied, and what follows it. */
+interface OccurrenceDue {
+  recurrence: StoredRecurrence;
+  apply: Point;
+  skipped: number;
+  next: Point | undefined;
+}
+
+interface Checked {
+  flagId: string;
+  updates: ScheduleUpdates;
+  occurrence: OccurrenceDue | undefined;
+}
+
+/** What cannot be applied however often it is tried, or the parsed updates (of the due occurrence, if it recurs). */
+function validate(schedule: ScheduleRow, now: Date): Checked | PermanentFailure {
   const parsed = scheduleChangesSchema.safeParse(schedule.updates);
   if (!parsed.success) {
     return new PermanentFailure(
@@ -118,7 +147,14 @@ function validate(schedule: ScheduleRow): { flagId: string; updates: ScheduleUpd
     );
   }
   if (!schedule.flagId) return new PermanentFailure(`flag "${schedule.flagKey}" no longer exists`);
-  return { flagId: schedule.flagId, updates: parsed.data };
+  if (schedule.recurrence === null) return { flagId: schedule.flagId, updates: parsed.data, occurrence: undefined };
+  const recurrence = recurrenceOf(schedule);
+  if (!recurrence) return new PermanentFailure('stored recurrence is not valid');
+  const occurrence = {
+    recurrence,
+    ...latestDue(recurrence, pendingPoint(recurrence, schedule.scheduledAt, schedule.occurrenceCount), now),
+  };
+  return { flagId: schedule.flagId, updates: updatesOf(recurrence, parsed.data, occurrence.apply), occurrence };
 }
 
 /**
@@ -129,7 +165,7 @@ function validate(schedule: ScheduleRow): { flagId: string; updates: ScheduleUpd
 async function incompatibleTargeting(
   tx: ChangeScope['tx'],
   { flagKey, environment }: ScheduleRow,
-  checked: { flagId: string; updates: ScheduleUpdates },
+  checked: Checked,
 ): Promise<PermanentFailure | undefined> {
   if (!hasTargetingFields(checked.updates)) return undefined;
   const flag = await findFlagById(tx, checked.flagId);
@@ -149,43 +185,53 @@ async function incompatibleTargeting(
  * throws, for the caller to roll the savepoint back.
  */
 async function applySchedules(scope: ChangeScope, schedules: ScheduleRow[], options: ApplyOptions): Promise<Outcome> {
-  const valid: { schedule: ScheduleRow; flagId: string; updates: ScheduleUpdates }[] = [];
+  const valid: ({ schedule: ScheduleRow } & Checked)[] = [];
   const permanent: { schedule: ScheduleRow; error: PermanentFailure }[] = [];
   const { tx, audit } = scope;
+  const appliedAt = new Date();
   for (const schedule of schedules) {
-    const checked = validate(schedule);
+    const checked = validate(schedule, appliedAt);
     const incompatible =
       checked instanceof PermanentFailure ? checked : await incompatibleTargeting(tx, schedule, checked);
     if (incompatible) permanent.push({ schedule, error: incompatible });
     else if (!(checked instanceof PermanentFailure)) valid.push({ schedule, ...checked });
   }
-  const appliedAt = new Date();
   const changes = await setStates(
     tx,
     valid.map(({ schedule, flagId, updates }) => ({ flagId, environment: schedule.environment, patch: updates })),
     appliedAt,
   );
-  const applied: ScheduleRow[] = [];
+  const applied: { schedule: ScheduleRow; occurrence: OccurrenceDue | undefined }[] = [];
   const events: AuditInput[] = [];
-  valid.forEach(({ schedule, updates }, i) => {
+  valid.forEach(({ schedule, updates, occurrence }, i) => {
     const change = changes[i];
     if (!change) {
       const gone = `flag "${schedule.flagKey}" has no state in environment "${schedule.environment}"`;
       permanent.push({ schedule, error: new PermanentFailure(gone) });
       return;
     }
-    applied.push(schedule);
-    events.push(appliedEvent(schedule, updates, appliedAt, change));
+    applied.push({ schedule, occurrence });
+    events.push(appliedEvent(schedule, updates, appliedAt, change, occurrence));
   });
   await markApplied(
     tx,
-    applied.map((schedule) => schedule.id),
+    applied.filter(({ occurrence }) => !occurrence).map(({ schedule }) => schedule.id),
     appliedAt,
   );
+  for (const { schedule, occurrence } of applied) {
+    if (!occurrence) continue;
+    await advanceRecurring(tx, {
+      id: schedule.id,
+      occurrenceAt: occurrence.apply.at,
+      occurrenceCount: occurrence.apply.index + 1,
+      next: occurrence.next?.at,
+      appliedAt,
+    });
+  }
   await audit.recordMany(events);
   for (const { schedule, error } of permanent) await recordFailure(scope, schedule, error, options);
-  for (const schedule of applied) {
-    const due = schedule.nextRetryAt ?? schedule.scheduledAt;
+  for (const { schedule, occurrence } of applied) {
+    const due = schedule.nextRetryAt ?? occurrence?.apply.at ?? schedule.scheduledAt;
     scheduleLateness.observe(Math.max(0, appliedAt.getTime() - due.getTime()) / 1000);
   }
   return { applied: applied.length, retried: 0, failed: permanent.length };

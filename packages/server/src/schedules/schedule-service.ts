@@ -6,6 +6,8 @@ import {
   type SchedulePage,
   type ScheduleStatus,
   type ScheduleUpdates,
+  type StoredRecurrence,
+  type WindowRecurrence,
 } from '@flagline/core';
 import type { Db, Executor } from '../db/client';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
@@ -17,6 +19,7 @@ import { assertNoProblems } from '../flags/targeting-validation';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
 import { isUuid } from '../shared/ids';
+import { firstOccurrence, storeCron, storeWindow } from './recurrence';
 import {
   findScheduleOfFlag,
   insertSchedule,
@@ -35,11 +38,46 @@ const DAY_MS = 86_400_000;
 export const hasTargetingFields = (updates: ScheduleUpdates) =>
   updates.offVariant !== undefined || updates.rules !== undefined || updates.fallthrough !== undefined;
 
-function invalidScheduledAt(reason: string): AppError {
-  return new AppError('VALIDATION_FAILED', `Invalid body: scheduledAt: ${reason}.`, {
+function invalid(field: string, reason: string): AppError {
+  return new AppError('VALIDATION_FAILED', `Invalid body: ${field}: ${reason}.`, {
     location: 'body',
-    fields: { scheduledAt: reason },
+    fields: { [field]: reason },
   });
+}
+
+const invalidScheduledAt = (reason: string) => invalid('scheduledAt', reason);
+
+/** When the schedule first applies, its recurrence if it recurs, and what it changes at each kind of occurrence. */
+interface SchedulePlan {
+  scheduledAt: Date;
+  recurrence: StoredRecurrence | undefined;
+  updates: ScheduleUpdates;
+}
+
+const DEFAULT_WINDOW_ON: ScheduleUpdates = { enabled: true };
+const DEFAULT_WINDOW_OFF: ScheduleUpdates = { enabled: false };
+
+/** The body's one-off time, cron or window, checked: the first occurrence must come, within the horizon. */
+function planOf(body: CreateScheduleBody, maxHorizonDays: number): SchedulePlan {
+  const now = Date.now();
+  const horizon = now + maxHorizonDays * DAY_MS;
+  if (body.recurrence || body.window) {
+    const field = body.recurrence ? 'recurrence' : 'window';
+    const recurrence = body.recurrence
+      ? storeCron(body.recurrence)
+      : storeWindow(body.window as WindowRecurrence, body.offUpdates ?? DEFAULT_WINDOW_OFF);
+    const first = firstOccurrence(recurrence, new Date(now));
+    if (!first) throw invalid(recurrence.until ? `${field}.until` : field, 'no occurrence is left before it ends');
+    if (first.at.getTime() > horizon) throw invalid(field, `first occurs beyond ${maxHorizonDays} days ahead`);
+    return { scheduledAt: first.at, recurrence, updates: body.updates ?? DEFAULT_WINDOW_ON };
+  }
+  const scheduledAt = new Date(body.scheduledAt as string);
+  if (scheduledAt.getTime() <= now) throw invalidScheduledAt('must be in the future');
+  if (scheduledAt.getTime() > horizon) {
+    throw invalidScheduledAt(`must be at most ${maxHorizonDays} days ahead`);
+  }
+  // The schema makes updates required when there is no window.
+  return { scheduledAt, recurrence: undefined, updates: body.updates as ScheduleUpdates };
 }
 
 export async function createSchedule(
@@ -47,19 +85,17 @@ export async function createSchedule(
   context: ChangeContext,
   input: { flagKey: string; environment: string; body: CreateScheduleBody; maxHorizonDays: number },
 ): Promise<Schedule> {
-  const scheduledAt = new Date(input.body.scheduledAt);
-  const now = Date.now();
-  if (scheduledAt.getTime() <= now) throw invalidScheduledAt('must be in the future');
-  if (scheduledAt.getTime() > now + input.maxHorizonDays * DAY_MS) {
-    throw invalidScheduledAt(`must be at most ${input.maxHorizonDays} days ahead`);
-  }
+  const { scheduledAt, recurrence, updates } = planOf(input.body, input.maxHorizonDays);
   return runChange(deps, context, async ({ tx, audit, actor }) => {
     await requireEnvironment(tx, input.environment);
     const flag = await requireFlagByKey(tx, input.flagKey);
-    const updates = input.body.updates;
-    if (hasTargetingFields(updates)) {
+    const offUpdates = recurrence?.kind === 'window' ? recurrence.offUpdates : undefined;
+    if (hasTargetingFields(updates) || (offUpdates && hasTargetingFields(offUpdates))) {
       const current = await requireTargeting(tx, input.flagKey, input.environment);
       assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, updates, 'updates.'));
+      if (offUpdates) {
+        assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, offUpdates, 'offUpdates.'));
+      }
     }
     const row = await insertSchedule(tx, {
       flagId: flag.id,
@@ -70,6 +106,7 @@ export async function createSchedule(
       maxRetries: input.body.maxRetries ?? 3,
       createdBy: actor.id,
       createdByEmail: actor.email,
+      recurrence,
     });
     const schedule = toSchedule(row);
     await audit.record({
@@ -84,6 +121,7 @@ export async function createSchedule(
         updates,
         adminUserId: actor.id,
         adminEmail: actor.email,
+        ...(recurrence ? { recurrence } : {}),
       },
       before: null,
       after: schedule,

@@ -1,8 +1,16 @@
-import type { ListSchedulesQuery, Schedule, ScheduleStatus, ScheduleUpdates } from '@flagline/core';
+import {
+  type ListSchedulesQuery,
+  type Schedule,
+  type ScheduleStatus,
+  type ScheduleUpdates,
+  type StoredRecurrence,
+  storedRecurrenceSchema,
+} from '@flagline/core';
 import { and, asc, eq, gt, gte, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { flagSchedules } from '../db/schema';
 import { isUuid } from '../shared/ids';
+import { occurrencesFrom, pendingPoint } from './recurrence';
 
 /** Woken when a schedule is created or cancelled, so a sleeping worker re-plans at once. */
 export const SCHEDULES_CHANNEL = 'flagline_schedules';
@@ -11,7 +19,29 @@ export type ScheduleRow = typeof flagSchedules.$inferSelect;
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 
+/** A recurring schedule's stored recurrence, undefined for a one-off (or one that no longer reads). */
+export function recurrenceOf(row: ScheduleRow): StoredRecurrence | undefined {
+  if (row.recurrence === null) return undefined;
+  const parsed = storedRecurrenceSchema.safeParse(row.recurrence);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** A one-off answers exactly as the origin's did; a recurring schedule adds its recurrence and next occurrences. */
 export function toSchedule(row: ScheduleRow): Schedule {
+  const schedule = toOneOff(row);
+  const recurrence = recurrenceOf(row);
+  if (!recurrence) return schedule;
+  const pending = row.status === 'pending' ? pendingPoint(recurrence, row.scheduledAt, row.occurrenceCount) : undefined;
+  return {
+    ...schedule,
+    recurrence,
+    occurrenceCount: row.occurrenceCount,
+    lastOccurrenceAt: iso(row.lastOccurrenceAt),
+    nextOccurrences: occurrencesFrom(recurrence, pending),
+  };
+}
+
+function toOneOff(row: ScheduleRow): Schedule {
   return {
     id: row.id,
     flagKey: row.flagKey,
@@ -51,6 +81,7 @@ export async function insertSchedule(
     maxRetries: number;
     createdBy: string;
     createdByEmail: string | null;
+    recurrence?: StoredRecurrence;
   },
 ): Promise<ScheduleRow> {
   const [row] = await executor.insert(flagSchedules).values(values).returning();

@@ -12,7 +12,12 @@ import { killAllFlaglines, PROCESS_TIMEOUT_MS, type StartedServer, startServe } 
 
 const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
 /** The README sections a reader runs, in order, against the server they started. */
-const WALK_THROUGH = ['A walk-through with curl', 'Scheduled changes', 'Typed flags, targeting and segments'];
+const WALK_THROUGH = [
+  'A walk-through with curl',
+  'Scheduled changes',
+  'Recurring schedules',
+  'Typed flags, targeting and segments',
+];
 
 interface Step {
   command: string;

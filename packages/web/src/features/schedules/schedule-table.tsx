@@ -15,6 +15,7 @@ const statusTone: Record<ScheduleStatus, string> = {
   applied: 'success',
   failed: 'danger',
   cancelled: 'neutral',
+  completed: 'success',
 };
 
 /** Pending, applied, failed and cancelled schedules with their retry details; pending ones can be cancelled. */
