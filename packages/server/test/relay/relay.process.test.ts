@@ -147,9 +147,9 @@ describe('flagline relay (processes: a server on its embedded database, relays i
     });
     const auth = { authorization: `Bearer ${frontend.secret}` };
     for (const path of ['/api/client/flags', '/api/client/stream', '/api/config/flags/relay-colour']) {
-      const [upstream, relayed] = await Promise.all(
+      const [upstream, relayed] = (await Promise.all(
         [server.url, relay.url].map((url) => fetch(`${url}${path}`, { headers: auth })),
-      );
+      )) as [Response, Response];
       expect(relayed.status, path).toBe(403);
       expect(upstream.status, path).toBe(403);
       const body = await relayed.text();
