@@ -173,6 +173,14 @@ describe('flagline relay (processes: a server on its embedded database, relays i
       );
       expect(await relayed.text()).toBe(await upstream.text());
     }
+    const values = (await Promise.all(
+      [server.url, relay.url].map((url) =>
+        fetch(`${url}/api/config/flags?userId=user-3`, { headers: { ...auth, origin: 'https://app.example' } }),
+      ),
+    )) as [Response, Response];
+    expect(values[1].status).toBe(200);
+    expect(values[1].headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(await values[1].text()).toBe(await values[0].text());
     const preflight = await fetch(`${relay.url}/ofrep/v1/evaluate/flags`, {
       method: 'OPTIONS',
       headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
