@@ -84,7 +84,7 @@ export function buildProgram(): Command {
         .env('FLAGLINE_RELAY_TOKEN')
         .makeOptionMandatory(),
     )
-    .addOption(new Option('--port <n>', 'the port to listen on (default: PORT, else 3000)').argParser(portNumber))
+    .addOption(new Option('--port <n>', 'the port to listen on (default: PORT, else 4747)').argParser(portNumber))
     .option('--environment <key>', "the environment to relay (default: the token's own)")
     .addHelpText('after', RELAY_HELP)
     .action(async (options: RelayCommandOptions) => (await loadCommands()).relay(options));

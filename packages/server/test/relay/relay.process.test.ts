@@ -192,10 +192,28 @@ describe('flagline relay (processes: a server on its embedded database, relays i
     notices.close();
   });
 
-  it('admin routes answer 404 naming the upstream; bad credentials 401', async () => {
+  it('OFREP configuration and single-flag evaluation as upstream; admin routes 404 naming the upstream; bad credentials 401', async () => {
     const admin = await fetch(`${relay.url}/api/admin/flags`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(admin.status).toBe(404);
     expect(await admin.text()).toContain(server.url);
+    const configurations = await Promise.all(
+      [server.url, relay.url].map(async (url) =>
+        (await fetch(`${url}/ofrep/v1/configuration`, { headers: { 'x-api-key': serverToken.secret } })).text(),
+      ),
+    );
+    expect(configurations[1]).toBe(configurations[0]);
+    const flag = await Promise.all(
+      [server.url, relay.url].map(async (url) =>
+        (
+          await fetch(`${url}/ofrep/v1/evaluate/flags/relay-colour`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${serverToken.secret}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ context: contextAt(7) }),
+          })
+        ).text(),
+      ),
+    );
+    expect(flag[1]).toBe(flag[0]);
     const bad = await fetch(`${relay.url}/api/config/flags`, { headers: { authorization: 'Bearer fl_not_a_token' } });
     expect(bad.status).toBe(401);
   });
