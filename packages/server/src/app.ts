@@ -28,7 +28,7 @@ import { webhookRoutes } from './webhooks/webhook-routes';
 export { MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES } from './http/app-shell';
 
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const { app } = createAppShell(deps, { admin: true });
+  const app = createAppShell(deps, { admin: true });
 
   app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
   // Ready means evaluation can be served, which it is from memory once the snapshot has loaded, database outage or

@@ -179,12 +179,7 @@ export function createAppShell(
   deps: ShellDeps,
   /** Whether this app serves the admin API (the server does; a relay does not). */
   options: { admin: boolean },
-): {
-  app: OpenAPIHono<AppEnv>;
-  authenticate: (
-    authorize?: (principal: Principal, method: string, path: string) => void,
-  ) => ReturnType<typeof createMiddleware<AppEnv>>;
-} {
+): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   const authenticate = (
     authorize?: (principal: Principal, method: string, path: string) => void,
@@ -260,7 +255,7 @@ export function createAppShell(
   app.use('/api/*', parseJsonOnce);
   app.use('/ofrep/*', parseJsonOnce);
 
-  return { app, authenticate };
+  return app;
 }
 
 /** The evaluation routes, the ruleset, OFREP and both streams, on the snapshot source the deps carry. */

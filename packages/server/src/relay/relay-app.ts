@@ -56,7 +56,7 @@ const ADMIN_NOT_ON_RELAY = (upstream: string) =>
  * check, plus health, readiness (with the upstream's state) and metrics. Admin routes answer 404 naming the upstream.
  */
 export function createRelayApp(deps: RelayDeps): OpenAPIHono<AppEnv> {
-  const { app } = createAppShell(deps, { admin: false });
+  const app = createAppShell(deps, { admin: false });
   relaySource = deps.snapshot;
   observeSnapshot(() =>
     deps.snapshot.ready ? { version: deps.snapshot.current.version, checkedAt: deps.snapshot.checkedAt } : undefined,
