@@ -57,7 +57,7 @@ describe('flagline relay (processes: a server on its embedded database, relays i
     expect(missing.stderr).toContain('--upstream');
   });
 
-  it(`answers exactly as the upstream for ${CONTEXTS} contexts (OFREP bulk and /api/config/flags, byte for byte)`, async () => {
+  it(`answers exactly as the upstream for ${CONTEXTS} contexts (OFREP bulk with ETags, and /api/config/flags, byte for byte)`, async () => {
     const auth = { authorization: `Bearer ${serverToken.secret}` };
     const ruleset = async (url: string) => (await fetch(`${url}/api/client/flags`, { headers: auth })).text();
     const upstreamRuleset = await ruleset(server.url);
@@ -74,15 +74,14 @@ describe('flagline relay (processes: a server on its embedded database, relays i
           body,
         });
       const config = (url: string) => fetch(`${url}/api/config/flags?userId=user-${n}`, { headers: auth });
-      const [a, b, c, d] = await Promise.all([
-        ofrep(server.url),
-        ofrep(relay.url),
-        config(server.url),
-        config(relay.url),
-      ]);
-      const [aText, bText, cText, dText] = await Promise.all([a.text(), b.text(), c.text(), d.text()]);
-      if (a.status !== 200 || aText !== bText || a.headers.get('etag') !== b.headers.get('etag') || cText !== dText) {
-        differences += 1;
+      const [a, b] = await Promise.all([ofrep(server.url), ofrep(relay.url)]);
+      const [aText, bText] = await Promise.all([a.text(), b.text()]);
+      if (a.status !== 200 || aText !== bText || a.headers.get('etag') !== b.headers.get('etag')) differences += 1;
+      // The origin's answer reads the user id alone: every fifth context covers its users.
+      if (n % 5 === 0) {
+        const [c, d] = await Promise.all([config(server.url), config(relay.url)]);
+        const [cText, dText] = await Promise.all([c.text(), d.text()]);
+        if (c.status !== 200 || cText !== dText) differences += 1;
       }
       for (const flag of (JSON.parse(aText) as { flags: { key: string; variant?: string }[] }).flags) {
         seenValues.add(`${flag.key}=${flag.variant}`);
@@ -95,7 +94,7 @@ describe('flagline relay (processes: a server on its embedded database, relays i
     }
     expect(seenValues).toContain('relay-layout=wide');
     expect(seenValues).toContain('relay-layout=compact');
-  }, 300_000);
+  }, 420_000);
 
   it('re-streams changes with the upstream’s ids, resumes with Last-Event-ID, and a chain of two relays propagates a change', async () => {
     const chained = await startRelayProcess(relay.url, serverToken.secret);
