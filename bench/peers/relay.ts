@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { FlaglineClient } from '../../packages/sdk/src/client';
 import { createDatabase, freePort, root, round, sleep, startFlagline, writeResult } from '../lib';
@@ -104,6 +105,8 @@ export async function benchRelay(): Promise<void> {
   const env = { DATABASE_URL: database.url, FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN };
   const stops: (() => Promise<void>)[] = [];
   const abort = new AbortController();
+  // Two cores shared with other work: the load average says how much of a run's figures is the machine.
+  const loadBefore = loadavg().map((value) => round(value, 2));
   try {
     const [a, b] = [await startFlagline(env), await startFlagline(env)];
     stops.push(a.stop, b.stop);
@@ -172,6 +175,7 @@ export async function benchRelay(): Promise<void> {
     const directP99 = propagation.direct?.ms?.p99 ?? Number.NaN;
     const summary = {
       setup: { instances: 2, relays: 1, database: 'postgresql', flags: FLAGS + 1, changes: CHANGES, load: LOAD },
+      loadAverage: { before: loadBefore, after: loadavg().map((value) => round(value, 2)) },
       propagation: {
         relay: { ...propagation.relay, raw: undefined },
         direct: { ...propagation.direct, raw: undefined },
@@ -200,7 +204,7 @@ export async function benchRelay(): Promise<void> {
       BLOCK_START,
       '## Relay (#13): two instances and one relay on PostgreSQL',
       '',
-      `Written by \`npm run bench -- relay\` (${path.slice(path.indexOf('bench/results/'))}). A change made on instance A; the relay's upstream is instance B.`,
+      `Written by \`npm run bench -- relay\` (${path.slice(path.indexOf('bench/results/'))}). A change made on instance A; the relay's upstream is instance B. Load average (1 min) ${loadBefore[0]} before, ${round(loadavg()[0] ?? 0, 2)} after, on ${cpus().length} cores.`,
       '',
       '| measure | result | target | met |',
       '| --- | --- | --- | --- |',
