@@ -29,6 +29,13 @@ export async function startRelay(config: Config, options: RelayOptions, logger: 
   const snapshot = new RelaySnapshot({ ...options, logger, revalidateMs: RELAY_REVALIDATE_MS });
   const authenticator = new UpstreamAuthenticator(options.upstream, config.auth.failuresPerMinute, logger);
   await snapshot.start(FIRST_SNAPSHOT_WAIT_MS);
+  if (!snapshot.ready && snapshot.refused) {
+    await snapshot.stop();
+    // A wrong token does not fix itself: stop with the upstream's reason rather than retry for ever.
+    throw new ConfigError(
+      `--token: the upstream ${options.upstream} refused it (${snapshot.state.lastError}); use a server token of the environment to relay.`,
+    );
+  }
   if (!snapshot.ready) {
     logger.warn(
       { upstream: options.upstream },

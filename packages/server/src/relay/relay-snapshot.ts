@@ -72,6 +72,8 @@ export class RelaySnapshot implements SnapshotSource {
         if (this.state.connected) this.state.disconnectedSince = new Date();
         this.state.connected = false;
         this.state.lastError = reason;
+        // Refused before any snapshot: the start need not wait to report it (see `refused`).
+        if (!this.snapshot && this.refused) this.firstSnapshot.resolve();
       },
     });
   }
@@ -91,12 +93,20 @@ export class RelaySnapshot implements SnapshotSource {
     return this.state.lastHeardAt ?? new Date(0);
   }
 
+  /** Whether the upstream's last answer refused the relay's token (401 or 403). */
+  get refused(): boolean {
+    return /^upstream answered 40[13]\b/.test(this.state.lastError ?? '');
+  }
+
   /** Seconds the snapshot may be behind the upstream: 0 while connected. */
   get staleSeconds(): number {
     return (Date.now() - this.checkedAt.getTime()) / 1000;
   }
 
-  /** Connects; resolves once the first snapshot arrived, or after `waitMs` (the relay then answers 503 until it does). */
+  /**
+   * Connects; resolves once the first snapshot arrived, the upstream refused the token, or after `waitMs` (the relay
+   * then answers 503 until a snapshot arrives).
+   */
   async start(waitMs: number): Promise<void> {
     this.stream.start();
     this.revalidateTimer = setInterval(() => {

@@ -47,7 +47,7 @@ describe('flagline relay (processes: a server on its embedded database, relays i
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('relay --help prints the usage and starts nothing', async () => {
+  it('relay --help prints the usage and starts nothing; a token the upstream refuses stops the relay with exit 1', async () => {
     const result = await runFlagline(['relay', '--help'], {});
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--upstream <url>');
@@ -55,6 +55,12 @@ describe('flagline relay (processes: a server on its embedded database, relays i
     const missing = await runFlagline(['relay', '--token', 'x'], {});
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--upstream');
+    const refused = await runFlagline(
+      ['relay', '--upstream', server.url, '--token', 'fl_not_a_token', '--port', '0'],
+      {},
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--token: the upstream');
   });
 
   it(`answers exactly as the upstream for ${CONTEXTS} contexts (OFREP bulk with ETags, and /api/config/flags, byte for byte)`, async () => {
