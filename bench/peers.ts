@@ -21,6 +21,7 @@ import {
 import { createDatabase, machine, queryServer, root, round, sleep, startFlagline, summarise, writeResult } from './lib';
 import { alternate, type LoadOptions, type LoadTarget } from './peers/load';
 import { measurePropagation, type Observer, type PropagationStats } from './peers/propagation';
+import { keepRelayBlock } from './peers/relay';
 import {
   type Comparison,
   compare,
@@ -487,7 +488,9 @@ export async function benchPeers(): Promise<void> {
     } else {
       const path = writeResult('peers', { ...summary });
       const markdown = join(root, 'bench/results/peers.md');
-      writeFileSync(markdown, renderMarkdown(summary));
+      // The relay bench's rows (npm run bench -- relay) stay until it runs again.
+      const previous = readFileSync(markdown, 'utf8');
+      writeFileSync(markdown, keepRelayBlock(renderMarkdown(summary), previous));
       process.stdout.write(`written to ${path} and ${markdown}\n`);
     }
   } finally {

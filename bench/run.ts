@@ -2,6 +2,7 @@ import { benchAudit } from './audit';
 import { benchDelivery } from './delivery';
 import { benchEvaluate } from './evaluate';
 import { benchPeers } from './peers';
+import { benchRelay } from './peers/relay';
 import { benchSchedules } from './schedules';
 import { benchStartup } from './startup';
 import { benchTargeting } from './targeting';
@@ -13,6 +14,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   delivery: benchDelivery,
   audit: benchAudit,
   peers: benchPeers,
+  relay: benchRelay,
   startup: benchStartup,
   targeting: benchTargeting,
   transports: benchTransports,

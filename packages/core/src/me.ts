@@ -11,3 +11,22 @@ export const principalSchema = z
   })
   .meta({ id: 'Principal' });
 export type PrincipalView = z.infer<typeof principalSchema>;
+
+/**
+ * What a credential may do on the evaluation routes (GET /api/config/principal): how a relay, which has no token
+ * table, learns it from its upstream.
+ */
+export const evaluationPrincipalSchema = principalSchema
+  .extend({
+    allowedOrigins: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'Frontend tokens: the origins browsers may call from.' }),
+    expiresAt: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Access tokens: when the credential expires (milliseconds since the epoch).' }),
+  })
+  .meta({ id: 'EvaluationPrincipal' });
+export type EvaluationPrincipal = z.infer<typeof evaluationPrincipalSchema>;

@@ -1,5 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
-import type { AuditExportOptions, ImportUnleashOptions } from './cli/commands';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { AuditExportOptions, ImportUnleashOptions, RelayCommandOptions } from './cli/commands';
 import { VERSION } from './version';
 
 /*
@@ -18,6 +18,37 @@ Configuration comes from environment variables (PORT, HOST, DATABASE_URL, FLAGLI
 see the README for the full list.
 
 Exit codes: 0 success, 1 failure (the message says why), 2 usage error (unknown command or option).`;
+
+/** --upstream: an http(s) base URL, checked before anything starts. */
+function upstreamUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as http://flagline.internal:3000');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError('must be http:// or https://');
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port, 0–65535');
+  return port;
+}
+
+const RELAY_HELP = `
+The relay keeps the environment's flags in memory from the upstream's stream (GET /api/client/stream) and serves
+the evaluation routes from them: /api/config/flags, /api/client/flags and /api/client/stream, /api/config/stream and
+OFREP (/ofrep/v1/...). It has no database. The upstream may be a flagline serve instance or another relay.
+Credentials presented to it are checked against the upstream (cached 10 s); admin routes answer 404.
+When the upstream is down it serves its last snapshot and reports itself stale in /readyz and /metrics.
+
+Example:
+  flagline relay --upstream http://flagline.internal:3000 --token fl_... --port 4000
+
+PORT, HOST, LOG_LEVEL, METRICS_TOKEN, SSE_* and AUTH_FAILURES_PER_MINUTE apply as for serve.`;
 
 const jsonOption = () => new Option('--json', 'print the result as JSON on stdout (logs go to stderr)');
 
@@ -38,6 +69,25 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run the API, the admin UI and the scheduler (the default command)')
     .action(async () => (await loadCommands()).serve());
+
+  program
+    .command('relay')
+    .description('serve evaluation from an upstream Flagline without a database (scale evaluation out; chainable)')
+    .addOption(
+      new Option('--upstream <url>', 'the upstream Flagline (a server or another relay)')
+        .env('FLAGLINE_RELAY_UPSTREAM')
+        .argParser(upstreamUrl)
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--token <secret>', 'a server token of the environment to relay')
+        .env('FLAGLINE_RELAY_TOKEN')
+        .makeOptionMandatory(),
+    )
+    .addOption(new Option('--port <n>', 'the port to listen on (default: PORT, else 4747)').argParser(portNumber))
+    .option('--environment <key>', "the environment to relay (default: the token's own)")
+    .addHelpText('after', RELAY_HELP)
+    .action(async (options: RelayCommandOptions) => (await loadCommands()).relay(options));
 
   program
     .command('worker')

@@ -22,7 +22,7 @@ const isEventStream = (request: IncomingMessage) =>
  * The requests being answered, so that shutdown lets them finish (up to a grace period) instead of cutting them off.
  * Event streams never finish by themselves: shutdown ends them at once, and their clients reconnect elsewhere.
  */
-class InFlightRequests {
+export class InFlightRequests {
   private readonly active = new Map<ServerResponse, IncomingMessage>();
   private stopping = false;
 

@@ -6,6 +6,23 @@
 /** The schemas of the "Evaluation" routes. */
 
 export interface EvaluationSchemas {
+  EvaluationPrincipal: {
+    /** @enum {string} */
+    role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
+    /** @description Set for client tokens: the one environment they read. */
+    environment: string | null;
+    /** @description How changes made with these credentials appear in the audit trail. */
+    actor: {
+      /** @enum {string} */
+      type: 'user' | 'token' | 'system';
+      id: string;
+      email: string | null;
+    };
+    /** @description Frontend tokens: the origins browsers may call from. */
+    allowedOrigins?: string[];
+    /** @description Access tokens: when the credential expires (milliseconds since the epoch). */
+    expiresAt?: number;
+  };
   EvaluatedFlags: {
     [key: string]: boolean;
   };

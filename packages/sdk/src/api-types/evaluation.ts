@@ -7,6 +7,26 @@
 import type { components } from './components';
 
 export interface paths {
+  '/api/config/principal': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What these credentials may evaluate (for relays)
+     * @description The role, bound environment and allowed origins of the presented credential, and when an access token expires: how `flagline relay`, which has no token table, checks the credentials presented to it (it caches answers for 10 s and asks again every 2 s for its open streams, so a revocation ends them there too). Reads nothing but the credential, records nothing; failures count towards AUTH_FAILURES_PER_MINUTE like any other.
+     */
+    get: operations['getEvaluationPrincipal'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/config/stream': {
     parameters: {
       query?: never;
@@ -66,6 +86,33 @@ export interface paths {
   };
 }
 export interface operations {
+  getEvaluationPrincipal: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The principal. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EvaluationPrincipal'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['Unavailable'];
+    };
+  };
   streamChangeNotices: {
     parameters: {
       query?: {

@@ -32,6 +32,7 @@ import { validationError } from '../http/validation';
 import { importUnleash } from '../import/import-service';
 import { createLogger } from '../logger';
 import { progressBar } from '../progress';
+import { startRelay } from '../relay/relay-server';
 import { runDueOnce } from '../schedules/lambda';
 import { startServer } from '../server';
 import { AppError } from '../shared/errors';
@@ -94,6 +95,22 @@ export async function serve(): Promise<void> {
   // token and the background jobs are still starting, and a SIGTERM then must stop gracefully, not kill.
   const starting = startServer(config, logger);
   onShutdownSignal(logger, 'shutting down', async () => (await starting).close());
+  await starting;
+}
+
+export interface RelayCommandOptions {
+  upstream: string;
+  token: string;
+  port?: number;
+  environment?: string;
+}
+
+export async function relay(options: RelayCommandOptions): Promise<void> {
+  const loaded = readConfig();
+  const config = options.port === undefined ? loaded : { ...loaded, port: options.port };
+  const logger = createLogger(config.logLevel);
+  const starting = startRelay(config, { ...options, environment: options.environment }, logger);
+  onShutdownSignal(logger, 'relay shutting down', async () => (await starting).close());
   await starting;
 }
 

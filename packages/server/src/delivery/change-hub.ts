@@ -1,7 +1,7 @@
 import type { RulesetChange } from '@flagline/core';
 import type { EnvironmentSnapshot } from './environment-snapshot';
 import type { ConfigSnapshot } from './load-snapshot';
-import type { SnapshotStore } from './snapshot';
+import type { SnapshotSource } from './snapshot-source';
 
 const HISTORY = 200;
 
@@ -52,7 +52,7 @@ export class ChangeHub {
   private readonly listeners = new Map<string, Set<ChangeListener>>();
   private readonly history = new Map<string, HistoryEntry[]>();
 
-  constructor(snapshots: SnapshotStore) {
+  constructor(snapshots: SnapshotSource) {
     snapshots.onChange((next, previous) => this.publish(next, previous));
   }
 

@@ -1,11 +1,11 @@
 import { environmentKeySchema, type RulesetChange, rulesetSchema } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppDeps } from '../http/deps';
 import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, errorContent, jsonContent, notFoundError } from '../http/router';
 import type { ChangeHub } from './change-hub';
 import { respond } from './evaluation-http';
 import { environmentSnapshot, readableEnvironment, rulesetResponse } from './evaluation-responses';
+import type { DeliveryDeps } from './snapshot-source';
 import { changeStream } from './sse-stream';
 import type { StreamRegistry } from './stream-registry';
 
@@ -51,7 +51,7 @@ const streamRoute = createRoute({
   },
 });
 
-export function clientRoutes(deps: AppDeps, hub: ChangeHub, streams: StreamRegistry) {
+export function clientRoutes(deps: DeliveryDeps, hub: ChangeHub, streams: StreamRegistry) {
   const settings = { heartbeatMs: deps.config.sseHeartbeatMs, maxQueued: deps.config.streams.maxQueuedEvents };
   return createRouter()
     .openapi(rulesetRoute, (c) => {

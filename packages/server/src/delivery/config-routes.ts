@@ -1,6 +1,10 @@
-import { environmentKeySchema, evaluatedFlagsSchema, publicFlagSchema } from '@flagline/core';
+import {
+  environmentKeySchema,
+  evaluatedFlagsSchema,
+  evaluationPrincipalSchema,
+  publicFlagSchema,
+} from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AppDeps } from '../http/deps';
 import { bearerSecurity, commonErrors, createRouter, errorContent, jsonContent, notFoundError } from '../http/router';
 import type { ChangeHub } from './change-hub';
 import { respond } from './evaluation-http';
@@ -10,6 +14,7 @@ import {
   publicFlagResponse,
   readableEnvironment,
 } from './evaluation-responses';
+import type { DeliveryDeps } from './snapshot-source';
 import { changeStream } from './sse-stream';
 import type { StreamRegistry } from './stream-registry';
 
@@ -67,9 +72,34 @@ const noticeStreamRoute = createRoute({
   },
 });
 
-export function configRoutes(deps: AppDeps, hub: ChangeHub, streams: StreamRegistry) {
+const principalRoute = createRoute({
+  method: 'get',
+  path: '/principal',
+  operationId: 'getEvaluationPrincipal',
+  tags,
+  summary: 'What these credentials may evaluate (for relays)',
+  description:
+    'The role, bound environment and allowed origins of the presented credential, and when an access token expires: how `flagline relay`, which has no token table, checks the credentials presented to it (it caches answers for 10 s and asks again every 2 s for its open streams, so a revocation ends them there too). Reads nothing but the credential, records nothing; failures count towards AUTH_FAILURES_PER_MINUTE like any other.',
+  security: bearerSecurity,
+  responses: { 200: jsonContent(evaluationPrincipalSchema, 'The principal.'), ...commonErrors },
+});
+
+export function configRoutes(deps: DeliveryDeps, hub: ChangeHub, streams: StreamRegistry) {
   const settings = { heartbeatMs: deps.config.sseHeartbeatMs, maxQueued: deps.config.streams.maxQueuedEvents };
   return createRouter()
+    .openapi(principalRoute, (c) => {
+      const { role, environment, actor, allowedOrigins, expiresAt } = c.get('principal');
+      return c.json(
+        {
+          role,
+          environment,
+          actor,
+          ...(allowedOrigins === undefined ? {} : { allowedOrigins: [...allowedOrigins] }),
+          ...(expiresAt === undefined ? {} : { expiresAt }),
+        },
+        200,
+      );
+    })
     .openapi(noticeStreamRoute, (c) => {
       const environment = readableEnvironment(c.get('principal'), c.req.valid('query').environment);
       environmentSnapshot(deps.snapshot.current, environment);

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ofrepRequestSchema } from '@flagline/core';
 import type { Logger } from 'pino';
-import type { Authenticator } from '../auth/authenticator';
 import { recordRequest } from '../http/access-log';
 import type { Principal } from '../http/context';
 import { acceptedRequestId } from '../http/request-id';
@@ -17,7 +16,7 @@ import {
   ofrepBulkResponse,
   rulesetResponse,
 } from './evaluation-responses';
-import type { SnapshotStore } from './snapshot';
+import type { CredentialVerifier, SnapshotSource } from './snapshot-source';
 
 const CONFIG = { method: 'GET', path: '/api/config/flags' } as const;
 const RULESET = { method: 'GET', path: '/api/client/flags' } as const;
@@ -92,8 +91,8 @@ function plainOfrepBody(body: Buffer) {
  * an unusual request, any error — goes to the Hono route, the reference behaviour and the documented contract.
  */
 export function createEvaluateFastPath(
-  authenticator: Authenticator,
-  snapshot: SnapshotStore,
+  authenticator: CredentialVerifier,
+  snapshot: SnapshotSource,
   logger: Logger,
   /** The general listener (Hono), for a request taken on its headers whose body then turns out not to be plain. */
   handBack: (request: IncomingMessage, response: ServerResponse) => void,

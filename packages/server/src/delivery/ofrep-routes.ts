@@ -9,11 +9,11 @@ import {
 import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../http/context';
-import type { AppDeps } from '../http/deps';
 import { etagHeader } from '../http/openapi';
 import { bearerSecurity, commonErrors, createRouter, jsonBody, jsonContent } from '../http/router';
 import { respond } from './evaluation-http';
 import { ofrepBulkResponse, ofrepFlagResponse } from './evaluation-responses';
+import type { DeliveryDeps } from './snapshot-source';
 
 const bulkEtag = etagHeader('Identifies these results for this context; send it as If-None-Match to get a 304.');
 
@@ -103,7 +103,7 @@ export const ofrepErrorShape = createMiddleware<AppEnv>(async (c, next) => {
   c.res = new Response(JSON.stringify(ofrep), { status: 400, headers });
 });
 
-export function ofrepRoutes(deps: AppDeps) {
+export function ofrepRoutes(deps: DeliveryDeps) {
   const configuration: OfrepConfiguration = {
     name: 'Flagline',
     capabilities: {

@@ -5,8 +5,9 @@ import { configState } from '../db/schema';
 import { CHANGES_CHANNEL, type ChangeNotice, parseChangeNotice } from '../db/unit-of-work';
 
 import { type ConfigSnapshot, loadSnapshot } from './load-snapshot';
+import type { SnapshotListener, SnapshotSource } from './snapshot-source';
 
-export type SnapshotListener = (snapshot: ConfigSnapshot, previous: ConfigSnapshot) => void;
+export type { SnapshotListener } from './snapshot-source';
 
 /**
  * Each instance evaluates from an in-memory snapshot. It reloads when a change evaluation sees is announced (NOTIFY),
@@ -14,7 +15,7 @@ export type SnapshotListener = (snapshot: ConfigSnapshot, previous: ConfigSnapsh
  * notification, polls the config version every `pollMs`. It is also how the instance hears that API tokens changed
  * (onTokensChange), which evaluation never reads: the same notification and the same poll carry it.
  */
-export class SnapshotStore {
+export class SnapshotStore implements SnapshotSource {
   private snapshot: ConfigSnapshot | undefined;
   /** When this instance last confirmed its snapshot is current (a refresh, or a version poll that found no change). */
   checkedAt = new Date(0);

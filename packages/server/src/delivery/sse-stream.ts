@@ -48,7 +48,7 @@ export function changeStream(
 ): Response {
   let end: (reason: StreamEndReason) => void = () => undefined;
   // Taken before the response starts, so a credential over its cap gets a 429 rather than an empty stream.
-  const lease = streams.open(c.get('principal'), (reason) => end(reason));
+  const lease = streams.open(c.get('principal'), (reason) => end(reason), c.req.header('authorization'));
   return streamSSE(c, async (stream) => {
     const queue: RulesetChange[] = [];
     let wake: (() => void) | undefined;

@@ -5,7 +5,7 @@ import { apiTokens } from '../db/schema';
 import type { Principal } from '../http/context';
 import { AppError } from '../shared/errors';
 import { isUuid } from '../shared/ids';
-import type { SnapshotStore } from './snapshot';
+import type { SnapshotSource } from './snapshot-source';
 
 export type StreamEndReason = 'revoked' | 'expired' | 'max_lifetime' | 'slow_reader';
 
@@ -25,8 +25,34 @@ export interface StreamLease {
   release(): void;
 }
 
-interface OpenStream {
-  tokenId: string | undefined;
+/** What a stream was opened with: what decides whether access has ended. */
+export interface StreamCredential {
+  /** The API token's id, for the database's check. */
+  readonly tokenId: string | undefined;
+  /** The Authorization header it presented, for a relay's check against its upstream. */
+  readonly credential: string | undefined;
+}
+
+/** Of these open streams, the ones whose credential no longer gives access; throws when it cannot tell. */
+export type RevocationCheck = (streams: readonly StreamCredential[]) => Promise<ReadonlySet<StreamCredential>>;
+
+/** The server's check: streams whose API token is revoked in the database. */
+export function revokedInDatabase(db: Db): RevocationCheck {
+  return async (streams) => {
+    const tokenIds = [
+      ...new Set(streams.map((stream) => stream.tokenId).filter((id): id is string => id !== undefined)),
+    ];
+    if (tokenIds.length === 0) return new Set();
+    const rows = await db
+      .select({ id: apiTokens.id })
+      .from(apiTokens)
+      .where(and(inArray(apiTokens.id, tokenIds), isNull(apiTokens.revokedAt)));
+    const live = new Set(rows.map((row) => row.id));
+    return new Set(streams.filter((stream) => stream.tokenId !== undefined && !live.has(stream.tokenId)));
+  };
+}
+
+interface OpenStream extends StreamCredential {
   end: (reason: StreamEndReason) => void;
 }
 
@@ -43,8 +69,8 @@ export class StreamRegistry {
   private checking: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly db: Db,
-    snapshots: SnapshotStore,
+    private readonly revoked: RevocationCheck,
+    snapshots: SnapshotSource,
     private readonly limits: StreamLimits,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
@@ -56,7 +82,7 @@ export class StreamRegistry {
   }
 
   /** Registers a stream for `principal`; throws RATE_LIMITED when the credential already holds its maximum. */
-  open(principal: Principal, end: (reason: StreamEndReason) => void): StreamLease {
+  open(principal: Principal, end: (reason: StreamEndReason) => void, credential?: string): StreamLease {
     const key = `${principal.actor.type}:${principal.actor.id}`;
     const streams = this.byCredential.get(key) ?? new Set<OpenStream>();
     if (streams.size >= this.limits.maxPerToken) {
@@ -72,6 +98,7 @@ export class StreamRegistry {
     let ended = false;
     const entry: OpenStream = {
       tokenId,
+      credential,
       end: (reason) => {
         if (ended) return;
         ended = true;
@@ -104,25 +131,18 @@ export class StreamRegistry {
     return total;
   }
 
-  /** Ends every stream whose API token is no longer live. */
+  /** Ends every stream whose credential no longer gives access. */
   private async endRevoked(): Promise<void> {
     const open = [...this.byCredential.values()].flatMap((streams) => [...streams]);
-    const tokenIds = [...new Set(open.map((stream) => stream.tokenId).filter((id): id is string => id !== undefined))];
-    if (tokenIds.length === 0) return;
-    let live: Set<string>;
+    if (open.length === 0) return;
+    let revoked: ReadonlySet<StreamCredential>;
     try {
-      const rows = await this.db
-        .select({ id: apiTokens.id })
-        .from(apiTokens)
-        .where(and(inArray(apiTokens.id, tokenIds), isNull(apiTokens.revokedAt)));
-      live = new Set(rows.map((row) => row.id));
+      revoked = await this.revoked(open);
     } catch (error) {
       // The next token change (or the poll that finds it) looks again.
       this.logger.warn({ err: error }, 'could not check open streams for revoked tokens');
       return;
     }
-    for (const stream of open) {
-      if (stream.tokenId !== undefined && !live.has(stream.tokenId)) stream.end('revoked');
-    }
+    for (const stream of open) if (revoked.has(stream)) stream.end('revoked');
   }
 }

@@ -26,6 +26,7 @@ const COMMANDS = [
   [],
   ['serve'],
   ['worker'],
+  ['relay'],
   ['migrate'],
   ['schedules'],
   ['schedules', 'run-due'],

@@ -191,9 +191,10 @@ describe.each(testBackends())('frontend and server tokens (%s)', (backend) => {
         }
       }
       expect(walked).toBeGreaterThan(40);
-      // Exactly the evaluation routes answer; everything else (admin, ruleset, stream, flag configuration) is 403.
+      // Exactly the evaluation routes (and who the token is, for relays) answer; everything else (admin, ruleset, stream, flag configuration) is 403.
       expect(allowed.sort()).toEqual([
         'GET /api/config/flags',
+        'GET /api/config/principal',
         'GET /api/config/stream',
         'GET /ofrep/v1/configuration',
         'POST /ofrep/v1/evaluate/flags',

@@ -1,0 +1,229 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { FlaglineClient } from '../../packages/sdk/src/client';
+import { createDatabase, freePort, root, round, sleep, startFlagline, writeResult } from '../lib';
+import { alternate, type LoadTarget } from './load';
+import { measurePropagation, type Observer } from './propagation';
+
+/*
+ * #13 item 8: propagation from an admin change (made on instance A) to an SDK behind a relay (whose upstream is
+ * instance B, so the change crosses PostgreSQL's NOTIFY and the relay) p99 ≤ 50 ms, to an SDK directly on instance B
+ * p99 ≤ 25 ms; and one relay's remote evaluation (OFREP bulk, the peers bench's load generator) at least the server's.
+ * Bounded: about a minute and a half.
+ */
+export const RELAY_PROPAGATION_P99_TARGET_MS = 50;
+export const DIRECT_PROPAGATION_P99_TARGET_MS = 25;
+const ADMIN_TOKEN = 'relay-bench-admin-token-0123456789abcdef';
+const CHANGES = 150;
+const FLAGS = 50;
+const LOAD = { connections: 50, durationS: 5, warmupS: 2, rounds: 3 };
+const FLAG = 'relay-bench-watched';
+const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'JP'];
+
+/** The relay rows' place in bench/results/peers.md: the peers report keeps them when it rewrites the file. */
+const BLOCK_START = '<!-- relay:start -->';
+const BLOCK_END = '<!-- relay:end -->';
+
+/** `markdown` with the relay block of `previous` (if any) carried over at its end. */
+export function keepRelayBlock(markdown: string, previous: string | undefined): string {
+  const start = previous?.indexOf(BLOCK_START) ?? -1;
+  const end = previous?.indexOf(BLOCK_END) ?? -1;
+  if (!previous || start === -1 || end === -1) return markdown;
+  return `${markdown.trimEnd()}\n\n${previous.slice(start, end + BLOCK_END.length)}\n`;
+}
+
+async function admin(url: string, method: string, path: string, body?: unknown): Promise<void> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
+}
+
+async function startRelay(upstream: string, token: string) {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(root, 'packages/server/bin/flagline.js'), 'relay', '--upstream', upstream, '--token', token],
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (
+    !(await fetch(`${url}/readyz`)
+      .then((r) => r.ok)
+      .catch(() => false))
+  ) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('the relay did not become ready');
+    await sleep(100);
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** An SDK's live view of one flag through client.stream() (snapshot, then changes). */
+function streamObserver(name: string, url: string, token: string, signal: AbortSignal): Observer {
+  let enabled = false;
+  const listeners = new Set<() => void>();
+  void (async () => {
+    for await (const event of new FlaglineClient({ url, token }).stream({ signal })) {
+      if (event.type === 'snapshot') enabled = event.ruleset.flags.find((f) => f.key === FLAG)?.enabled ?? false;
+      else if (event.type === 'change') {
+        const changed = event.change.changed.find((f) => f.key === FLAG);
+        if (changed) enabled = changed.enabled;
+      } else continue;
+      for (const listener of listeners) listener();
+    }
+  })().catch(() => undefined);
+  return {
+    name,
+    read: () => enabled,
+    onChange: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+export async function benchRelay(): Promise<void> {
+  const progress = (line: string) => process.stdout.write(`  ${line}\n`);
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const database = await createDatabase(adminUrl, 'flagline_relay_bench');
+  const env = { DATABASE_URL: database.url, FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN };
+  const stops: (() => Promise<void>)[] = [];
+  const abort = new AbortController();
+  // Two cores shared with other work: the load average says how much of a run's figures is the machine.
+  const loadBefore = loadavg().map((value) => round(value, 2));
+  try {
+    const [a, b] = [await startFlagline(env), await startFlagline(env)];
+    stops.push(a.stop, b.stop);
+    progress(`instances A ${a.url}, B ${b.url} on PostgreSQL`);
+    await admin(a.url, 'POST', '/api/admin/flags', { key: FLAG });
+    await admin(a.url, 'PATCH', `/api/admin/flags/${FLAG}?environment=production`, { rolloutPercentage: 100 });
+    for (let i = 0; i < FLAGS; i++) {
+      const key = `relay-bench-${String(i).padStart(2, '0')}`;
+      await admin(a.url, 'POST', '/api/admin/flags', { key });
+      await admin(a.url, 'PATCH', `/api/admin/flags/${key}/targeting?environment=production`, {
+        enabled: true,
+        rolloutPercentage: 50,
+        rules: [
+          {
+            id: 'country',
+            constraints: [{ attribute: 'country', operator: 'IN', values: COUNTRIES.slice(i % 3, (i % 3) + 2) }],
+            serve: { variant: 'on' },
+          },
+        ],
+      });
+    }
+    const tokenResponse = await fetch(`${a.url}/api/admin/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'relay bench', role: 'server', environment: 'production' }),
+    });
+    const { secret } = (await tokenResponse.json()) as { secret: string };
+    const relay = await startRelay(b.url, secret);
+    stops.push(relay.stop);
+    progress(`relay ${relay.url} (upstream B)`);
+
+    const observers = [
+      streamObserver('relay', relay.url, secret, abort.signal),
+      streamObserver('direct', b.url, secret, abort.signal),
+    ];
+    await sleep(1000);
+    const propagation = await measurePropagation(
+      {
+        change: (value) => admin(a.url, 'PATCH', `/api/admin/flags/${FLAG}?environment=production`, { enabled: value }),
+        observers,
+        changes: CHANGES,
+        delayBeforeMs: () => 20 + Math.random() * 40,
+        timeoutMs: 5_000,
+      },
+      false,
+      progress,
+    );
+
+    const target = (name: string, url: string): LoadTarget => ({
+      name,
+      system: 'flagline',
+      url,
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      path: () => '/ofrep/v1/evaluate/flags',
+      body: (n) =>
+        JSON.stringify({ context: { targetingKey: `user-${n % 10_000}`, country: COUNTRIES[n % COUNTRIES.length] } }),
+    });
+    const load = await alternate(
+      [target('server (instance B) OFREP bulk', b.url), target('relay OFREP bulk', relay.url)],
+      LOAD,
+      progress,
+    );
+    const [server, relayed] = load as [(typeof load)[0], (typeof load)[0]];
+    const relayP99 = propagation.relay?.ms?.p99 ?? Number.NaN;
+    const directP99 = propagation.direct?.ms?.p99 ?? Number.NaN;
+    const summary = {
+      setup: { instances: 2, relays: 1, database: 'postgresql', flags: FLAGS + 1, changes: CHANGES, load: LOAD },
+      loadAverage: { before: loadBefore, after: loadavg().map((value) => round(value, 2)) },
+      propagation: {
+        relay: { ...propagation.relay, raw: undefined },
+        direct: { ...propagation.direct, raw: undefined },
+        verdict: {
+          relay: {
+            p99Ms: relayP99,
+            targetMs: RELAY_PROPAGATION_P99_TARGET_MS,
+            met: relayP99 <= RELAY_PROPAGATION_P99_TARGET_MS,
+          },
+          direct: {
+            p99Ms: directP99,
+            targetMs: DIRECT_PROPAGATION_P99_TARGET_MS,
+            met: directP99 <= DIRECT_PROPAGATION_P99_TARGET_MS,
+          },
+        },
+      },
+      throughput: {
+        server: { requestsPerSecond: server.requestsPerSecond, p99Ms: server.p99Ms, non2xx: server.non2xx },
+        relay: { requestsPerSecond: relayed.requestsPerSecond, p99Ms: relayed.p99Ms, non2xx: relayed.non2xx },
+        ratio: round(relayed.requestsPerSecond / server.requestsPerSecond, 3),
+        met: relayed.requestsPerSecond >= server.requestsPerSecond,
+      },
+    };
+    const path = writeResult('relay', summary);
+    const rows = [
+      BLOCK_START,
+      '## Relay (#13): two instances and one relay on PostgreSQL',
+      '',
+      `Written by \`npm run bench -- relay\` (${path.slice(path.indexOf('bench/results/'))}). A change made on instance A; the relay's upstream is instance B. Load average (1 min) ${loadBefore[0]} before, ${round(loadavg()[0] ?? 0, 2)} after, on ${cpus().length} cores.`,
+      '',
+      '| measure | result | target | met |',
+      '| --- | --- | --- | --- |',
+      `| change → SDK stream behind the relay, p99 | ${relayP99} ms (p50 ${propagation.relay?.ms?.p50} ms, ${propagation.relay?.lost} lost of ${CHANGES}) | ≤ ${RELAY_PROPAGATION_P99_TARGET_MS} ms | ${summary.propagation.verdict.relay.met ? 'yes' : 'no'} |`,
+      `| change → SDK stream on instance B, p99 | ${directP99} ms (p50 ${propagation.direct?.ms?.p50} ms, ${propagation.direct?.lost} lost) | ≤ ${DIRECT_PROPAGATION_P99_TARGET_MS} ms | ${summary.propagation.verdict.direct.met ? 'yes' : 'no'} |`,
+      `| OFREP bulk req/s, relay vs server (${LOAD.connections} connections, median of ${LOAD.rounds}) | ${relayed.requestsPerSecond} vs ${server.requestsPerSecond} (×${summary.throughput.ratio}) | ≥ server | ${summary.throughput.met ? 'yes' : 'no'} |`,
+      BLOCK_END,
+    ].join('\n');
+    const markdown = join(root, 'bench/results/peers.md');
+    const previous = existsSync(markdown) ? readFileSync(markdown, 'utf8') : '';
+    const start = previous.indexOf(BLOCK_START);
+    const end = previous.indexOf(BLOCK_END);
+    const without =
+      start === -1 || end === -1 ? previous : previous.slice(0, start) + previous.slice(end + BLOCK_END.length);
+    writeFileSync(markdown, `${without.trimEnd()}\n\n${rows}\n`);
+    process.stdout.write(`${rows}\nwritten to ${path} and ${markdown}\n`);
+  } finally {
+    abort.abort();
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await database.drop();
+  }
+}
