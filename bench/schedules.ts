@@ -134,16 +134,19 @@ export async function appliedTimes(db: Db, from: Date, to: Date, expected: numbe
 
 const spreadAt = (start: number) => (i: number) => new Date(start + (i * SPREAD.overMs) / SPREAD.schedules);
 
-/** `count` `flagline worker` processes on `databaseUrl` (built JS), returned once each listens for schedules. */
+/**
+ * `count` `flagline worker` processes on `databaseUrl` (built JS), returned once each listens for schedules; `nodeArgs`
+ * go to node itself (a CPU profile, say).
+ */
 export async function startWorkers(
   db: Db,
   databaseUrl: string,
   count: number,
-  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<ChildProcess[]> {
   const workers = Array.from({ length: count }, () =>
-    spawn(process.execPath, [flaglineBin, 'worker'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env },
+    spawn(process.execPath, [...nodeArgs, flaglineBin, 'worker'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     }),
   );

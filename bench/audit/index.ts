@@ -6,7 +6,7 @@ import { startFlagline, writeResult } from '../lib';
 import { ADMIN_TOKEN, adminGet, createBenchDatabase, EVENTS, load, log } from './common';
 import { cpuAccount } from './cpu';
 import { loadEvents, sealBacklog } from './dataset';
-import { profiledEnv, summariseProfiles } from './profile';
+import { profiledArgs, summariseProfiles } from './profile';
 import { benchExport, benchLimits, benchQuery } from './read-paths';
 import { judge, writeSummary } from './report';
 import { benchSchedulesThroughApi } from './schedules';
@@ -26,13 +26,15 @@ async function stage<T>(
   databaseUrl: string,
   work: (url: string) => Promise<T>,
 ) {
-  const profile = PROFILE ? profiledEnv() : undefined;
-  const server = await startFlagline({
-    DATABASE_URL: databaseUrl,
-    FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN,
-    SCHEDULER_ENABLED: 'false',
-    ...profile?.env,
-  });
+  const profile = PROFILE ? profiledArgs() : undefined;
+  const server = await startFlagline(
+    {
+      DATABASE_URL: databaseUrl,
+      FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN,
+      SCHEDULER_ENABLED: 'false',
+    },
+    profile?.args,
+  );
   try {
     const cpu = await cpuAccount(adminUrl, databaseName, { bench: process.pid, server: server.child.pid });
     const result = await work(server.url);

@@ -7,10 +7,10 @@ import { join } from 'node:path';
  * where the busy time went: by package or source file, and the hottest functions. Idle time is left out, so the
  * shares say what the process spent its CPU on, not how busy it was (cpu.ts says that).
  */
-export function profiledEnv(): { env: Record<string, string>; dir: string } {
+export function profiledArgs(): { args: string[]; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'flagline-bench-profile-'));
-  const options = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim();
-  return { env: { NODE_OPTIONS: options }, dir };
+  // Node arguments, not NODE_OPTIONS: Node 20 refuses --cpu-prof there.
+  return { args: ['--cpu-prof', `--cpu-prof-dir=${dir}`], dir };
 }
 
 interface ProfileNode {

@@ -5,7 +5,7 @@ import { startFlagline } from '../lib';
 import { appliedTimes, drainOf, startWorkers, stopWorkers, waitFor } from '../schedules';
 import { ADMIN_TOKEN, createBenchDatabase, log, rowsOf, summary } from './common';
 import { cpuAccount } from './cpu';
-import { profiledEnv, summariseProfiles } from './profile';
+import { profiledArgs, summariseProfiles } from './profile';
 
 const SCHEDULE_FLAGS = 100;
 const SCHEDULES_CREATED = 6_000;
@@ -29,13 +29,15 @@ export async function benchSchedulesThroughApi(adminUrl: string) {
   let server: Awaited<ReturnType<typeof startFlagline>> | undefined;
   try {
     await runMigrations(database, databaseUrl);
-    const serverProfile = PROFILE ? profiledEnv() : undefined;
-    server = await startFlagline({
-      DATABASE_URL: databaseUrl,
-      FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN,
-      SCHEDULER_ENABLED: 'false',
-      ...serverProfile?.env,
-    });
+    const serverProfile = PROFILE ? profiledArgs() : undefined;
+    server = await startFlagline(
+      {
+        DATABASE_URL: databaseUrl,
+        FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN,
+        SCHEDULER_ENABLED: 'false',
+      },
+      serverProfile?.args,
+    );
     const api = server.url;
     const post = async (path: string, body: unknown) => {
       const response = await fetch(`${api}${path}`, {
@@ -82,8 +84,8 @@ export async function benchSchedulesThroughApi(adminUrl: string) {
     };
     log(`schedule creation: ${creation.perSecond}/s, cpu ${JSON.stringify(creationCpu)}`);
 
-    const workerProfile = PROFILE ? profiledEnv() : undefined;
-    workers = await startWorkers(database.db, databaseUrl, DRAIN_WORKERS, workerProfile?.env);
+    const workerProfile = PROFILE ? profiledArgs() : undefined;
+    workers = await startWorkers(database.db, databaseUrl, DRAIN_WORKERS, workerProfile?.args);
     const dueAt = Date.now() + 2_000;
     await database.db.execute(
       sql`update flag_schedules set scheduled_at = ${new Date(dueAt).toISOString()}::timestamptz`,
