@@ -35,8 +35,21 @@ async function backendPids(adminUrl: string, database: string): Promise<number[]
   }
 }
 
+/** Busy clock ticks of the whole machine (every process, ours or not), from the first line of /proc/stat. */
+function machineBusyTicks(): number {
+  try {
+    const [, user, nice, system, , , irq, softirq, steal] =
+      readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).map(Number) ?? [];
+    return [user, nice, system, irq, softirq, steal].reduce<number>((sum, value) => sum + (value ?? 0), 0);
+  } catch {
+    return 0;
+  }
+}
+
 export interface CpuSplit {
   wallSeconds: number;
+  /** Cores busy machine-wide, other sessions' processes included: near the core count, the stage was starved. */
+  machineCores: number;
   /** CPU seconds per wall second, per side. */
   nodeCores: Record<string, number>;
   postgresCores: number;
@@ -48,6 +61,7 @@ export interface CpuSplit {
  */
 export async function cpuAccount(adminUrl: string, database: string, nodes: Record<string, number | undefined>) {
   const started = performance.now();
+  const machineBefore = machineBusyTicks();
   const before = new Map<number, number>();
   for (const pid of await backendPids(adminUrl, database)) before.set(pid, cpuTicks(pid));
   const nodeBefore = Object.fromEntries(Object.entries(nodes).map(([name, pid]) => [name, pid ? cpuTicks(pid) : 0]));
@@ -59,6 +73,7 @@ export async function cpuAccount(adminUrl: string, database: string, nodes: Reco
       const cores = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / wall) * 100) / 100;
       return {
         wallSeconds: Math.round(wall * 100) / 100,
+        machineCores: cores(machineBusyTicks() - machineBefore),
         nodeCores: Object.fromEntries(
           Object.entries(nodes).map(([name, pid]) => [name, pid ? cores(cpuTicks(pid) - (nodeBefore[name] ?? 0)) : 0]),
         ),

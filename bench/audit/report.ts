@@ -28,6 +28,9 @@ export function limitOf(cpu: CpuSplit, cores = 2): string {
   const total = sides.reduce((sum, [, used]) => sum + used, 0);
   const [busiest, used] = [...sides].sort((a, b) => b[1] - a[1])[0] ?? ['none', 0];
   const split = sides.map(([name, value]) => `${name} ${value}`).join(', ');
+  if (cpu.machineCores >= cores * 0.9 && total < cores * 0.6) {
+    return `a starved machine: ${cpu.machineCores} of ${cores} cores busy machine-wide but only ${Math.round(total * 100) / 100} for this stage (${split}) — other processes held the CPU; rerun on a quiet machine`;
+  }
   if (busiest !== 'postgres' && used >= 0.8) {
     return `CPU of one Node process: ${busiest} used ${used} of its 1 core (${split} cores; see its profile)`;
   }
@@ -37,7 +40,11 @@ export function limitOf(cpu: CpuSplit, cores = 2): string {
   return `waiting, not CPU: ${Math.round(total * 100) / 100} of ${cores} cores busy (${split}) — round trips, locks or commits`;
 }
 
-export function judge(figures: Figures, cpu: Record<Stage, CpuSplit>) {
+export function judge(
+  figures: Figures,
+  cpu: Record<Stage, CpuSplit>,
+  notes: Partial<Record<keyof typeof TARGET, string>> = {},
+) {
   const met = {} as Record<keyof typeof TARGET, boolean>;
   const measured = {} as Record<keyof typeof TARGET, string>;
   for (const key of Object.keys(TARGET) as (keyof typeof TARGET)[]) {
@@ -50,7 +57,7 @@ export function judge(figures: Figures, cpu: Record<Stage, CpuSplit>) {
       : `${Math.round((value / target) * 100)}% of the target`;
     measured[key] = met[key]
       ? `${value} (target ${target}): met`
-      : `${value} (target ${target}): ${ratio}; limited by ${limitOf(cpu[STAGE_OF[key]])}`;
+      : `${value} (target ${target}): ${ratio}; limited by ${limitOf(cpu[STAGE_OF[key]])}${notes[key] ? `; ${notes[key]}` : ''}`;
   }
   return { target: TARGET, met, measured, meetsTarget: Object.values(met).every(Boolean) };
 }
