@@ -95,7 +95,7 @@ export async function benchAudit(): Promise<void> {
     };
 
     log(`filtered queries (load ${load().join(' ')})`);
-    const queryStage = await run((url) => benchQuery(url));
+    const queryStage = await run((url) => benchQuery(url, databaseUrl));
     log(`query: ${JSON.stringify(queryStage.result)}`);
     log(`export (load ${load().join(' ')})`);
     const exportStage = await run(async (url) => ({
@@ -133,11 +133,17 @@ export async function benchAudit(): Promise<void> {
         creation: schedules.creation.cpu,
         drain: schedules.drain.cpu,
       },
-      notesOf(auditCost, limits, schedules, {
-        query: queryStage.serverProfile,
-        verify: verify.serverProfile,
-        export: exportStage.serverProfile,
-      }),
+      notesOf(
+        auditCost,
+        limits,
+        schedules,
+        {
+          query: queryStage.serverProfile,
+          verify: verify.serverProfile,
+          export: exportStage.serverProfile,
+        },
+        queryStage.result,
+      ),
     );
     const result = {
       scenario: `${EVENTS} audit events on PostgreSQL, sealed by the sealer, flagline serve as its own process`,
@@ -184,11 +190,12 @@ function notesOf(
   limits: Awaited<ReturnType<typeof benchLimits>>,
   schedules: Awaited<ReturnType<typeof benchSchedulesThroughApi>>,
   server: Record<'query' | 'verify' | 'export', ProfileSummary | null>,
+  query: Awaited<ReturnType<typeof benchQuery>>,
 ) {
   const cost = auditCost.insertCost;
   return {
     concurrentAuditedVsPlain: `inside PostgreSQL an audited insert costs ${cost.auditedUsPerRow} µs a row against ${cost.plainUsPerRow} plain: the xact_id trigger ${cost.triggerUsPerRow} µs, the rest maintaining ${cost.indexesOnAuditEvents} indexes`,
-    queryP99Ms: `server profile: ${topAreas(server.query)}`,
+    queryP99Ms: `in PostgreSQL (EXPLAIN ANALYZE of ${query.database.queries} of the windows) p99 ${query.database.executionMs.p99} ms executing, ${query.database.planningMs.p99} ms planning, ${query.database.heapBlocks.p50} heap blocks (median) visited; server profile: ${topAreas(server.query)}`,
     verifyEventsPerSecond: `one core hashes ${limits.hashEventsPerSecond} events/s (RFC 8785 + SHA-256); node-postgres alone reads ${limits.readRowsPerSecond} sealed rows/s; server profile: ${topAreas(server.verify)}`,
     exportEventsPerSecond: `node-postgres alone reads ${limits.readRowsPerSecond} sealed rows/s; server profile: ${topAreas(server.export)}`,
     scheduleCreationPerSecond: `20 connections make ${limits.roundTripsPerSecond} trivial round trips/s; server profile: ${topAreas(schedules.creation.serverProfile)}`,

@@ -11,7 +11,7 @@ const QUERIES = 500;
 const ROUND_TRIP_CLIENTS = 20;
 
 /** GET /api/admin/audit?flagKey=…&from=…&to=… (first page), one request at a time: latency, not throughput. */
-export async function benchQuery(url: string) {
+export async function benchQuery(url: string, databaseUrl: string) {
   const next = random(47);
   const windows: string[] = [];
   for (let i = 0; i < QUERY_WARMUP + QUERIES; i++) {
@@ -38,7 +38,54 @@ export async function benchQuery(url: string) {
       events += page.items.length;
     }
   }
-  return { latencyMs: summary(samples), meanEventsPerPage: Math.round((events / QUERIES) * 10) / 10 };
+  return {
+    latencyMs: summary(samples),
+    meanEventsPerPage: Math.round((events / QUERIES) * 10) / 10,
+    database: await explainQueries(databaseUrl, windows.slice(QUERY_WARMUP, QUERY_WARMUP + EXPLAINED)),
+  };
+}
+
+const EXPLAINED = 50;
+
+/**
+ * The database's share of a filtered query, measured: EXPLAIN (ANALYZE, BUFFERS) of the list query's SQL (as
+ * audit-service.ts builds it) for the first windows asked over HTTP, in milliseconds of execution and planning and in
+ * heap blocks visited — the rest of the HTTP latency is the server and the network.
+ */
+async function explainQueries(databaseUrl: string, windows: string[]) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  type Node = { 'Exact Heap Blocks'?: number; Plans?: Node[] };
+  type Plan = { 'Execution Time': number; 'Planning Time': number; Plan: Node };
+  const heapBlocks = (node: Node): number =>
+    (node['Exact Heap Blocks'] ?? 0) + (node.Plans ?? []).reduce((sum, child) => sum + heapBlocks(child), 0);
+  const execution: number[] = [];
+  const planning: number[] = [];
+  const blocks: number[] = [];
+  try {
+    for (const window of windows) {
+      const params = new URLSearchParams(window);
+      const result = await client.query<{ 'QUERY PLAN': Plan[] }>(
+        `explain (analyze, buffers, format json)
+         select e.*, c.position, c.prev_hash, c.hash from audit_events e left join audit_chain c on c.event_id = e.id
+         where e.flag_key = $1 and e.occurred_at >= $2 and e.occurred_at < $3 order by e.id desc limit 51`,
+        [params.get('flagKey'), params.get('from'), params.get('to')],
+      );
+      const plan = result.rows[0]?.['QUERY PLAN'][0];
+      if (!plan) continue;
+      execution.push(plan['Execution Time']);
+      planning.push(plan['Planning Time']);
+      blocks.push(heapBlocks(plan.Plan));
+    }
+  } finally {
+    await client.end();
+  }
+  return {
+    queries: execution.length,
+    executionMs: summary(execution),
+    planningMs: summary(planning),
+    heapBlocks: summary(blocks),
+  };
 }
 
 /** The whole trail as NDJSON over HTTP, counted and thrown away as it arrives. */
