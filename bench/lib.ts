@@ -28,10 +28,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `flagline serve` as its own process, so the load generator and the server don't share a core. */
-export async function startFlagline(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `flagline serve` as its own process, so the load generator and the server don't share a core; `nodeArgs` go to
+ * node itself (a CPU profile, say).
+ */
+export async function startFlagline(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [flaglineBin, 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, flaglineBin, 'serve'], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

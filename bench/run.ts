@@ -1,4 +1,4 @@
-import { benchAudit } from './audit';
+import { benchAudit } from './audit/index';
 import { benchDelivery } from './delivery';
 import { benchEvaluate } from './evaluate';
 import { benchPeers } from './peers';

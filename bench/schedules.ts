@@ -63,7 +63,7 @@ function latenessOf(samplesMs: number[]): Lateness {
   return { p50Ms: round(at(50)), p99Ms: round(at(99)), maxMs: round(at(100)), minMs: round(sorted[0] ?? Number.NaN) };
 }
 
-function drainOf(dueAt: number, appliedAts: number[]) {
+export function drainOf(dueAt: number, appliedAts: number[]) {
   const last = Math.max(...appliedAts);
   const first = Math.min(...appliedAts);
   return {
@@ -75,7 +75,7 @@ function drainOf(dueAt: number, appliedAts: number[]) {
 
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -117,7 +117,7 @@ async function insertSchedules(db: Db, flags: Flags, count: number, scheduledAt:
 }
 
 /** appliedAt and scheduledAt (ms since the epoch) of every schedule due in [from, to]; all must have been applied. */
-async function appliedTimes(db: Db, from: Date, to: Date, expected: number) {
+export async function appliedTimes(db: Db, from: Date, to: Date, expected: number) {
   const rows = rowsOf<{ scheduled: string; applied: string | null; status: string }>(
     await db.execute(sql`
       select extract(epoch from scheduled_at) * 1000 as scheduled, extract(epoch from applied_at) * 1000 as applied,
@@ -133,6 +133,46 @@ async function appliedTimes(db: Db, from: Date, to: Date, expected: number) {
 }
 
 const spreadAt = (start: number) => (i: number) => new Date(start + (i * SPREAD.overMs) / SPREAD.schedules);
+
+/**
+ * `count` `flagline worker` processes on `databaseUrl` (built JS), returned once each listens for schedules; `nodeArgs`
+ * go to node itself (a CPU profile, say).
+ */
+export async function startWorkers(
+  db: Db,
+  databaseUrl: string,
+  count: number,
+  nodeArgs: string[] = [],
+): Promise<ChildProcess[]> {
+  const workers = Array.from({ length: count }, () =>
+    spawn(process.execPath, [...nodeArgs, flaglineBin, 'worker'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
+  try {
+    await waitFor(`${count} workers listening`, 120_000, async () => {
+      const [row] = rowsOf<{ n: number }>(
+        await db.execute(sql`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and query ilike 'listen "flagline_schedules"%'`),
+      );
+      return (row?.n ?? 0) >= count;
+    });
+  } catch (error) {
+    await stopWorkers(workers);
+    throw error;
+  }
+  return workers;
+}
+
+/** SIGTERM, then waits for every worker to exit (a worker with a CPU profile writes it on the way out). */
+export async function stopWorkers(workers: ChildProcess[]): Promise<void> {
+  for (const worker of workers) worker.kill('SIGTERM');
+  await Promise.all(
+    workers.map((worker) => (worker.exitCode === null ? new Promise((r) => worker.once('exit', r)) : undefined)),
+  );
+}
 
 // ── PostgreSQL: two `flagline worker` processes; the bench inserts schedules with SQL while they run ──
 
@@ -151,22 +191,7 @@ async function benchPostgres() {
   const workers: ChildProcess[] = [];
   try {
     const flags = await setUp(database, databaseUrl);
-    for (let i = 0; i < WORKERS; i++) {
-      workers.push(
-        spawn(process.execPath, [flaglineBin, 'worker'], {
-          env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        }),
-      );
-    }
-    await waitFor(`${WORKERS} workers listening`, 120_000, async () => {
-      const [row] = rowsOf<{ n: number }>(
-        await db.execute(sql`
-          select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and query ilike 'listen "flagline_schedules"%'`),
-      );
-      return (row?.n ?? 0) >= WORKERS;
-    });
+    workers.push(...(await startWorkers(db, databaseUrl, WORKERS)));
     const nothingPending = async () =>
       (rowsOf<{ n: number }>(
         await db.execute(sql`select count(*)::int as n from flag_schedules where status = 'pending'`),
@@ -194,10 +219,7 @@ async function benchPostgres() {
       ),
     };
   } finally {
-    for (const worker of workers) worker.kill('SIGTERM');
-    await Promise.all(
-      workers.map((worker) => (worker.exitCode === null ? new Promise((r) => worker.once('exit', r)) : undefined)),
-    );
+    await stopWorkers(workers);
     await database.close();
     const cleanup = new pg.Client({ connectionString: adminUrl });
     await cleanup.connect();
