@@ -291,34 +291,101 @@ export interface SharedSchemas {
   CreateScheduleBody: {
     /**
      * Format: date-time
-     * @description When to apply: in the future, at most SCHEDULE_MAX_HORIZON_DAYS ahead.
+     * @description Once: when to apply, in the future, at most SCHEDULE_MAX_HORIZON_DAYS ahead.
      */
-    scheduledAt: string;
-    updates: components['schemas']['ScheduleUpdates'];
+    scheduledAt?: string;
+    /** @description Recurring: apply `updates` at each occurrence. */
+    recurrence?: {
+      /** @example 0 9 * * 1-5 */
+      cron: string;
+      /**
+       * @description IANA time zone name.
+       * @example Europe/Berlin
+       */
+      timeZone: string;
+      /**
+       * Format: date-time
+       * @description No occurrence after this instant (a window opened before it still closes).
+       */
+      until?: string;
+      /** @description How many occurrences (windows, for a window) in all; ones skipped after downtime count. */
+      count?: number;
+    };
+    /** @description Recurring window: `updates` at `on`, `offUpdates` at `off`. */
+    window?: {
+      /**
+       * @description Local time the window opens (applies `updates`).
+       * @example 09:00
+       */
+      on: string;
+      /**
+       * @description Local time it closes (applies `offUpdates`); before `on` means the next day.
+       * @example 17:00
+       */
+      off: string;
+      /** @description Weekdays the window opens on (default every day). */
+      days?: ('sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat')[];
+      /**
+       * @description IANA time zone name.
+       * @example Europe/Berlin
+       */
+      timeZone: string;
+      /**
+       * Format: date-time
+       * @description No occurrence after this instant (a window opened before it still closes).
+       */
+      until?: string;
+      /** @description How many occurrences (windows, for a window) in all; ones skipped after downtime count. */
+      count?: number;
+    };
+    /** @description Required, except for a window (default {"enabled": true}). */
+    updates?: {
+      enabled?: boolean;
+      rolloutPercentage?: number;
+      /**
+       * @description Variant name, e.g. "blue".
+       * @example blue
+       */
+      offVariant?: string | null;
+      rules?: components['schemas']['Rule'][];
+      fallthrough?:
+        | {
+            /**
+             * @description Variant name, e.g. "blue".
+             * @example blue
+             */
+            variant: string;
+          }
+        | {
+            split: components['schemas']['Split'];
+          }
+        | null;
+    };
+    /** @description A window only: applied at `off` (default {"enabled": false}). */
+    offUpdates?: {
+      enabled?: boolean;
+      rolloutPercentage?: number;
+      /**
+       * @description Variant name, e.g. "blue".
+       * @example blue
+       */
+      offVariant?: string | null;
+      rules?: components['schemas']['Rule'][];
+      fallthrough?:
+        | {
+            /**
+             * @description Variant name, e.g. "blue".
+             * @example blue
+             */
+            variant: string;
+          }
+        | {
+            split: components['schemas']['Split'];
+          }
+        | null;
+    };
     /** @description Retries after a failed attempt (default 3). */
     maxRetries?: number;
-  };
-  ScheduleUpdates: {
-    enabled?: boolean;
-    rolloutPercentage?: number;
-    /**
-     * @description Variant name, e.g. "blue".
-     * @example blue
-     */
-    offVariant?: string | null;
-    rules?: components['schemas']['Rule'][];
-    fallthrough?:
-      | {
-          /**
-           * @description Variant name, e.g. "blue".
-           * @example blue
-           */
-          variant: string;
-        }
-      | {
-          split: components['schemas']['Split'];
-        }
-      | null;
   };
   EnvironmentTargeting: {
     enabled: boolean;

@@ -114,8 +114,7 @@ async function requestIn(
     // Milliseconds, as the list's cursor carries them.
     createdAt: new Date(),
     // A one-off schedule nobody approved in time expires; a recurring one is armed from its next occurrence.
-    expiresAt:
-      change.kind === 'schedule.create' && change.body.scheduledAt ? new Date(change.body.scheduledAt) : null,
+    expiresAt: change.kind === 'schedule.create' && change.body.scheduledAt ? new Date(change.body.scheduledAt) : null,
   });
   await scope.audit.record({
     type: 'change_request.requested',
