@@ -30,6 +30,22 @@ export const scheduleUpdatesSchema = z.strictObject({
 
 const flagStateSnapshot = z.object({ enabled: z.boolean(), rolloutPercentage: rolloutPercentageSchema });
 
+/** Four-eyes approval: every step of a change request is an event of its own, naming the request. */
+const changeRequestData = z.object({
+  changeRequestId: z.string(),
+  kind: z.string(),
+  comment: z.string().nullable().optional(),
+  error: z.string().optional(),
+});
+const changeRequestEvents = [
+  z.object({ type: z.literal('change_request.requested'), data: changeRequestData }),
+  z.object({ type: z.literal('change_request.approved'), data: changeRequestData }),
+  z.object({ type: z.literal('change_request.rejected'), data: changeRequestData }),
+  z.object({ type: z.literal('change_request.applied'), data: changeRequestData }),
+  z.object({ type: z.literal('change_request.failed'), data: changeRequestData }),
+  z.object({ type: z.literal('change_request.expired'), data: changeRequestData }),
+] as const;
+
 /**
  * One entry per event type: the type name and what its `data` holds. The flag_schedule.* fields are the origin's
  * audit metadata, kept so existing log queries keep working.
@@ -133,6 +149,11 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
     type: z.literal('environment.created'),
     data: z.object({ key: environmentKeySchema, name: z.string() }),
   }),
+  z.object({
+    type: z.literal('environment.updated'),
+    data: z.object({ key: environmentKeySchema, changedFields: z.array(z.string()) }),
+  }),
+  ...changeRequestEvents,
   z.object({
     type: z.literal('flag_schedule.created'),
     data: z.object({

@@ -1,5 +1,6 @@
 export * from './actors';
 export * from './audit';
+export * from './change-requests';
 export * from './common';
 export * from './delivery';
 export * from './environments';

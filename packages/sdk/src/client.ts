@@ -1,13 +1,16 @@
 import type {
+  ChangeRequest,
   CreateFlagBody,
   CreateSegmentBody,
+  DecideChangeRequestBody,
   EnvironmentTargetingPatch,
+  ListChangeRequestsQuery,
   ReplaceSegmentBody,
   Variant,
 } from '@flagline/core';
 import createClient, { type Client } from 'openapi-fetch';
-import type { paths } from './api-types/index';
-import { FlaglineApiError } from './errors';
+import type { components, paths } from './api-types/index';
+import { ChangeRequestPending, FlaglineApiError } from './errors';
 import { type FlagStreamEvent, type FlagStreamOptions, streamFlagChanges } from './stream';
 
 export type { paths as FlaglineApiPaths } from './api-types/index';
@@ -34,6 +37,22 @@ async function unwrap<R extends Outcome>(pending: Promise<R>): Promise<Success<R
   const outcome = await pending;
   if (succeeded(outcome)) return outcome.data;
   throw FlaglineApiError.fromAnswer(outcome.response.status, outcome.error);
+}
+
+type Schemas = components['schemas'];
+
+const isChangeRequestAccepted = (value: unknown): value is { changeRequest: ChangeRequest } =>
+  typeof value === 'object' && value !== null && 'changeRequest' in value;
+
+/**
+ * The change a write made. In a protected environment the API answers 202 with a change request instead: that is
+ * thrown as ChangeRequestPending, so callers that expect the change never read a request as if it were the result.
+ */
+async function unwrapApplied<T>(pending: Promise<Outcome>): Promise<T> {
+  const data: unknown = await unwrap(pending);
+  if (isChangeRequestAccepted(data)) throw new ChangeRequestPending(data.changeRequest);
+  // The documented 2xx bodies besides the 202 are the one each method names.
+  return data as T;
 }
 
 /**
@@ -118,7 +137,7 @@ export class FlaglineClient {
     body: { enabled?: boolean; rolloutPercentage?: number; description?: string },
     options: { environment?: string; ifMatch?: number } = {},
   ) {
-    return unwrap(
+    return unwrapApplied<Schemas['FlagView']>(
       this.api.PATCH('/api/admin/flags/{flagKey}', {
         body,
         params: { path: { flagKey: key }, query: { environment: options.environment } },
@@ -145,7 +164,7 @@ export class FlaglineClient {
     patch: EnvironmentTargetingPatch,
     options: { environment?: string; ifMatch?: number } = {},
   ) {
-    return unwrap(
+    return unwrapApplied<Schemas['FlagTargeting']>(
       this.api.PATCH('/api/admin/flags/{flagKey}/targeting', {
         body: patch,
         params: { path: { flagKey: key }, query: { environment: options.environment } },
@@ -202,7 +221,7 @@ export class FlaglineClient {
     body: { userId: string; overrideType: 'include' | 'exclude'; reason?: string },
     environment?: string,
   ) {
-    return unwrap(
+    return unwrapApplied<Schemas['Override']>(
       this.api.POST('/api/admin/flags/{flagKey}/users', {
         body,
         params: { path: { flagKey: key }, query: { environment } },
@@ -210,7 +229,7 @@ export class FlaglineClient {
     );
   }
   async removeOverride(key: string, userId: string, environment?: string): Promise<void> {
-    await unwrap(
+    await unwrapApplied<undefined>(
       this.api.DELETE('/api/admin/flags/{flagKey}/users/{userId}', {
         params: { path: { flagKey: key, userId }, query: { environment } },
       }),
@@ -226,7 +245,7 @@ export class FlaglineClient {
     body: paths['/api/admin/flags/{flagKey}/schedule']['post']['requestBody']['content']['application/json'],
     environment?: string,
   ) {
-    return unwrap(
+    return unwrapApplied<Schemas['Schedule']>(
       this.api.POST('/api/admin/flags/{flagKey}/schedule', {
         body,
         params: { path: { flagKey: key }, query: { environment } },
@@ -290,6 +309,27 @@ export class FlaglineClient {
   }
   createEnvironment(body: { key: string; name?: string }) {
     return unwrap(this.api.POST('/api/admin/environments', { body }));
+  }
+  /** Renames or protects an environment; turning protection off throws ChangeRequestPending (a second admin approves). */
+  updateEnvironment(key: string, body: { name?: string; protected?: boolean }) {
+    return unwrapApplied<Schemas['Environment']>(
+      this.api.PATCH('/api/admin/environments/{key}', { body, params: { path: { key } } }),
+    );
+  }
+
+  // Change requests (four-eyes approval in protected environments)
+  listChangeRequests(query: Partial<ListChangeRequestsQuery> = {}) {
+    return unwrap(this.api.GET('/api/admin/change-requests', { params: { query } }));
+  }
+  getChangeRequest(id: string) {
+    return unwrap(this.api.GET('/api/admin/change-requests/{id}', { params: { path: { id } } }));
+  }
+  /** Approves another admin's request: the change is made now (a schedule is armed). */
+  approveChangeRequest(id: string, body: DecideChangeRequestBody = {}) {
+    return unwrap(this.api.POST('/api/admin/change-requests/{id}/approve', { body, params: { path: { id } } }));
+  }
+  rejectChangeRequest(id: string, body: DecideChangeRequestBody = {}) {
+    return unwrap(this.api.POST('/api/admin/change-requests/{id}/reject', { body, params: { path: { id } } }));
   }
   listTokens() {
     return unwrap(this.api.GET('/api/admin/tokens'));

@@ -1,4 +1,4 @@
-import { type ErrorBody, type ErrorCode, errorBodySchema } from '@flagline/core';
+import { type ChangeRequest, type ErrorBody, type ErrorCode, errorBodySchema } from '@flagline/core';
 
 /** An error answer from the Flagline API, in the API's own error shape. */
 export class FlaglineApiError extends Error {
@@ -26,6 +26,19 @@ export class FlaglineApiError extends Error {
       body?.message ?? `HTTP ${status}`,
       body?.details,
       body?.requestId,
+    );
+  }
+}
+
+/**
+ * The environment is protected (four-eyes): the write was accepted as a change request (HTTP 202) and changes nothing
+ * until another admin approves it. Thrown by the client's write methods, whose return value is the change made.
+ */
+export class ChangeRequestPending extends Error {
+  override name = 'ChangeRequestPending';
+  constructor(readonly changeRequest: ChangeRequest) {
+    super(
+      `Environment "${changeRequest.environment}" is protected: change request ${changeRequest.id} waits for another admin's approval.`,
     );
   }
 }

@@ -3,6 +3,7 @@ import { auditRoutes } from './audit/audit-routes';
 import { flagHistoryRoutes } from './audit/flag-history';
 import { meRoutes } from './auth/me-routes';
 import { readBacklog } from './background/backlog';
+import { changeRequestRoutes } from './change-requests/change-request-routes';
 import { checkDatabase, DATABASE_CHECK_TIMEOUT_MS, withTimeout } from './db/health';
 import { revokedInDatabase } from './delivery/stream-registry';
 import { environmentRoutes } from './environments/environment-routes';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/admin', scheduleRoutes(deps));
   app.route('/api/admin', webhookRoutes(deps));
   app.route('/api/admin', importRoutes(deps));
+  app.route('/api/admin', changeRequestRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

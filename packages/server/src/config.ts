@@ -65,6 +65,7 @@ const envSchema = z.object({
   AUTH_GROUPS_CLAIM: z.string().min(1).default('cognito:groups'),
   AUTH_ADMIN_GROUPS: list.default(['admin', 'admins']),
   AUTH_VIEWER_GROUPS: list.default(['viewer', 'viewers']),
+  AUTH_APPROVER_GROUPS: commaSeparated.pipe(z.array(z.string())).default([]),
   OVERRIDE_RATE_LIMIT_PER_HOUR: integer(0, 1_000_000).default(100),
   SNAPSHOT_POLL_MS: integer(50, 3_600_000).default(1000),
   SSE_HEARTBEAT_MS: integer(100, 300_000).default(15_000),
@@ -170,6 +171,8 @@ const configSchema = envSchema.superRefine(requireTokenBinding).transform((value
     groupsClaim: value.AUTH_GROUPS_CLAIM,
     adminGroups: value.AUTH_ADMIN_GROUPS,
     viewerGroups: value.AUTH_VIEWER_GROUPS,
+    /** Members may approve or reject change requests, even if they are otherwise only viewers (admins always may). */
+    approverGroups: value.AUTH_APPROVER_GROUPS,
   },
   overrideRateLimitPerHour: value.OVERRIDE_RATE_LIMIT_PER_HOUR,
   snapshotPollMs: value.SNAPSHOT_POLL_MS,

@@ -274,6 +274,78 @@ export interface AuditEventSchemas {
       }
     | {
         /** @enum {string} */
+        type: 'environment.updated';
+        data: {
+          /**
+           * @description Environment key, e.g. "production".
+           * @example production
+           */
+          key: string;
+          changedFields: string[];
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'change_request.requested';
+        data: {
+          changeRequestId: string;
+          kind: string;
+          comment?: string | null;
+          error?: string;
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'change_request.approved';
+        data: {
+          changeRequestId: string;
+          kind: string;
+          comment?: string | null;
+          error?: string;
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'change_request.rejected';
+        data: {
+          changeRequestId: string;
+          kind: string;
+          comment?: string | null;
+          error?: string;
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'change_request.applied';
+        data: {
+          changeRequestId: string;
+          kind: string;
+          comment?: string | null;
+          error?: string;
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'change_request.failed';
+        data: {
+          changeRequestId: string;
+          kind: string;
+          comment?: string | null;
+          error?: string;
+        };
+      }
+    | {
+        /** @enum {string} */
+        type: 'change_request.expired';
+        data: {
+          changeRequestId: string;
+          kind: string;
+          comment?: string | null;
+          error?: string;
+        };
+      }
+    | {
+        /** @enum {string} */
         type: 'flag_schedule.created';
         data: {
           scheduleId: string;

@@ -5,6 +5,7 @@
 
 import type { AuditEventSchemas } from './audit-event-schemas';
 import type { AuditSchemas } from './audit-schemas';
+import type { ChangeRequestsSchemas } from './change-requests-schemas';
 import type { DeliverySchemas } from './delivery-schemas';
 import type { EnvironmentsSchemas } from './environments-schemas';
 import type { EvaluationSchemas } from './evaluation-schemas';
@@ -23,6 +24,7 @@ import type { WebhooksSchemas } from './webhooks-schemas';
 export interface schemas
   extends AuditSchemas,
     AuditEventSchemas,
+    ChangeRequestsSchemas,
     DeliverySchemas,
     EnvironmentsSchemas,
     EvaluationSchemas,

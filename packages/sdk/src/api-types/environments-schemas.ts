@@ -18,6 +18,8 @@ export interface EnvironmentsSchemas {
      * @description ISO 8601 timestamp (UTC).
      */
     createdAt: string;
+    /** @description Four-eyes: every change to a protected environment (direct, scheduled) becomes a change request another admin approves. */
+    protected: boolean;
   };
   CreateEnvironmentBody: {
     /**
@@ -26,5 +28,10 @@ export interface EnvironmentsSchemas {
      */
     key: string;
     name?: string;
+  };
+  UpdateEnvironmentBody: {
+    name?: string;
+    /** @description Turning protection off is itself a change request, approved by another admin. */
+    protected?: boolean;
   };
 }

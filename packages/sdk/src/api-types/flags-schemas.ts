@@ -53,9 +53,4 @@ export interface FlagsSchemas {
     /** @description Values of the flag type; string, number and json flags need at least one. */
     variants?: components['schemas']['Variant'][];
   };
-  UpdateFlagBody: {
-    enabled?: boolean;
-    rolloutPercentage?: number;
-    description?: string;
-  };
 }

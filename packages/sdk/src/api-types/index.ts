@@ -5,6 +5,7 @@
 
 /** Every route of the API: the per-tag files merged back into the shapes openapi-fetch takes. */
 import type { operations as AuditOperations, paths as AuditPaths } from './audit';
+import type { operations as ChangeRequestsOperations, paths as ChangeRequestsPaths } from './change-requests';
 import type { operations as DeliveryOperations, paths as DeliveryPaths } from './delivery';
 import type { operations as EnvironmentsOperations, paths as EnvironmentsPaths } from './environments';
 import type { operations as EvaluationOperations, paths as EvaluationPaths } from './evaluation';
@@ -22,6 +23,7 @@ export type { $defs, components, webhooks } from './components';
 
 export interface paths
   extends AuditPaths,
+    ChangeRequestsPaths,
     DeliveryPaths,
     EnvironmentsPaths,
     EvaluationPaths,
@@ -37,6 +39,7 @@ export interface paths
 
 export interface operations
   extends AuditOperations,
+    ChangeRequestsOperations,
     DeliveryOperations,
     EnvironmentsOperations,
     EvaluationOperations,

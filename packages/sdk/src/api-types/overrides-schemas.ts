@@ -29,17 +29,6 @@ export interface OverridesSchemas {
      */
     updatedAt: string;
   };
-  SetOverrideBody: {
-    userId: string;
-    /** @enum {string} */
-    overrideType: 'include' | 'exclude';
-    reason?: string;
-    /**
-     * @description Include overrides only: the flag's variant to serve (default: on / fallthrough).
-     * @example blue
-     */
-    variant?: string;
-  };
   OverrideList: {
     includes: components['schemas']['Override'][];
     excludes: components['schemas']['Override'][];

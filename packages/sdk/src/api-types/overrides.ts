@@ -119,6 +119,17 @@ export interface operations {
           'application/json': components['schemas']['Override'];
         };
       };
+      /** @description The environment is protected: nothing changed yet; the change waits as a change request for another admin to approve. */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Flagline-Environment': components['headers']['Flagline-Environment'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChangeRequestAccepted'];
+        };
+      };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
@@ -155,6 +166,17 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The environment is protected: nothing changed yet; the change waits as a change request for another admin to approve. */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Flagline-Environment': components['headers']['Flagline-Environment'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChangeRequestAccepted'];
+        };
+      };
       /** @description Removed. */
       204: {
         headers: {

@@ -128,6 +128,17 @@ export interface operations {
           'application/json': components['schemas']['Schedule'];
         };
       };
+      /** @description The environment is protected: nothing changed yet; the change waits as a change request for another admin to approve. */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Flagline-Environment': components['headers']['Flagline-Environment'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChangeRequestAccepted'];
+        };
+      };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];

@@ -30,28 +30,6 @@ export interface TargetingSchemas {
      */
     updatedAt: string;
   };
-  EnvironmentTargetingPatch: {
-    enabled?: boolean;
-    rolloutPercentage?: number;
-    /**
-     * @description Variant name, e.g. "blue".
-     * @example blue
-     */
-    offVariant?: string | null;
-    rules?: components['schemas']['Rule'][];
-    fallthrough?:
-      | {
-          /**
-           * @description Variant name, e.g. "blue".
-           * @example blue
-           */
-          variant: string;
-        }
-      | {
-          split: components['schemas']['Split'];
-        }
-      | null;
-  };
   FlagVariants: {
     /**
      * @description Flag key.

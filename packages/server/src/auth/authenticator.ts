@@ -36,6 +36,11 @@ function hasAudience(payload: JWTPayload, audience: string): boolean {
   return payload.client_id === audience;
 }
 
+function groupsOf(claim: unknown): string[] {
+  if (Array.isArray(claim)) return claim.filter((group): group is string => typeof group === 'string');
+  return typeof claim === 'string' ? claim.split(/[\s,]+/) : [];
+}
+
 /** Cognito signs ID tokens and access tokens with the same keys; only access tokens are meant for APIs. */
 const COGNITO_ISSUER = /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/[^/]+$/;
 
@@ -229,25 +234,24 @@ export class Authenticator {
       throw unauthorized('Send a Cognito access token (token_use "access"), not an ID token.');
     }
     if (!payload.sub) throw unauthorized('The access token has no subject (sub).');
-    const role = this.roleFromGroups(payload[this.config.auth.groupsClaim]);
+    const groups = groupsOf(payload[this.config.auth.groupsClaim]);
+    const approver = groups.some((group) => this.config.auth.approverGroups.includes(group));
+    // An approver outside the admin and viewer groups reads as a viewer: reviewing needs to see what changes.
+    const role = this.roleFromGroups(groups) ?? (approver ? 'viewer' : undefined);
     if (!role) {
       throw new AppError('FORBIDDEN', 'Your account is in neither an admin nor a viewer group.');
     }
     const email = typeof payload.email === 'string' ? payload.email : null;
     return {
       role,
+      ...(approver ? { approver } : {}),
       environment: null,
       actor: { type: 'user', id: payload.sub, email },
       ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
     };
   }
 
-  private roleFromGroups(claim: unknown): Role | undefined {
-    const groups = Array.isArray(claim)
-      ? claim.filter((group): group is string => typeof group === 'string')
-      : typeof claim === 'string'
-        ? claim.split(/[\s,]+/)
-        : [];
+  private roleFromGroups(groups: readonly string[]): Role | undefined {
     if (groups.some((group) => this.config.auth.adminGroups.includes(group))) return 'admin';
     if (groups.some((group) => this.config.auth.viewerGroups.includes(group))) return 'viewer';
     return undefined;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditSealer } from '../audit/sealer';
 import { createAuditSealer } from '../audit/sealing';
+import { expireChangeRequests } from '../change-requests/change-request-service';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { ChangeNotice } from '../db/unit-of-work';
@@ -10,6 +11,11 @@ import { Scheduler } from '../schedules/scheduler';
 import { WebhookDispatcher } from '../webhooks/dispatcher';
 
 const DAY_MS = 86_400_000;
+/**
+ * How often pending schedule requests whose time passed are marked expired. Approving one after its time is refused
+ * anyway; the sweep is what records the expiry (an audit event) when nobody acts.
+ */
+const CHANGE_REQUEST_EXPIRY_MS = 15_000;
 /** Starting a loop (its LISTEN connection) is tried this often before the start fails, backing off from 200 ms. */
 const START_ATTEMPTS = 6;
 
@@ -81,6 +87,12 @@ export async function startBackgroundJobs(
         if (deleted > 0) logger.info({ deleted }, 'removed old applied and cancelled schedules');
       })
       .catch((error: unknown) => logger.error({ err: error }, 'schedule cleanup failed'));
+  const expire = () =>
+    expireChangeRequests({ db: database.db, logger })
+      .then((expired) => {
+        if (expired > 0) logger.info({ expired }, 'change requests expired: their scheduled time passed unapproved');
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'change request expiry failed'));
   const sealer = await createAuditSealer(runtime);
   await startLoops(
     [
@@ -93,12 +105,15 @@ export async function startBackgroundJobs(
   void cleanup();
   const cleanupTimer = setInterval(() => void cleanup(), DAY_MS);
   cleanupTimer.unref();
+  const expiryTimer = setInterval(() => void expire(), CHANGE_REQUEST_EXPIRY_MS);
+  expiryTimer.unref();
   return {
     scheduler,
     webhooks,
     sealer,
     async stop() {
       clearInterval(cleanupTimer);
+      clearInterval(expiryTimer);
       await Promise.all([scheduler.stop(), webhooks.stop(), sealer.stop()]);
     },
   };

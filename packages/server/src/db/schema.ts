@@ -21,6 +21,8 @@ const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull(
 export const environments = pgTable('environments', {
   key: text('key').primaryKey(),
   name: text('name').notNull(),
+  // Four-eyes: changes become change requests that another admin approves.
+  protected: boolean('protected').notNull().default(false),
   createdAt: createdAt(),
 });
 
@@ -217,6 +219,38 @@ export const flagSchedules = pgTable(
       .where(sql`${table.status} = 'pending'`),
     index('flag_schedules_flag').on(table.flagId, table.environment, table.scheduledAt),
     index('flag_schedules_scheduled_at').on(table.scheduledAt, table.id),
+  ],
+);
+
+export const changeRequests = pgTable(
+  'change_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    environment: text('environment')
+      .notNull()
+      .references(() => environments.key),
+    // Text, not a reference: the request's history outlives the flag.
+    flagKey: text('flag_key'),
+    kind: text('kind').notNull(),
+    change: jsonb('change').$type<Record<string, unknown>>().notNull(),
+    preview: jsonb('preview').$type<Record<string, unknown>[]>().notNull(),
+    status: text('status', { enum: ['pending', 'applied', 'rejected', 'failed', 'expired'] })
+      .notNull()
+      .default('pending'),
+    requestedBy: jsonb('requested_by').$type<Record<string, unknown>>().notNull(),
+    comment: text('comment'),
+    decidedBy: jsonb('decided_by').$type<Record<string, unknown>>(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionComment: text('decision_comment'),
+    error: text('error'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    check('change_requests_status', sql`${table.status} in ('pending', 'applied', 'rejected', 'failed', 'expired')`),
+    // The inbox: pending requests, oldest first; and the expiry sweep over pending schedules.
+    index('change_requests_pending').on(table.createdAt, table.id).where(sql`${table.status} = 'pending'`),
+    index('change_requests_listing').on(table.createdAt, table.id),
   ],
 );
 

@@ -49,6 +49,13 @@ const EFFECT_OF: Record<AuditEventType, 'evaluation' | 'tokens' | 'none'> = {
   'flag_schedule.retrying': 'none',
   'flag_schedule.failed': 'none',
   'audit.checkpoint': 'none',
+  'environment.updated': 'none',
+  'change_request.requested': 'none',
+  'change_request.approved': 'none',
+  'change_request.rejected': 'none',
+  'change_request.applied': 'none',
+  'change_request.failed': 'none',
+  'change_request.expired': 'none',
 };
 
 /** Reads a CHANGES_CHANNEL payload; undefined when it is not one (then assume anything may have changed). */

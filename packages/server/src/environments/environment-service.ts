@@ -1,14 +1,21 @@
-import type { CreateEnvironmentBody, Environment } from '@flagline/core';
+import type { CreateEnvironmentBody, Environment, UpdateEnvironmentBody } from '@flagline/core';
 import type { Db } from '../db/client';
-import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { addStatesInEnvironment } from '../flags/flag-store';
 import { AppError, sqlState, UNIQUE_VIOLATION } from '../shared/errors';
-import { type EnvironmentRow, insertEnvironment, listEnvironmentRows } from './environment-store';
+import {
+  type EnvironmentRow,
+  insertEnvironment,
+  listEnvironmentRows,
+  requireEnvironmentRow,
+  updateEnvironmentRow,
+} from './environment-store';
 
-const toEnvironment = (row: EnvironmentRow): Environment => ({
+export const toEnvironment = (row: EnvironmentRow): Environment => ({
   key: row.key,
   name: row.name,
   createdAt: row.createdAt.toISOString(),
+  protected: row.protected,
 });
 
 export async function listEnvironments(db: Db): Promise<Environment[]> {
@@ -41,4 +48,30 @@ export async function createEnvironment(
     if (sqlState(error) === UNIQUE_VIOLATION) throw exists();
     throw error;
   }
+}
+
+/**
+ * Renames an environment or changes its protection, in a change already under way: the change-request service decides
+ * first whether this needs a second admin (turning protection off does).
+ */
+export async function updateEnvironmentIn(
+  { tx, audit }: ChangeScope,
+  key: string,
+  body: UpdateEnvironmentBody,
+): Promise<Environment> {
+  const current = await requireEnvironmentRow(tx, key);
+  const values: { name?: string; protected?: boolean } = {};
+  if (body.name !== undefined && body.name !== current.name) values.name = body.name;
+  if (body.protected !== undefined && body.protected !== current.protected) values.protected = body.protected;
+  const changedFields = Object.keys(values);
+  if (changedFields.length === 0) return toEnvironment(current);
+  const row = await updateEnvironmentRow(tx, key, values);
+  await audit.record({
+    type: 'environment.updated',
+    environment: key,
+    data: { key, changedFields },
+    before: { name: current.name, protected: current.protected },
+    after: { name: row.name, protected: row.protected },
+  });
+  return toEnvironment(row);
 }

@@ -10,6 +10,36 @@ export async function requireEnvironment(executor: Executor, key: string): Promi
   if (!row) throw new AppError('NOT_FOUND', `Environment "${key}" does not exist.`);
 }
 
+/**
+ * Whether the environment is protected (four-eyes), read under a share lock: a change deciding by it cannot commit
+ * across a concurrent change of protection, which waits for it (and is seen by it, when it committed first).
+ */
+export async function isProtectedEnvironment(executor: Executor, key: string): Promise<boolean> {
+  const [row] = await executor
+    .select({ protected: environments.protected })
+    .from(environments)
+    .where(eq(environments.key, key))
+    .for('share');
+  if (!row) throw new AppError('NOT_FOUND', `Environment "${key}" does not exist.`);
+  return row.protected;
+}
+
+export async function requireEnvironmentRow(executor: Executor, key: string): Promise<EnvironmentRow> {
+  const [row] = await executor.select().from(environments).where(eq(environments.key, key)).for('update');
+  if (!row) throw new AppError('NOT_FOUND', `Environment "${key}" does not exist.`);
+  return row;
+}
+
+export async function updateEnvironmentRow(
+  executor: Executor,
+  key: string,
+  values: { name?: string; protected?: boolean },
+): Promise<EnvironmentRow> {
+  const [row] = await executor.update(environments).set(values).where(eq(environments.key, key)).returning();
+  if (!row) throw new Error(`environment ${key} vanished inside its own transaction`);
+  return row;
+}
+
 export async function listEnvironmentRows(executor: Executor): Promise<EnvironmentRow[]> {
   return executor.select().from(environments).orderBy(asc(environments.createdAt), asc(environments.key));
 }

@@ -8,9 +8,11 @@ import {
   updateFlagBodySchema,
 } from '@flagline/core';
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi';
+import { changeOrRequest } from '../change-requests/change-request-service';
 import type { AppEnv } from '../http/context';
 import {
   type AppDeps,
+  approvalDeps,
   changeContext,
   resolveAdminEnvironment,
   resolveWriteEnvironment,
@@ -20,6 +22,7 @@ import { ifMatchHeaders, parseIfMatch } from '../http/if-match';
 import { etagHeader } from '../http/openapi';
 import {
   bearerSecurity,
+  changeRequestAccepted,
   commonErrors,
   conflictError,
   createRouter,
@@ -29,7 +32,7 @@ import {
   preconditionError,
 } from '../http/router';
 import { notFound } from '../shared/errors';
-import { createFlag, deleteFlag, getFlag, listFlags, updateFlag } from './flag-service';
+import { createFlag, deleteFlag, getFlag, listFlags } from './flag-service';
 
 const flagParams = z.object({ flagKey: z.string().meta({ description: 'Flag key.' }) });
 
@@ -96,6 +99,7 @@ const updateResponses = {
     ...jsonContent(flagViewSchema, 'The flag after the change (unchanged when nothing differed).'),
     headers: versionEtag,
   },
+  ...changeRequestAccepted,
   ...commonErrors,
   ...notFoundError,
   ...preconditionError,
@@ -134,17 +138,20 @@ function knownShapeOrNotFound(key: string): string {
 
 export function flagRoutes(deps: AppDeps) {
   const uow = unitOfWork(deps);
+  const approvals = approvalDeps(deps);
   const db = deps.database.db;
   const update: RouteHandler<typeof patchRoute, AppEnv> = async (c) => {
     const expectedVersion = parseIfMatch(c.req.valid('header')['if-match']);
     const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
     const environment = resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment);
-    const view = await updateFlag(uow, changeContext(c), {
-      key,
-      environment,
-      body: c.req.valid('json'),
-      expectedVersion,
-    });
+    const outcome = await changeOrRequest(
+      approvals,
+      changeContext(c),
+      { environment, flagKey: key },
+      { kind: 'flag.update', body: c.req.valid('json'), ...(expectedVersion === undefined ? {} : { expectedVersion }) },
+    );
+    if (outcome.changeRequest) return c.json({ changeRequest: outcome.changeRequest }, 202);
+    const view = outcome.applied;
     c.header('ETag', etagOf(view));
     return c.json(view, 200);
   };

@@ -87,50 +87,56 @@ export async function createFlagIn(
  * nothing (no version bump, no audit event). `expectedVersion` implements If-Match. A new description moves the
  * version in every environment (see FlagStateValues.version), so If-Match in any of them sees it.
  */
-export async function updateFlag(
-  deps: UnitOfWorkDeps,
-  context: ChangeContext,
-  input: { key: string; environment: string; body: UpdateFlagBody; expectedVersion: number | undefined },
-): Promise<FlagView> {
-  return runChange(deps, context, async ({ tx, audit }) => {
-    await requireEnvironment(tx, input.environment);
-    const current = await requireFlagView(tx, input.key, input.environment, { lock: true });
-    if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
-      throw new AppError(
-        'PRECONDITION_FAILED',
-        `Flag "${input.key}" is at version ${current.version} in ${input.environment}, not ${input.expectedVersion}.`,
-        { currentVersion: current.version },
-      );
-    }
-    const before = {
-      description: current.description,
-      enabled: current.enabled,
-      rolloutPercentage: current.rolloutPercentage,
-    };
-    const after = {
-      description: input.body.description ?? before.description,
-      enabled: input.body.enabled ?? before.enabled,
-      rolloutPercentage: input.body.rolloutPercentage ?? before.rolloutPercentage,
-    };
-    const changedFields = (Object.keys(before) as (keyof typeof before)[]).filter(
-      (field) => before[field] !== after[field],
-    );
-    if (changedFields.length === 0) return current.view;
+export async function updateFlag(deps: UnitOfWorkDeps, context: ChangeContext, input: FlagUpdate): Promise<FlagView> {
+  return runChange(deps, context, (scope) => updateFlagIn(scope, input));
+}
 
-    const patch: FlagPatch = { enabled: after.enabled, rolloutPercentage: after.rolloutPercentage };
-    if (changedFields.includes('description')) patch.description = after.description;
-    const state = await setState(tx, current.id, input.environment, patch, new Date());
-    if (!state) throw new Error(`flag ${input.key} lost its state in ${input.environment} inside its own transaction`);
-    await audit.record({
-      type: 'flag.updated',
-      environment: input.environment,
-      flagKey: input.key,
-      data: { flagKey: input.key, changedFields },
-      before: { ...before, version: current.version },
-      after: { ...after, version: state.after.version },
-    });
-    return (await requireFlagView(tx, input.key, input.environment)).view;
+export interface FlagUpdate {
+  key: string;
+  environment: string;
+  body: UpdateFlagBody;
+  expectedVersion: number | undefined;
+}
+
+/** updateFlag inside a change already under way (an approved change request). */
+export async function updateFlagIn({ tx, audit }: ChangeScope, input: FlagUpdate): Promise<FlagView> {
+  await requireEnvironment(tx, input.environment);
+  const current = await requireFlagView(tx, input.key, input.environment, { lock: true });
+  if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+    throw new AppError(
+      'PRECONDITION_FAILED',
+      `Flag "${input.key}" is at version ${current.version} in ${input.environment}, not ${input.expectedVersion}.`,
+      { currentVersion: current.version },
+    );
+  }
+  const before = {
+    description: current.description,
+    enabled: current.enabled,
+    rolloutPercentage: current.rolloutPercentage,
+  };
+  const after = {
+    description: input.body.description ?? before.description,
+    enabled: input.body.enabled ?? before.enabled,
+    rolloutPercentage: input.body.rolloutPercentage ?? before.rolloutPercentage,
+  };
+  const changedFields = (Object.keys(before) as (keyof typeof before)[]).filter(
+    (field) => before[field] !== after[field],
+  );
+  if (changedFields.length === 0) return current.view;
+
+  const patch: FlagPatch = { enabled: after.enabled, rolloutPercentage: after.rolloutPercentage };
+  if (changedFields.includes('description')) patch.description = after.description;
+  const state = await setState(tx, current.id, input.environment, patch, new Date());
+  if (!state) throw new Error(`flag ${input.key} lost its state in ${input.environment} inside its own transaction`);
+  await audit.record({
+    type: 'flag.updated',
+    environment: input.environment,
+    flagKey: input.key,
+    data: { flagKey: input.key, changedFields },
+    before: { ...before, version: current.version },
+    after: { ...after, version: state.after.version },
   });
+  return (await requireFlagView(tx, input.key, input.environment)).view;
 }
 
 export async function deleteFlag(deps: UnitOfWorkDeps, context: ChangeContext, key: string): Promise<void> {

@@ -7,8 +7,10 @@ import {
   setVariantsBodySchema,
 } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
+import { changeOrRequest } from '../change-requests/change-request-service';
 import {
   type AppDeps,
+  approvalDeps,
   changeContext,
   resolveAdminEnvironment,
   resolveWriteEnvironment,
@@ -18,6 +20,7 @@ import { ifMatchHeaders, parseIfMatch } from '../http/if-match';
 import { etagHeader } from '../http/openapi';
 import {
   bearerSecurity,
+  changeRequestAccepted,
   commonErrors,
   conflictError,
   createRouter,
@@ -27,7 +30,7 @@ import {
   preconditionError,
 } from '../http/router';
 import { notFound } from '../shared/errors';
-import { getTargeting, setVariants, updateTargeting } from './targeting-service';
+import { getTargeting, setVariants } from './targeting-service';
 
 const tags = ['Targeting'];
 const flagParams = z.object({ flagKey: z.string().meta({ description: 'Flag key.' }) });
@@ -74,6 +77,7 @@ const patchRoute = createRoute({
       ...jsonContent(flagTargetingSchema, 'The targeting after the change (unchanged when nothing differed).'),
       headers: versionEtag,
     },
+    ...changeRequestAccepted,
     ...commonErrors,
     ...notFoundError,
     ...preconditionError,
@@ -100,6 +104,7 @@ const putVariantsRoute = createRoute({
 
 export function targetingRoutes(deps: AppDeps) {
   const uow = unitOfWork(deps);
+  const approvals = approvalDeps(deps);
   return createRouter()
     .openapi(getRoute, async (c) => {
       const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
@@ -112,12 +117,18 @@ export function targetingRoutes(deps: AppDeps) {
       const expectedVersion = parseIfMatch(c.req.valid('header')['if-match']);
       const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
       const environment = resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment);
-      const view = await updateTargeting(uow, changeContext(c), {
-        key,
-        environment,
-        patch: c.req.valid('json'),
-        expectedVersion,
-      });
+      const outcome = await changeOrRequest(
+        approvals,
+        changeContext(c),
+        { environment, flagKey: key },
+        {
+          kind: 'flag.targeting',
+          body: c.req.valid('json'),
+          ...(expectedVersion === undefined ? {} : { expectedVersion }),
+        },
+      );
+      if (outcome.changeRequest) return c.json({ changeRequest: outcome.changeRequest }, 202);
+      const view = outcome.applied;
       c.header('ETag', etagOf(view));
       return c.json(view, 200);
     })

@@ -32,10 +32,19 @@ export const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** JSON for programs, never rendered by a browser: no page security headers there. */
 const API_PATHS = /^\/(api|ofrep)\//;
 
-/** Admin routes: admins do anything, viewers only read, server (client) and frontend tokens nothing. */
-export function authorizeAdmin(principal: Principal, method: string): void {
+/** Deciding a change request: what an approver (AUTH_APPROVER_GROUPS) may do besides reading. */
+const CHANGE_REQUEST_DECISION = /^\/api\/admin\/change-requests\/[^/]+\/(approve|reject)$/;
+
+/**
+ * Admin routes: admins do anything, viewers only read (approvers also decide change requests), server (client) and
+ * frontend tokens nothing.
+ */
+export function authorizeAdmin(principal: Principal, method: string, path: string): void {
   if (principal.role === 'admin') return;
   if (principal.role === 'viewer' && READ_METHODS.has(method)) return;
+  if (principal.role === 'viewer' && principal.approver && method === 'POST' && CHANGE_REQUEST_DECISION.test(path)) {
+    return;
+  }
   throw new AppError(
     'FORBIDDEN',
     principal.role === 'viewer' ? 'Viewers can only read.' : `${principal.role} tokens can only evaluate flags.`,

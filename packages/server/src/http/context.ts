@@ -8,6 +8,8 @@ export interface Principal {
   actor: Actor;
   /** Frontend tokens: the origins browsers may call from. */
   allowedOrigins?: readonly string[];
+  /** In an approver group (AUTH_APPROVER_GROUPS): may approve or reject change requests though not an admin. */
+  approver?: boolean;
   /** OIDC access tokens: when the token expires (milliseconds since the epoch); streams end then. */
   expiresAt?: number;
 }

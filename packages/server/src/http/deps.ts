@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator';
+import type { ApprovalDeps } from '../change-requests/change-request-service';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { ChangeContext, UnitOfWorkDeps } from '../db/unit-of-work';
@@ -23,6 +24,17 @@ export function unitOfWork(deps: AppDeps): UnitOfWorkDeps {
     logger: deps.logger,
     // Read-your-writes: the instance that made a change answers only once its own snapshot has it.
     afterCommit: (notice) => deps.snapshot.receive(notice),
+  };
+}
+
+/** What guarded writes need: they apply at once, or become change requests in a protected environment. */
+export function approvalDeps(deps: AppDeps): ApprovalDeps {
+  return {
+    ...unitOfWork(deps),
+    settings: {
+      overrideRateLimitPerHour: deps.config.overrideRateLimitPerHour,
+      scheduleMaxHorizonDays: deps.config.scheduler.maxHorizonDays,
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { errorBodySchema, problemBodySchema } from '@flagline/core';
+import { changeRequestAcceptedSchema, errorBodySchema, problemBodySchema } from '@flagline/core';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './context';
 import { validationError } from './validation';
@@ -45,3 +45,11 @@ export const jsonBody = <T>(schema: T) => ({
   required: true,
   content: { 'application/json': { schema } },
 });
+
+/** Every guarded write: in a protected environment it becomes a change request (four-eyes). */
+export const changeRequestAccepted = {
+  202: jsonContent(
+    changeRequestAcceptedSchema,
+    'The environment is protected: nothing changed yet; the change waits as a change request for another admin to approve.',
+  ),
+};

@@ -6,15 +6,17 @@ import {
   setOverrideBodySchema,
 } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
+import { changeOrRequest } from '../change-requests/change-request-service';
 import {
   type AppDeps,
+  approvalDeps,
   changeContext,
   resolveAdminEnvironment,
   resolveWriteEnvironment,
-  unitOfWork,
 } from '../http/deps';
 import {
   bearerSecurity,
+  changeRequestAccepted,
   commonErrors,
   createRouter,
   jsonBody,
@@ -22,7 +24,7 @@ import {
   notFoundError,
   rateLimitedError,
 } from '../http/router';
-import { listOverrides, removeOverride, setOverride } from './override-service';
+import { listOverrides } from './override-service';
 
 const tags = ['Overrides'];
 const flagParams = z.object({ flagKey: z.string() });
@@ -38,6 +40,7 @@ const setRoute = createRoute({
   responses: {
     201: jsonContent(overrideSchema, 'Created.'),
     200: jsonContent(overrideSchema, 'The user already had an override; it now has this one.'),
+    ...changeRequestAccepted,
     ...commonErrors,
     ...notFoundError,
     ...rateLimitedError,
@@ -52,7 +55,13 @@ const removeRoute = createRoute({
   summary: "Remove a user's override",
   security: bearerSecurity,
   request: { params: flagParams.extend({ userId: z.string() }), query: environmentQuerySchema },
-  responses: { 204: { description: 'Removed.' }, ...commonErrors, ...notFoundError, ...rateLimitedError },
+  responses: {
+    204: { description: 'Removed.' },
+    ...changeRequestAccepted,
+    ...commonErrors,
+    ...notFoundError,
+    ...rateLimitedError,
+  },
 });
 
 const listRoute = createRoute({
@@ -67,21 +76,30 @@ const listRoute = createRoute({
 });
 
 export function overrideRoutes(deps: AppDeps) {
-  const overrideDeps = { ...unitOfWork(deps), rateLimitPerHour: deps.config.overrideRateLimitPerHour };
+  const approvals = approvalDeps(deps);
   return createRouter()
     .openapi(setRoute, async (c) => {
       const environment = resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment);
-      const { override, created } = await setOverride(overrideDeps, changeContext(c), {
-        flagKey: c.req.valid('param').flagKey,
-        environment,
-        body: c.req.valid('json'),
-      });
+      const outcome = await changeOrRequest(
+        approvals,
+        changeContext(c),
+        { environment, flagKey: c.req.valid('param').flagKey },
+        { kind: 'override.set', body: c.req.valid('json') },
+      );
+      if (outcome.changeRequest) return c.json({ changeRequest: outcome.changeRequest }, 202);
+      const { override, created } = outcome.applied;
       return created ? c.json(override, 201) : c.json(override, 200);
     })
     .openapi(removeRoute, async (c) => {
       const { flagKey, userId } = c.req.valid('param');
       const environment = resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment);
-      await removeOverride(overrideDeps, changeContext(c), { flagKey, environment, userId });
+      const outcome = await changeOrRequest(
+        approvals,
+        changeContext(c),
+        { environment, flagKey },
+        { kind: 'override.remove', userId },
+      );
+      if (outcome.changeRequest) return c.json({ changeRequest: outcome.changeRequest }, 202);
       return c.body(null, 204);
     })
     .openapi(listRoute, async (c) => {

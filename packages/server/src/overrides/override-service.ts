@@ -1,6 +1,6 @@
 import type { Override, OverrideList, OverrideType, SetOverrideBody } from '@flagline/core';
 import type { Db, Tx } from '../db/client';
-import { type ChangeContext, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
 import { type FlagRow, requireFlagByKey } from '../flags/flag-store';
 import { effectiveVariants } from '../flags/targeting-validation';
@@ -73,76 +73,102 @@ export interface OverrideDeps extends UnitOfWorkDeps {
 export async function setOverride(
   deps: OverrideDeps,
   context: ChangeContext,
-  input: { flagKey: string; environment: string; body: SetOverrideBody },
+  input: OverrideSet,
 ): Promise<{ override: Override; created: boolean }> {
-  return runChange(deps, context, async ({ tx, audit, actor }) => {
-    await requireEnvironment(tx, input.environment);
-    const flag = await requireFlagByKey(tx, input.flagKey, { lock: true });
-    const { userId, overrideType } = input.body;
-    const reason = input.body.reason ?? null;
-    const variant = input.body.variant ?? null;
-    if (variant !== null) checkPinnedVariant(flag, overrideType, variant);
-    const existing = await findOverride(tx, { flagId: flag.id, environment: input.environment, userId });
-    if (
-      existing &&
-      existing.overrideType === overrideType &&
-      existing.reason === reason &&
-      existing.variant === variant
-    ) {
-      return { override: toOverride(existing), created: false };
-    }
-    await enforceRateLimit(tx, input.flagKey, deps.rateLimitPerHour);
-    const now = new Date();
-    const row = existing
-      ? await updateOverride(tx, existing.id, { overrideType, reason, variant }, now)
-      : await insertOverride(tx, {
-          flagId: flag.id,
-          environment: input.environment,
-          userId,
-          overrideType,
-          reason,
-          variant,
-          createdBy: actor.id,
-        });
-    await audit.record({
-      type: 'flag_override.set',
-      environment: input.environment,
-      flagKey: input.flagKey,
-      data: { flagKey: input.flagKey, userId, overrideType, reason, ...pinned(variant) },
-      before: existing
-        ? { userId, overrideType: existing.overrideType, reason: existing.reason, ...pinned(existing.variant) }
-        : null,
-      after: { userId, overrideType, reason, ...pinned(variant) },
-    });
-    return { override: toOverride(row), created: !existing };
+  return runChange(deps, context, (scope) => setOverrideIn(scope, input, deps.rateLimitPerHour));
+}
+
+export interface OverrideSet {
+  flagKey: string;
+  environment: string;
+  body: SetOverrideBody;
+}
+
+/** setOverride inside a change already under way (an approved change request). */
+export async function setOverrideIn(
+  { tx, audit, actor }: ChangeScope,
+  input: OverrideSet,
+  rateLimitPerHour: number,
+): Promise<{ override: Override; created: boolean }> {
+  await requireEnvironment(tx, input.environment);
+  const flag = await requireFlagByKey(tx, input.flagKey, { lock: true });
+  const { userId, overrideType } = input.body;
+  const reason = input.body.reason ?? null;
+  const variant = input.body.variant ?? null;
+  if (variant !== null) checkPinnedVariant(flag, overrideType, variant);
+  const existing = await findOverride(tx, { flagId: flag.id, environment: input.environment, userId });
+  if (
+    existing &&
+    existing.overrideType === overrideType &&
+    existing.reason === reason &&
+    existing.variant === variant
+  ) {
+    return { override: toOverride(existing), created: false };
+  }
+  await enforceRateLimit(tx, input.flagKey, rateLimitPerHour);
+  const now = new Date();
+  const row = existing
+    ? await updateOverride(tx, existing.id, { overrideType, reason, variant }, now)
+    : await insertOverride(tx, {
+        flagId: flag.id,
+        environment: input.environment,
+        userId,
+        overrideType,
+        reason,
+        variant,
+        createdBy: actor.id,
+      });
+  await audit.record({
+    type: 'flag_override.set',
+    environment: input.environment,
+    flagKey: input.flagKey,
+    data: { flagKey: input.flagKey, userId, overrideType, reason, ...pinned(variant) },
+    before: existing
+      ? { userId, overrideType: existing.overrideType, reason: existing.reason, ...pinned(existing.variant) }
+      : null,
+    after: { userId, overrideType, reason, ...pinned(variant) },
   });
+  return { override: toOverride(row), created: !existing };
 }
 
 export async function removeOverride(
   deps: OverrideDeps,
   context: ChangeContext,
-  input: { flagKey: string; environment: string; userId: string },
+  input: OverrideRemoval,
 ): Promise<void> {
-  await runChange(deps, context, async ({ tx, audit }) => {
-    await requireEnvironment(tx, input.environment);
-    const flag = await requireFlagByKey(tx, input.flagKey, { lock: true });
-    const existing = await findOverride(tx, { flagId: flag.id, environment: input.environment, userId: input.userId });
-    if (!existing) throw notFound(`An override for user "${input.userId}" on flag "${input.flagKey}"`);
-    await enforceRateLimit(tx, input.flagKey, deps.rateLimitPerHour);
-    await deleteOverride(tx, existing.id);
-    await audit.record({
-      type: 'flag_override.removed',
-      environment: input.environment,
-      flagKey: input.flagKey,
-      data: { flagKey: input.flagKey, userId: input.userId },
-      before: {
-        userId: input.userId,
-        overrideType: existing.overrideType,
-        reason: existing.reason,
-        ...pinned(existing.variant),
-      },
-      after: null,
-    });
+  await runChange(deps, context, (scope) => removeOverrideIn(scope, input, deps.rateLimitPerHour));
+}
+
+export interface OverrideRemoval {
+  flagKey: string;
+  environment: string;
+  userId: string;
+}
+
+/** removeOverride inside a change already under way (an approved change request). */
+export async function removeOverrideIn(
+  { tx, audit }: ChangeScope,
+  input: OverrideRemoval,
+  rateLimitPerHour: number,
+): Promise<void> {
+  await requireEnvironment(tx, input.environment);
+  const flag = await requireFlagByKey(tx, input.flagKey, { lock: true });
+  const existing = await findOverride(tx, { flagId: flag.id, environment: input.environment, userId: input.userId });
+  if (!existing) throw notFound(`An override for user "${input.userId}" on flag "${input.flagKey}"`);
+  await enforceRateLimit(tx, input.flagKey, rateLimitPerHour);
+  await deleteOverride(tx, existing.id);
+  await audit.record({
+    type: 'flag_override.removed',
+    environment: input.environment,
+    flagKey: input.flagKey,
+    data: { flagKey: input.flagKey, userId: input.userId },
+    before: {
+      userId: input.userId,
+      overrideType: existing.overrideType,
+      reason: existing.reason,
+      ...pinned(existing.variant),
+    },
+    after: null,
   });
 }
 

@@ -7,8 +7,10 @@ import {
   scheduleSchema,
 } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
+import { changeOrRequest } from '../change-requests/change-request-service';
 import {
   type AppDeps,
+  approvalDeps,
   CHANGED_ENVIRONMENT_HEADER,
   changeContext,
   resolveAdminEnvironment,
@@ -17,6 +19,7 @@ import {
 } from '../http/deps';
 import {
   bearerSecurity,
+  changeRequestAccepted,
   commonErrors,
   conflictError,
   createRouter,
@@ -24,7 +27,7 @@ import {
   jsonContent,
   notFoundError,
 } from '../http/router';
-import { cancelSchedule, createSchedule, getFlagSchedule, listFlagSchedules, listSchedules } from './schedule-service';
+import { cancelSchedule, getFlagSchedule, listFlagSchedules, listSchedules } from './schedule-service';
 
 const tags = ['Schedules'];
 const flagParams = z.object({ flagKey: z.string() });
@@ -39,7 +42,12 @@ const createScheduleRoute = createRoute({
   description: 'Applied automatically at scheduledAt (retried on transient failure), with who scheduled it on record.',
   security: bearerSecurity,
   request: { params: flagParams, query: environmentQuerySchema, body: jsonBody(createScheduleBodySchema) },
-  responses: { 201: jsonContent(scheduleSchema, 'Scheduled.'), ...commonErrors, ...notFoundError },
+  responses: {
+    201: jsonContent(scheduleSchema, 'Scheduled.'),
+    ...changeRequestAccepted,
+    ...commonErrors,
+    ...notFoundError,
+  },
 });
 
 const listFlagRoute = createRoute({
@@ -93,16 +101,21 @@ const listAllRoute = createRoute({
 
 export function scheduleRoutes(deps: AppDeps) {
   const uow = unitOfWork(deps);
+  const approvals = approvalDeps(deps);
   const db = deps.database.db;
   return createRouter()
     .openapi(createScheduleRoute, async (c) => {
-      const schedule = await createSchedule(uow, changeContext(c), {
-        flagKey: c.req.valid('param').flagKey,
-        environment: resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment),
-        body: c.req.valid('json'),
-        maxHorizonDays: deps.config.scheduler.maxHorizonDays,
-      });
-      return c.json(schedule, 201);
+      const outcome = await changeOrRequest(
+        approvals,
+        changeContext(c),
+        {
+          environment: resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment),
+          flagKey: c.req.valid('param').flagKey,
+        },
+        { kind: 'schedule.create', body: c.req.valid('json') },
+      );
+      if (outcome.changeRequest) return c.json({ changeRequest: outcome.changeRequest }, 202);
+      return c.json(outcome.applied, 201);
     })
     .openapi(listFlagRoute, async (c) => {
       const query = c.req.valid('query');

@@ -83,52 +83,63 @@ function planOf(body: CreateScheduleBody, maxHorizonDays: number): SchedulePlan 
 export async function createSchedule(
   deps: UnitOfWorkDeps,
   context: ChangeContext,
-  input: { flagKey: string; environment: string; body: CreateScheduleBody; maxHorizonDays: number },
+  input: ScheduleCreation,
 ): Promise<Schedule> {
+  planOf(input.body, input.maxHorizonDays);
+  return runChange(deps, context, (scope) => createScheduleIn(scope, input));
+}
+
+export interface ScheduleCreation {
+  flagKey: string;
+  environment: string;
+  body: CreateScheduleBody;
+  maxHorizonDays: number;
+}
+
+/** createSchedule inside a change already under way (an approved change request arms its schedule). */
+export async function createScheduleIn({ tx, audit, actor }: ChangeScope, input: ScheduleCreation): Promise<Schedule> {
   const { scheduledAt, recurrence, updates } = planOf(input.body, input.maxHorizonDays);
-  return runChange(deps, context, async ({ tx, audit, actor }) => {
-    await requireEnvironment(tx, input.environment);
-    const flag = await requireFlagByKey(tx, input.flagKey);
-    const offUpdates = recurrence?.kind === 'window' ? recurrence.offUpdates : undefined;
-    if (hasTargetingFields(updates) || (offUpdates && hasTargetingFields(offUpdates))) {
-      const current = await requireTargeting(tx, input.flagKey, input.environment);
-      assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, updates, 'updates.'));
-      if (offUpdates) {
-        assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, offUpdates, 'offUpdates.'));
-      }
+  await requireEnvironment(tx, input.environment);
+  const flag = await requireFlagByKey(tx, input.flagKey);
+  const offUpdates = recurrence?.kind === 'window' ? recurrence.offUpdates : undefined;
+  if (hasTargetingFields(updates) || (offUpdates && hasTargetingFields(offUpdates))) {
+    const current = await requireTargeting(tx, input.flagKey, input.environment);
+    assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, updates, 'updates.'));
+    if (offUpdates) {
+      assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, offUpdates, 'offUpdates.'));
     }
-    const row = await insertSchedule(tx, {
-      flagId: flag.id,
-      flagKey: input.flagKey,
-      environment: input.environment,
-      scheduledAt,
-      updates,
-      maxRetries: input.body.maxRetries ?? 3,
-      createdBy: actor.id,
-      createdByEmail: actor.email,
-      recurrence,
-    });
-    const schedule = toSchedule(row);
-    await audit.record({
-      type: 'flag_schedule.created',
-      environment: input.environment,
-      flagKey: input.flagKey,
-      scheduleId: row.id,
-      data: {
-        scheduleId: row.id,
-        flagKey: input.flagKey,
-        scheduledAt: schedule.scheduledAt,
-        updates,
-        adminUserId: actor.id,
-        adminEmail: actor.email,
-        ...(recurrence ? { recurrence } : {}),
-      },
-      before: null,
-      after: schedule,
-    });
-    await notifySchedulers(tx);
-    return schedule;
+  }
+  const row = await insertSchedule(tx, {
+    flagId: flag.id,
+    flagKey: input.flagKey,
+    environment: input.environment,
+    scheduledAt,
+    updates,
+    maxRetries: input.body.maxRetries ?? 3,
+    createdBy: actor.id,
+    createdByEmail: actor.email,
+    recurrence,
   });
+  const schedule = toSchedule(row);
+  await audit.record({
+    type: 'flag_schedule.created',
+    environment: input.environment,
+    flagKey: input.flagKey,
+    scheduleId: row.id,
+    data: {
+      scheduleId: row.id,
+      flagKey: input.flagKey,
+      scheduledAt: schedule.scheduledAt,
+      updates,
+      adminUserId: actor.id,
+      adminEmail: actor.email,
+      ...(recurrence ? { recurrence } : {}),
+    },
+    before: null,
+    after: schedule,
+  });
+  await notifySchedulers(tx);
+  return schedule;
 }
 
 export async function listFlagSchedules(

@@ -20,6 +20,7 @@ const SAMPLE_PARAMS: Record<string, string> = {
   id: '00000000-0000-4000-8000-000000000000',
   scheduleId: '00000000-0000-4000-8000-000000000000',
   segmentKey: 'hygiene-segment',
+  key: 'production',
 };
 
 function adminRoutes(t: TestApp): { method: string; path: string }[] {

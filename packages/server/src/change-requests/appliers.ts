@@ -1,0 +1,122 @@
+import type { FlagTargeting, FlagView, Override, RequestedChange, Schedule } from '@flagline/core';
+import type { ChangeScope } from '../db/unit-of-work';
+import { updateEnvironmentIn } from '../environments/environment-service';
+import { updateFlagIn } from '../flags/flag-service';
+import { requireFlagView } from '../flags/flag-store';
+import { updateTargetingIn } from '../flags/targeting-service';
+import { requireTargeting } from '../flags/targeting-store';
+import { removeOverrideIn, setOverrideIn } from '../overrides/override-service';
+import { createScheduleIn } from '../schedules/schedule-service';
+
+/** What a change touches: one environment, and the flag when there is one. */
+export interface ChangeTarget {
+  environment: string;
+  flagKey: string | null;
+}
+
+/** The settings the direct routes apply their changes with, so an approved change is held to the same limits. */
+export interface ApplySettings {
+  overrideRateLimitPerHour: number;
+  scheduleMaxHorizonDays: number;
+}
+
+/** What carrying out each kind of change returns: the same value its direct route answers with. */
+export interface AppliedResult {
+  'flag.update': FlagView;
+  'flag.targeting': FlagTargeting;
+  'override.set': { override: Override; created: boolean };
+  'override.remove': undefined;
+  'schedule.create': Schedule;
+  'environment.unprotect': undefined;
+}
+
+export type ChangeOfKind<K extends RequestedChange['kind']> = Extract<RequestedChange, { kind: K }>;
+
+type Applier<K extends RequestedChange['kind']> = (
+  scope: ChangeScope,
+  target: ChangeTarget,
+  change: ChangeOfKind<K>,
+  settings: ApplySettings,
+) => Promise<AppliedResult[K]>;
+
+const flagOf = (target: ChangeTarget): string => {
+  if (target.flagKey === null) throw new Error('a flag change request without a flag key');
+  return target.flagKey;
+};
+
+/**
+ * The one place each kind of change is carried out, inside the caller's transaction: straight away for an
+ * unprotected environment, on approval for a protected one, and in a rolled-back savepoint to preview the diff.
+ */
+export const APPLIERS: { [K in RequestedChange['kind']]: Applier<K> } = {
+  'flag.update': (scope, target, change) =>
+    updateFlagIn(scope, {
+      key: flagOf(target),
+      environment: target.environment,
+      body: change.body,
+      expectedVersion: change.expectedVersion,
+    }),
+  'flag.targeting': (scope, target, change) =>
+    updateTargetingIn(scope, {
+      key: flagOf(target),
+      environment: target.environment,
+      patch: change.body,
+      expectedVersion: change.expectedVersion,
+    }),
+  'override.set': (scope, target, change, settings) =>
+    setOverrideIn(
+      scope,
+      { flagKey: flagOf(target), environment: target.environment, body: change.body },
+      settings.overrideRateLimitPerHour,
+    ),
+  'override.remove': async (scope, target, change, settings) => {
+    await removeOverrideIn(
+      scope,
+      { flagKey: flagOf(target), environment: target.environment, userId: change.userId },
+      settings.overrideRateLimitPerHour,
+    );
+    return undefined;
+  },
+  'schedule.create': (scope, target, change, settings) =>
+    createScheduleIn(scope, {
+      flagKey: flagOf(target),
+      environment: target.environment,
+      body: change.body,
+      maxHorizonDays: settings.scheduleMaxHorizonDays,
+    }),
+  'environment.unprotect': async (scope, target) => {
+    await updateEnvironmentIn(scope, target.environment, { protected: false });
+    return undefined;
+  },
+};
+
+export function applyChange<K extends RequestedChange['kind']>(
+  scope: ChangeScope,
+  target: ChangeTarget,
+  change: ChangeOfKind<K>,
+  settings: ApplySettings,
+): Promise<AppliedResult[K]> {
+  // The mapped type pairs each kind with its applier; TypeScript cannot follow the pairing through a generic index.
+  const apply = APPLIERS[change.kind as K] as Applier<K>;
+  return apply(scope, target, change, settings);
+}
+
+/**
+ * Pins the version the requester saw on changes that have one (If-Match, or the current version): approving applies
+ * exactly what was reviewed, and fails if the flag moved on meanwhile.
+ */
+export async function pinVersion(
+  scope: ChangeScope,
+  target: ChangeTarget,
+  change: RequestedChange,
+): Promise<RequestedChange> {
+  if (change.kind === 'flag.update' && change.expectedVersion === undefined) {
+    const current = await requireFlagView(scope.tx, flagOf(target), target.environment);
+    return { ...change, expectedVersion: current.version };
+  }
+  if (change.kind === 'flag.targeting' && change.expectedVersion === undefined) {
+    const current = await requireTargeting(scope.tx, flagOf(target), target.environment);
+    return { ...change, expectedVersion: current.version };
+  }
+  return change;
+}
