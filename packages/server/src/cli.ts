@@ -68,7 +68,7 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run the API, the admin UI and the scheduler (the default command)')
-    .action(async () => (await loadCommands()).serve());
+    .action(async () => (await import('./cli/serve')).serve());
 
   program
     .command('relay')
@@ -190,7 +190,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Keeps Node's event loop busy while a command starts. Without it, the loop runs dry while the embedded database's
+ * WebAssembly compiles off the main thread (nothing libuv waits on), and Node then blocks in its platform's
+ * DrainTasks until every background task has finished — including V8's optimising recompilation of the hot
+ * database code, seconds on a busy 2-core machine — before it polls sockets again: the server was listening but
+ * accepted nothing for about a second after a restart.
+ */
+function holdEventLoop(): () => void {
+  const timer = setInterval(() => {}, 2 ** 30);
+  return () => clearInterval(timer);
+}
+
 export async function main(argv: string[]): Promise<void> {
+  const release = holdEventLoop();
   try {
     // `flagline` alone serves, as `npm start` does; anything else unknown is a usage error, never a server start.
     await buildProgram().parseAsync(argv.length === 0 ? ['serve'] : argv, { from: 'user' });
@@ -200,8 +213,10 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }
-    const { describeFailure } = await loadCommands();
+    const { describeFailure } = await import('./cli/lifecycle');
     process.stderr.write(describeFailure(error));
     process.exit(EXIT.failed);
+  } finally {
+    release();
   }
 }

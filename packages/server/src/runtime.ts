@@ -32,9 +32,16 @@ export async function composeRuntime(database: Database, config: Config, logger:
   };
 }
 
-/** Opens the database, migrates it, and composes the runtime on it; `stop()` closes the database too. */
-export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const database: Database = await openMigratedDatabase(config, logger);
+/**
+ * Opens the database, migrates it, and composes the runtime on it; `stop()` closes the database too. `opening` is a
+ * database already being opened and migrated (`serve` starts that before importing the server).
+ */
+export async function startRuntime(
+  config: Config,
+  logger: Logger,
+  opening: Promise<Database> = openMigratedDatabase(config, logger),
+): Promise<Runtime> {
+  const database: Database = await opening;
   try {
     const runtime = await composeRuntime(database, config, logger);
     return {

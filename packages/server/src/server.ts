@@ -6,6 +6,7 @@ import type { AuditSealer } from './audit/sealer';
 import { startAuditSealing } from './audit/sealing';
 import { type BackgroundJobs, startBackgroundJobs } from './background/jobs';
 import { type Config, ConfigError } from './config';
+import type { Database } from './db/client';
 import { createEvaluateFastPath } from './delivery/evaluate-fast-path';
 import { startRuntime } from './runtime';
 import { deliverBootstrapSecret, mintBootstrapAdminToken } from './tokens/bootstrap-token';
@@ -51,8 +52,9 @@ export class InFlightRequests {
   }
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const runtime = await startRuntime(config, logger);
+/** `opening`: the database, already being opened and migrated (see startRuntime); opened here otherwise. */
+export async function startServer(config: Config, logger: Logger, opening?: Promise<Database>): Promise<RunningServer> {
+  const runtime = await startRuntime(config, logger, opening);
   let jobs: BackgroundJobs | undefined;
   let sealer: AuditSealer | undefined;
   try {

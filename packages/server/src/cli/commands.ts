@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { constants as osConstants, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import {
   cliActor,
   createTokenBodySchema,
@@ -27,28 +27,24 @@ import { startBackgroundJobs } from '../background/jobs';
 import { type Config, ConfigError, loadConfig } from '../config';
 import type { Database } from '../db/client';
 import { openMigratedDatabase } from '../db/open-migrated';
-import { describeFatal } from '../fatal';
 import { validationError } from '../http/validation';
 import { importUnleash } from '../import/import-service';
 import { createLogger } from '../logger';
 import { progressBar } from '../progress';
 import { startRelay } from '../relay/relay-server';
 import { runDueOnce } from '../schedules/lambda';
-import { startServer } from '../server';
 import { AppError } from '../shared/errors';
 import { createToken, listTokens, revokeToken } from '../tokens/token-service';
+import { noteLogLevel, onShutdownSignal } from './lifecycle';
 
 /*
  * What each command does once its arguments have parsed. This module imports the whole server, so the CLI entry point
  * loads it only after commander has handled --help, --version and usage errors.
  */
 
-/** Set once the configuration is read: failures print their stack only at debug level. */
-let debugLogging = false;
-
 function readConfig(): Config {
   const config = loadConfig();
-  debugLogging = config.logLevel === 'debug' || config.logLevel === 'trace';
+  noteLogLevel(config.logLevel);
   return config;
 }
 
@@ -88,16 +84,6 @@ function optionError(error: z.ZodError): AppError {
   return new AppError('VALIDATION_FAILED', error.issues.map((i) => `--${option(i.path)}: ${i.message}`).join('; '));
 }
 
-export async function serve(): Promise<void> {
-  const config = readConfig();
-  const logger = createLogger(config.logLevel);
-  // The handler goes in before the start finishes: /readyz answers as soon as the port is bound, while the bootstrap
-  // token and the background jobs are still starting, and a SIGTERM then must stop gracefully, not kill.
-  const starting = startServer(config, logger);
-  onShutdownSignal(logger, 'shutting down', async () => (await starting).close());
-  await starting;
-}
-
 export interface RelayCommandOptions {
   upstream: string;
   token: string;
@@ -112,31 +98,6 @@ export async function relay(options: RelayCommandOptions): Promise<void> {
   const starting = startRelay(config, { ...options, environment: options.environment }, logger);
   onShutdownSignal(logger, 'relay shutting down', async () => (await starting).close());
   await starting;
-}
-
-/**
- * The first SIGINT/SIGTERM stops gracefully (in-flight webhook sends are cut off, so receivers cannot hold it up);
- * a second one, from an operator who will not wait, exits at once.
- */
-function onShutdownSignal(logger: Logger, message: string, stop: () => Promise<void>): void {
-  let stopping = false;
-  const handle = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(128 + (osConstants.signals[signal] ?? 0));
-    }
-    stopping = true;
-    logger.info({ signal }, message);
-    void stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', handle);
-  process.on('SIGTERM', handle);
 }
 
 export async function worker(): Promise<void> {
@@ -388,9 +349,4 @@ export async function importUnleashFile(file: string, options: ImportUnleashOpti
 
 export async function runDue(): Promise<void> {
   printJson(await runDueOnce(readConfig()), false);
-}
-
-/** What a failed command prints: one line the operator can act on; stacks only at debug level. */
-export function describeFailure(error: unknown): string {
-  return describeFatal(error, debugLogging);
 }
