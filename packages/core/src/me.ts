@@ -8,6 +8,10 @@ export const principalSchema = z
     role: roleSchema,
     environment: z.string().nullable().meta({ description: 'Set for client tokens: the one environment they read.' }),
     actor: actorSchema.meta({ description: 'How changes made with these credentials appear in the audit trail.' }),
+    approver: z
+      .boolean()
+      .optional()
+      .meta({ description: 'In an approver group (AUTH_APPROVER_GROUPS): may decide change requests.' }),
   })
   .meta({ id: 'Principal' });
 export type PrincipalView = z.infer<typeof principalSchema>;

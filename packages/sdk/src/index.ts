@@ -1,4 +1,4 @@
 export { Backoff, type BackoffOptions } from './backoff';
 export { type FlaglineApiPaths, FlaglineClient, type FlaglineClientOptions } from './client';
-export { FlaglineApiError } from './errors';
+export { ChangeRequestPending, FlaglineApiError } from './errors';
 export type { FlagStreamEvent, FlagStreamOptions } from './stream';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FlaglineClient } from '@flagline/sdk';
+import { ChangeRequestPending, FlaglineClient } from '@flagline/sdk';
 import { loadConfig, startServer } from '@flagline/server';
 import pino from 'pino';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -542,6 +542,42 @@ describe('admin UI in Chromium', () => {
       await shot(phone, name);
       expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     }
+  });
+
+  it('protects production, shows a request by another admin with its diff, and approves it; its own waits', async () => {
+    await go(page, 'Approvals');
+    await page.getByRole('heading', { name: 'Approvals', exact: true }).waitFor();
+    await reloadShows(page, 'Approvals');
+    await page.getByRole('button', { name: 'Protect production' }).click();
+    await page.getByRole('button', { name: 'Request to remove protection' }).waitFor();
+
+    // Another admin (the FLAGLINE_ADMIN_TOKEN) changes production: the SDK reports a request, not a change.
+    const other = new FlaglineClient({ url: server.url, token: ADMIN_TOKEN });
+    const outcome = await other
+      .updateFlag('new-checkout', { rolloutPercentage: 33 }, { environment: 'production' })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(outcome).toBeInstanceOf(ChangeRequestPending);
+    const id = (outcome as ChangeRequestPending).changeRequest.id;
+    const request = page.locator(`li.change-request[data-change-request="${id}"]`);
+    await expect.poll(() => request.textContent(), { timeout: 10_000 }).toContain('rolloutPercentage');
+    await shot(page, 'desktop-approvals');
+    await request.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(async () => (await other.getFlag('new-checkout', 'production')).rolloutPercentage).toBe(33);
+    await page.locator(`li[data-change-request="${id}"][data-status="applied"]`).waitFor();
+
+    // Removing the protection is this user's own request: another admin approves it.
+    await page.getByRole('button', { name: 'Request to remove protection' }).click();
+    const own = page.locator('li.change-request', { hasText: 'Remove protection' });
+    await own.waitFor();
+    expect(await own.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
+    const [unprotect] = (await other.listChangeRequests({ status: 'pending' })).items;
+    expect(unprotect?.change.kind).toBe('environment.unprotect');
+    await other.approveChangeRequest(unprotect?.id ?? '');
+    await page.reload();
+    await page.getByRole('button', { name: 'Protect production' }).waitFor();
   });
 
   it('serves /docs under its Content-Security-Policy without a violation', async () => {

@@ -1,4 +1,5 @@
 import { createRootRoute, createRoute, createRouter } from '@tanstack/react-router';
+import { ApprovalsPage } from './features/approvals/approvals-page';
 import { AuditPage } from './features/audit/audit-page';
 import { FlagPage } from './features/flags/flag-page';
 import { FlagsPage } from './features/flags/flags-page';
@@ -25,6 +26,7 @@ const segmentRoute = createRoute({
   path: '/segments/$segmentKey',
   component: SegmentPage,
 });
+const approvalsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/approvals', component: ApprovalsPage });
 const auditRoute = createRoute({ getParentRoute: () => rootRoute, path: '/audit', component: AuditPage });
 const tokensRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tokens', component: TokensPage });
 const webhooksRoute = createRoute({ getParentRoute: () => rootRoute, path: '/webhooks', component: WebhooksPage });
@@ -36,6 +38,7 @@ const routeTree = rootRoute.addChildren([
   schedulesRoute,
   segmentsRoute,
   segmentRoute,
+  approvalsRoute,
   auditRoute,
   tokensRoute,
   webhooksRoute,

@@ -18,6 +18,8 @@ export interface EvaluationSchemas {
       id: string;
       email: string | null;
     };
+    /** @description In an approver group (AUTH_APPROVER_GROUPS): may decide change requests. */
+    approver?: boolean;
     /** @description Frontend tokens: the origins browsers may call from. */
     allowedOrigins?: string[];
     /** @description Access tokens: when the credential expires (milliseconds since the epoch). */

@@ -18,6 +18,8 @@ export interface TokensSchemas {
       id: string;
       email: string | null;
     };
+    /** @description In an approver group (AUTH_APPROVER_GROUPS): may decide change requests. */
+    approver?: boolean;
   };
   CreatedToken: {
     /** Format: uuid */

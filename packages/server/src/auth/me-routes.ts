@@ -16,7 +16,7 @@ const meRoute = createRoute({
 
 export function meRoutes() {
   return createRouter().openapi(meRoute, (c) => {
-    const { role, environment, actor } = c.get('principal');
-    return c.json({ role, environment, actor }, 200);
+    const { role, environment, actor, approver } = c.get('principal');
+    return c.json({ role, environment, actor, ...(approver ? { approver } : {}) }, 200);
   });
 }

@@ -17,6 +17,7 @@ const WALK_THROUGH = [
   'Scheduled changes',
   'Recurring schedules',
   'Typed flags, targeting and segments',
+  'Four-eyes approval',
 ];
 
 interface Step {

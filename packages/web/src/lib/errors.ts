@@ -1,4 +1,4 @@
-import { FlaglineApiError } from '@flagline/sdk';
+import { ChangeRequestPending, FlaglineApiError } from '@flagline/sdk';
 
 export interface DescribedError {
   message: string;
@@ -10,6 +10,14 @@ export interface DescribedError {
 
 /** The API's error shape, made readable: its message, the fields at fault, and the request id for the logs. */
 export function describeError(error: unknown): DescribedError {
+  if (error instanceof ChangeRequestPending) {
+    return {
+      message: `${error.message} Nothing changed yet: another admin approves it on the Approvals page.`,
+      fields: {},
+      code: 'CHANGE_REQUESTED',
+      requestId: undefined,
+    };
+  }
   if (error instanceof FlaglineApiError) {
     const raw = error.details?.fields;
     const fields: Record<string, string> = {};

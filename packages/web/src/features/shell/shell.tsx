@@ -8,6 +8,7 @@ const NAV = [
   { to: '/', label: 'Flags', activeWhen: (pathname: string) => pathname === '/' || pathname.startsWith('/flags') },
   { to: '/schedules', label: 'Schedules' },
   { to: '/segments', label: 'Segments' },
+  { to: '/approvals', label: 'Approvals' },
   { to: '/audit', label: 'Audit' },
   { to: '/tokens', label: 'Tokens' },
   { to: '/webhooks', label: 'Webhooks' },
