@@ -20,23 +20,30 @@ export const actorSchema = z.object({ type: actorTypeSchema, id: z.string(), ema
 export type Actor = z.infer<typeof actorSchema>;
 
 /** The changes a schedule carries; also what `flag_schedule.*` events record. */
-export const scheduleUpdatesSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  rolloutPercentage: rolloutPercentageSchema.optional(),
-  offVariant: variantKeySchema.nullable().optional(),
-  rules: z.array(ruleSchema).max(MAX_RULES).optional(),
-  fallthrough: z.union([serveSchema, z.null()]).optional(),
-});
+export const scheduleUpdatesSchema = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    rolloutPercentage: rolloutPercentageSchema.optional(),
+    offVariant: variantKeySchema.nullable().optional(),
+    rules: z.array(ruleSchema).max(MAX_RULES).optional(),
+    fallthrough: z.union([serveSchema, z.null()]).optional(),
+  })
+  // Named, so the event union, schedules and their bodies refer to one schema instead of repeating it.
+  .meta({ id: 'RecordedScheduleUpdates' });
 
-const flagStateSnapshot = z.object({ enabled: z.boolean(), rolloutPercentage: rolloutPercentageSchema });
+const flagStateSnapshot = z
+  .object({ enabled: z.boolean(), rolloutPercentage: rolloutPercentageSchema })
+  .meta({ id: 'FlagStateSnapshot' });
 
 /** Four-eyes approval: every step of a change request is an event of its own, naming the request. */
-const changeRequestData = z.object({
-  changeRequestId: z.string(),
-  kind: z.string(),
-  comment: z.string().nullable().optional(),
-  error: z.string().optional(),
-});
+const changeRequestData = z
+  .object({
+    changeRequestId: z.string(),
+    kind: z.string(),
+    comment: z.string().nullable().optional(),
+    error: z.string().optional(),
+  })
+  .meta({ id: 'ChangeRequestEventData' });
 const changeRequestEvents = [
   z.object({ type: z.literal('change_request.requested'), data: changeRequestData }),
   z.object({ type: z.literal('change_request.approved'), data: changeRequestData }),
@@ -220,28 +227,30 @@ export const auditEventTypeSchema = z.enum(auditEventTypes);
 const jsonObject = z.record(z.string(), z.unknown());
 
 /** What every audit event carries besides its `type` and `data`. */
-export const auditEventEnvelopeSchema = z.object({
-  id: z.string().meta({ description: 'Monotonic event id (a bigint, as text).' }),
-  occurredAt: timestampSchema,
-  actor: actorSchema,
-  environment: z.string().nullable(),
-  flagKey: z.string().nullable(),
-  scheduleId: z.string().nullable(),
-  requestId: z.string().nullable(),
-  before: jsonObject.nullable(),
-  after: jsonObject.nullable(),
-  prevHash: z
-    .string()
-    .nullable()
-    .meta({ description: 'The hash at the previous chain position; null at position 1 and while unsealed.' }),
-  hash: z
-    .string()
-    .nullable()
-    .meta({ description: 'SHA-256 (hex) of the canonical chain link (docs/audit.md); null until sealed.' }),
-  position: z.number().int().positive().nullable().optional().meta({
-    description: 'Place in the sealed hash chain (1, 2, 3 … without gaps); null until the sealer reaches it.',
-  }),
-});
+export const auditEventEnvelopeSchema = z
+  .object({
+    id: z.string().meta({ description: 'Monotonic event id (a bigint, as text).' }),
+    occurredAt: timestampSchema,
+    actor: actorSchema,
+    environment: z.string().nullable(),
+    flagKey: z.string().nullable(),
+    scheduleId: z.string().nullable(),
+    requestId: z.string().nullable(),
+    before: jsonObject.nullable(),
+    after: jsonObject.nullable(),
+    prevHash: z
+      .string()
+      .nullable()
+      .meta({ description: 'The hash at the previous chain position; null at position 1 and while unsealed.' }),
+    hash: z
+      .string()
+      .nullable()
+      .meta({ description: 'SHA-256 (hex) of the canonical chain link (docs/audit.md); null until sealed.' }),
+    position: z.number().int().positive().nullable().optional().meta({
+      description: 'Place in the sealed hash chain (1, 2, 3 … without gaps); null until the sealer reaches it.',
+    }),
+  })
+  .meta({ id: 'AuditEventEnvelope' });
 
 /**
  * An audit event as the API reads it: the envelope, and `type` with the `data` that type records (the same union the

@@ -103,6 +103,40 @@ function biome(source: string, target: string): Promise<string> {
 }
 
 const SHARED_GROUP = 'Shared';
+/**
+ * Schemas that several tags' routes use, grouped by what they describe rather than left in one shared file: the error
+ * answers every route gives, the targeting model (flags' variants, rules, segments), and the change requests every
+ * guarded write may answer with (202). Any other shared schema stays in shared-schemas.ts.
+ */
+const SHARED_FAMILIES: Record<string, readonly string[]> = {
+  Errors: ['Error', 'Problem'],
+  'Targeting model': [
+    'FlagType',
+    'Variant',
+    'Rule',
+    'Constraint',
+    'ConstraintOperator',
+    'RuleRollout',
+    'Serve',
+    'Split',
+    'WeightedVariant',
+    'Segment',
+    'EnvironmentTargeting',
+    'EnvironmentTargetingPatch',
+    'RecordedScheduleUpdates',
+  ],
+  'Guarded writes': [
+    'ChangeRequestAccepted',
+    'ChangeRequest',
+    'RequestedChange',
+    'UpdateFlagBody',
+    'SetOverrideBody',
+    'CreateScheduleBody',
+  ],
+};
+const familyOf = new Map(
+  Object.entries(SHARED_FAMILIES).flatMap(([family, names]) => names.map((name) => [name, family] as const)),
+);
 /** A schema printed longer than this goes to a file of its own. */
 const OWN_FILE_LINES = 150;
 
@@ -164,14 +198,18 @@ async function generate(): Promise<Map<string, string>> {
   /** What each file's comment says it holds. */
   const described = new Map<string, string>();
   for (const member of schemaType.members) {
-    const group = groups.get(nameOf(member)) ?? SHARED_GROUP;
+    const group = groups.get(nameOf(member)) ?? familyOf.get(nameOf(member)) ?? SHARED_GROUP;
     // A schema as long as a file (the audit event union) gets one of its own, named after it: "AuditEvent" →
     // audit-event-schemas.ts, so no file of schemas grows past what a reader takes in.
     const ownFile = astToString([member]).split('\n').length > OWN_FILE_LINES;
     const key = ownFile ? nameOf(member).replace(/([a-z0-9])([A-Z])/g, '$1 $2') : group;
     described.set(
       key,
-      ownFile ? `The ${nameOf(member)} schema ("${group}" routes).` : `The schemas of the "${group}" routes.`,
+      ownFile
+        ? `The ${nameOf(member)} schema ("${group}" routes).`
+        : SHARED_FAMILIES[group]
+          ? `The schemas of the ${group.toLowerCase()}, which several groups of routes use.`
+          : `The schemas of the "${group}" routes.`,
     );
     byGroup.set(key, [...(byGroup.get(key) ?? []), member]);
   }

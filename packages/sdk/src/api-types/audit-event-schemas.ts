@@ -7,471 +7,367 @@
 import type { components } from './components';
 
 export interface AuditEventSchemas {
-  AuditEvent: {
-    /** @description Monotonic event id (a bigint, as text). */
-    id: string;
-    /**
-     * Format: date-time
-     * @description ISO 8601 timestamp (UTC).
-     */
-    occurredAt: string;
-    actor: {
-      /** @enum {string} */
-      type: 'user' | 'token' | 'system';
-      id: string;
-      email: string | null;
-    };
-    environment: string | null;
-    flagKey: string | null;
-    scheduleId: string | null;
-    requestId: string | null;
-    before: {
-      [key: string]: unknown;
-    } | null;
-    after: {
-      [key: string]: unknown;
-    } | null;
-    /** @description The hash at the previous chain position; null at position 1 and while unsealed. */
-    prevHash: string | null;
-    /** @description SHA-256 (hex) of the canonical chain link (docs/audit.md); null until sealed. */
-    hash: string | null;
-    /** @description Place in the sealed hash chain (1, 2, 3 … without gaps); null until the sealer reaches it. */
-    position?: number | null;
-  } & (
-    | {
-        /** @enum {string} */
-        type: 'flag.created';
-        data: {
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          description: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag.updated';
-        data: {
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          changedFields: string[];
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag.deleted';
-        data: {
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          cancelledScheduleIds: string[];
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag_override.set';
-        data: {
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          userId: string;
+  AuditEvent: components['schemas']['AuditEventEnvelope'] &
+    (
+      | {
           /** @enum {string} */
-          overrideType: 'include' | 'exclude';
-          reason: string | null;
-          /**
-           * @description Variant name, e.g. "blue".
-           * @example blue
-           */
-          variant?: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag.targeting_updated';
-        data: {
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          changedFields: string[];
-          diff: components['schemas']['TargetingDiff'];
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag.variants_updated';
-        data: {
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          added: string[];
-          removed: string[];
-          changed: string[];
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'segment.created';
-        data: {
-          /**
-           * @description Segment key.
-           * @example beta-testers
-           */
-          segmentKey: string;
-          name: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'segment.updated';
-        data: {
-          /**
-           * @description Segment key.
-           * @example beta-testers
-           */
-          segmentKey: string;
-          changedFields: string[];
-          usedBy: {
+          type: 'flag.created';
+          data: {
             /**
              * @description Flag key.
              * @example new-checkout
              */
             flagKey: string;
+            description: string;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'flag.updated';
+          data: {
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            flagKey: string;
+            changedFields: string[];
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'flag.deleted';
+          data: {
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            flagKey: string;
+            cancelledScheduleIds: string[];
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'flag_override.set';
+          data: {
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            flagKey: string;
+            userId: string;
+            /** @enum {string} */
+            overrideType: 'include' | 'exclude';
+            reason: string | null;
+            /**
+             * @description Variant name, e.g. "blue".
+             * @example blue
+             */
+            variant?: string;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'flag.targeting_updated';
+          data: {
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            flagKey: string;
+            changedFields: string[];
+            diff: components['schemas']['TargetingDiff'];
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'flag.variants_updated';
+          data: {
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            flagKey: string;
+            added: string[];
+            removed: string[];
+            changed: string[];
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'segment.created';
+          data: {
+            /**
+             * @description Segment key.
+             * @example beta-testers
+             */
+            segmentKey: string;
+            name: string;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'segment.updated';
+          data: {
+            /**
+             * @description Segment key.
+             * @example beta-testers
+             */
+            segmentKey: string;
+            changedFields: string[];
+            usedBy: {
+              /**
+               * @description Flag key.
+               * @example new-checkout
+               */
+              flagKey: string;
+              /**
+               * @description Environment key, e.g. "production".
+               * @example production
+               */
+              environment: string;
+            }[];
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'segment.deleted';
+          data: {
+            /**
+             * @description Segment key.
+             * @example beta-testers
+             */
+            segmentKey: string;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'flag_override.removed';
+          data: {
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            flagKey: string;
+            userId: string;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'token.created';
+          data: {
+            tokenId: string;
+            name: string;
+            /** @enum {string} */
+            role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
+            environment: string | null;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'token.revoked';
+          data: {
+            tokenId: string;
+            name: string;
+            /** @enum {string} */
+            role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'audit.checkpoint';
+          data: {
+            format: string;
+            position: number;
+            hash: string | null;
+            createdAt: string;
+            keyId: string;
+            signature: string;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'webhook.created';
+          data: {
+            webhookId: string;
+            url: string;
+            eventTypes: string[] | null;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'webhook.deleted';
+          data: {
+            webhookId: string;
+            url: string;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'config.imported';
+          data: {
+            /** @enum {string} */
+            source: 'unleash' | 'flagline';
+            flags: {
+              /**
+               * @description Flag key.
+               * @example new-checkout
+               */
+              key: string;
+              /** @enum {string} */
+              action: 'create' | 'replace' | 'unchanged';
+            }[];
+            segments: {
+              /**
+               * @description Flag key.
+               * @example new-checkout
+               */
+              key: string;
+              /** @enum {string} */
+              action: 'create' | 'replace' | 'unchanged';
+            }[];
+            unsupported: {
+              path: string;
+              reason: string;
+            }[];
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'environment.created';
+          data: {
             /**
              * @description Environment key, e.g. "production".
              * @example production
              */
-            environment: string;
-          }[];
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'segment.deleted';
-        data: {
-          /**
-           * @description Segment key.
-           * @example beta-testers
-           */
-          segmentKey: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag_override.removed';
-        data: {
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          userId: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'token.created';
-        data: {
-          tokenId: string;
-          name: string;
+            key: string;
+            name: string;
+          };
+        }
+      | {
           /** @enum {string} */
-          role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
-          environment: string | null;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'token.revoked';
-        data: {
-          tokenId: string;
-          name: string;
+          type: 'environment.updated';
+          data: {
+            /**
+             * @description Environment key, e.g. "production".
+             * @example production
+             */
+            key: string;
+            changedFields: string[];
+          };
+        }
+      | {
           /** @enum {string} */
-          role: 'admin' | 'viewer' | 'client' | 'server' | 'frontend';
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'audit.checkpoint';
-        data: {
-          format: string;
-          position: number;
-          hash: string | null;
-          createdAt: string;
-          keyId: string;
-          signature: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'webhook.created';
-        data: {
-          webhookId: string;
-          url: string;
-          eventTypes: string[] | null;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'webhook.deleted';
-        data: {
-          webhookId: string;
-          url: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'config.imported';
-        data: {
+          type: 'change_request.requested';
+          data: components['schemas']['ChangeRequestEventData'];
+        }
+      | {
           /** @enum {string} */
-          source: 'unleash' | 'flagline';
-          flags: {
+          type: 'change_request.approved';
+          data: components['schemas']['ChangeRequestEventData'];
+        }
+      | {
+          /** @enum {string} */
+          type: 'change_request.rejected';
+          data: components['schemas']['ChangeRequestEventData'];
+        }
+      | {
+          /** @enum {string} */
+          type: 'change_request.applied';
+          data: components['schemas']['ChangeRequestEventData'];
+        }
+      | {
+          /** @enum {string} */
+          type: 'change_request.failed';
+          data: components['schemas']['ChangeRequestEventData'];
+        }
+      | {
+          /** @enum {string} */
+          type: 'change_request.expired';
+          data: components['schemas']['ChangeRequestEventData'];
+        }
+      | {
+          /** @enum {string} */
+          type: 'flag_schedule.created';
+          data: {
+            scheduleId: string;
             /**
              * @description Flag key.
              * @example new-checkout
              */
-            key: string;
-            /** @enum {string} */
-            action: 'create' | 'replace' | 'unchanged';
-          }[];
-          segments: {
+            flagKey: string;
+            scheduledAt: string;
+            updates: components['schemas']['RecordedScheduleUpdates'];
+            adminUserId: string;
+            adminEmail: string | null;
+            recurrence?: {
+              [key: string]: unknown;
+            };
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'flag_schedule.cancelled';
+          data: {
+            scheduleId: string;
             /**
              * @description Flag key.
              * @example new-checkout
              */
-            key: string;
-            /** @enum {string} */
-            action: 'create' | 'replace' | 'unchanged';
-          }[];
-          unsupported: {
-            path: string;
+            flagKey: string;
+            scheduledAt: string;
+            adminUserId: string;
+            adminEmail: string | null;
             reason: string;
-          }[];
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'environment.created';
-        data: {
-          /**
-           * @description Environment key, e.g. "production".
-           * @example production
-           */
-          key: string;
-          name: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'environment.updated';
-        data: {
-          /**
-           * @description Environment key, e.g. "production".
-           * @example production
-           */
-          key: string;
-          changedFields: string[];
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'change_request.requested';
-        data: {
-          changeRequestId: string;
-          kind: string;
-          comment?: string | null;
-          error?: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'change_request.approved';
-        data: {
-          changeRequestId: string;
-          kind: string;
-          comment?: string | null;
-          error?: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'change_request.rejected';
-        data: {
-          changeRequestId: string;
-          kind: string;
-          comment?: string | null;
-          error?: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'change_request.applied';
-        data: {
-          changeRequestId: string;
-          kind: string;
-          comment?: string | null;
-          error?: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'change_request.failed';
-        data: {
-          changeRequestId: string;
-          kind: string;
-          comment?: string | null;
-          error?: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'change_request.expired';
-        data: {
-          changeRequestId: string;
-          kind: string;
-          comment?: string | null;
-          error?: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag_schedule.created';
-        data: {
-          scheduleId: string;
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          scheduledAt: string;
-          updates: {
-            enabled?: boolean;
-            rolloutPercentage?: number;
-            /**
-             * @description Variant name, e.g. "blue".
-             * @example blue
-             */
-            offVariant?: string | null;
-            rules?: components['schemas']['Rule'][];
-            fallthrough?:
-              | {
-                  /**
-                   * @description Variant name, e.g. "blue".
-                   * @example blue
-                   */
-                  variant: string;
-                }
-              | {
-                  split: components['schemas']['Split'];
-                }
-              | null;
           };
-          adminUserId: string;
-          adminEmail: string | null;
-          recurrence?: {
-            [key: string]: unknown;
-          };
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag_schedule.cancelled';
-        data: {
-          scheduleId: string;
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          scheduledAt: string;
-          adminUserId: string;
-          adminEmail: string | null;
-          reason: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag_schedule.applied';
-        data: {
-          scheduleId: string;
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          updates: {
-            enabled?: boolean;
-            rolloutPercentage?: number;
-            /**
-             * @description Variant name, e.g. "blue".
-             * @example blue
-             */
-            offVariant?: string | null;
-            rules?: components['schemas']['Rule'][];
-            fallthrough?:
-              | {
-                  /**
-                   * @description Variant name, e.g. "blue".
-                   * @example blue
-                   */
-                  variant: string;
-                }
-              | {
-                  split: components['schemas']['Split'];
-                }
-              | null;
-          };
-          appliedAt: string;
-          flagState: {
-            enabled: boolean;
-            rolloutPercentage: number;
-          };
-          recurringScheduleId?: string;
-          occurrenceAt?: string;
+        }
+      | {
           /** @enum {string} */
-          action?: 'on' | 'off';
-          skippedOccurrences?: number;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag_schedule.retrying';
-        data: {
-          scheduleId: string;
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          retryCount: number;
-          nextRetryAt: string;
-          lastError: string;
-        };
-      }
-    | {
-        /** @enum {string} */
-        type: 'flag_schedule.failed';
-        data: {
-          scheduleId: string;
-          /**
-           * @description Flag key.
-           * @example new-checkout
-           */
-          flagKey: string;
-          errorMessage: string;
-          failedAt: string;
-        };
-      }
-  );
+          type: 'flag_schedule.applied';
+          data: {
+            scheduleId: string;
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            flagKey: string;
+            updates: components['schemas']['RecordedScheduleUpdates'];
+            appliedAt: string;
+            flagState: components['schemas']['FlagStateSnapshot'];
+            recurringScheduleId?: string;
+            occurrenceAt?: string;
+            /** @enum {string} */
+            action?: 'on' | 'off';
+            skippedOccurrences?: number;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'flag_schedule.retrying';
+          data: {
+            scheduleId: string;
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            flagKey: string;
+            retryCount: number;
+            nextRetryAt: string;
+            lastError: string;
+          };
+        }
+      | {
+          /** @enum {string} */
+          type: 'flag_schedule.failed';
+          data: {
+            scheduleId: string;
+            /**
+             * @description Flag key.
+             * @example new-checkout
+             */
+            flagKey: string;
+            errorMessage: string;
+            failedAt: string;
+          };
+        }
+    );
 }

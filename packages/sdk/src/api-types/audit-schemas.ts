@@ -11,6 +11,37 @@ export interface AuditSchemas {
     items: components['schemas']['AuditEvent'][];
     nextCursor: string | null;
   };
+  AuditEventEnvelope: {
+    /** @description Monotonic event id (a bigint, as text). */
+    id: string;
+    /**
+     * Format: date-time
+     * @description ISO 8601 timestamp (UTC).
+     */
+    occurredAt: string;
+    actor: {
+      /** @enum {string} */
+      type: 'user' | 'token' | 'system';
+      id: string;
+      email: string | null;
+    };
+    environment: string | null;
+    flagKey: string | null;
+    scheduleId: string | null;
+    requestId: string | null;
+    before: {
+      [key: string]: unknown;
+    } | null;
+    after: {
+      [key: string]: unknown;
+    } | null;
+    /** @description The hash at the previous chain position; null at position 1 and while unsealed. */
+    prevHash: string | null;
+    /** @description SHA-256 (hex) of the canonical chain link (docs/audit.md); null until sealed. */
+    hash: string | null;
+    /** @description Place in the sealed hash chain (1, 2, 3 … without gaps); null until the sealer reaches it. */
+    position?: number | null;
+  };
   TargetingDiff: {
     enabled?: {
       before:
@@ -128,6 +159,16 @@ export interface AuditSchemas {
         }[];
       }[];
     };
+  };
+  ChangeRequestEventData: {
+    changeRequestId: string;
+    kind: string;
+    comment?: string | null;
+    error?: string;
+  };
+  FlagStateSnapshot: {
+    enabled: boolean;
+    rolloutPercentage: number;
   };
   AuditVerification: {
     ok: boolean;

@@ -8,14 +8,16 @@ import type { AuditSchemas } from './audit-schemas';
 import type { ChangeRequestsSchemas } from './change-requests-schemas';
 import type { DeliverySchemas } from './delivery-schemas';
 import type { EnvironmentsSchemas } from './environments-schemas';
+import type { ErrorsSchemas } from './errors-schemas';
 import type { EvaluationSchemas } from './evaluation-schemas';
 import type { FlagsSchemas } from './flags-schemas';
+import type { GuardedWritesSchemas } from './guarded-writes-schemas';
 import type { ImportAndExportSchemas } from './import-and-export-schemas';
 import type { OpenfeatureOfrepSchemas } from './openfeature-ofrep-schemas';
 import type { OverridesSchemas } from './overrides-schemas';
 import type { SchedulesSchemas } from './schedules-schemas';
 import type { SegmentsSchemas } from './segments-schemas';
-import type { SharedSchemas } from './shared-schemas';
+import type { TargetingModelSchemas } from './targeting-model-schemas';
 import type { TargetingSchemas } from './targeting-schemas';
 import type { TokensSchemas } from './tokens-schemas';
 import type { WebhooksSchemas } from './webhooks-schemas';
@@ -27,15 +29,17 @@ export interface schemas
     ChangeRequestsSchemas,
     DeliverySchemas,
     EnvironmentsSchemas,
+    ErrorsSchemas,
     EvaluationSchemas,
     FlagsSchemas,
+    GuardedWritesSchemas,
     ImportAndExportSchemas,
     OpenfeatureOfrepSchemas,
     OverridesSchemas,
     SchedulesSchemas,
     SegmentsSchemas,
-    SharedSchemas,
     TargetingSchemas,
+    TargetingModelSchemas,
     TokensSchemas,
     WebhooksSchemas {}
 

@@ -23,28 +23,7 @@ export interface SchedulesSchemas {
     scheduledAt: string;
     /** @enum {string} */
     status: 'pending' | 'applied' | 'failed' | 'cancelled' | 'completed';
-    updates: {
-      enabled?: boolean;
-      rolloutPercentage?: number;
-      /**
-       * @description Variant name, e.g. "blue".
-       * @example blue
-       */
-      offVariant?: string | null;
-      rules?: components['schemas']['Rule'][];
-      fallthrough?:
-        | {
-            /**
-             * @description Variant name, e.g. "blue".
-             * @example blue
-             */
-            variant: string;
-          }
-        | {
-            split: components['schemas']['Split'];
-          }
-        | null;
-    };
+    updates: components['schemas']['RecordedScheduleUpdates'];
     /**
      * Format: date-time
      * @description ISO 8601 timestamp (UTC).
@@ -105,28 +84,7 @@ export interface SchedulesSchemas {
         timeZone: string;
         until?: string;
         count?: number;
-        offUpdates: {
-          enabled?: boolean;
-          rolloutPercentage?: number;
-          /**
-           * @description Variant name, e.g. "blue".
-           * @example blue
-           */
-          offVariant?: string | null;
-          rules?: components['schemas']['Rule'][];
-          fallthrough?:
-            | {
-                /**
-                 * @description Variant name, e.g. "blue".
-                 * @example blue
-                 */
-                variant: string;
-              }
-            | {
-                split: components['schemas']['Split'];
-              }
-            | null;
-        };
+        offUpdates: components['schemas']['RecordedScheduleUpdates'];
       };
   Occurrence: {
     /** @description The instant, ISO 8601 in UTC. */

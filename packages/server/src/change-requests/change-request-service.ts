@@ -15,7 +15,7 @@ import type { Db } from '../db/client';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { updateEnvironmentIn } from '../environments/environment-service';
 import { isProtectedEnvironment } from '../environments/environment-store';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { decodeCursor, encodeCursor, isTimeIdCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
 import {
   type AppliedResult,
@@ -344,21 +344,14 @@ export async function getChangeRequest(db: Db, id: string): Promise<ChangeReques
   return toChangeRequest(row);
 }
 
-const isKeyset = (value: unknown): value is { at: string; id: string } =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { at?: unknown }).at === 'string' &&
-  typeof (value as { id?: unknown }).id === 'string' &&
-  !Number.isNaN(Date.parse((value as { at: string }).at));
-
 export async function listChangeRequests(db: Db, query: ListChangeRequestsQuery): Promise<ChangeRequestPage> {
-  const after = query.cursor ? decodeCursor(query.cursor, isKeyset) : undefined;
-  const rows = await pageChangeRequests(db, query, after ? { at: new Date(after.at), id: after.id } : undefined);
+  const after = query.cursor ? decodeCursor(query.cursor, isTimeIdCursor) : undefined;
+  const rows = await pageChangeRequests(db, query, after ? { at: new Date(after.t), id: after.i } : undefined);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
     items: page.map(toChangeRequest),
     nextCursor:
-      rows.length > query.limit && last ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id }) : null,
+      rows.length > query.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), i: last.id }) : null,
   };
 }

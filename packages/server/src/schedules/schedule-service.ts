@@ -1,13 +1,12 @@
-import {
-  type CreateScheduleBody,
-  instantInputSchema,
-  type ListSchedulesQuery,
-  type Schedule,
-  type SchedulePage,
-  type ScheduleStatus,
-  type ScheduleUpdates,
-  type StoredRecurrence,
-  type WindowRecurrence,
+import type {
+  CreateScheduleBody,
+  ListSchedulesQuery,
+  Schedule,
+  SchedulePage,
+  ScheduleStatus,
+  ScheduleUpdates,
+  StoredRecurrence,
+  WindowRecurrence,
 } from '@flagline/core';
 import type { Db, Executor } from '../db/client';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
@@ -16,9 +15,8 @@ import { requireFlagByKey } from '../flags/flag-store';
 import { targetingFieldProblems } from '../flags/targeting-service';
 import { requireTargeting } from '../flags/targeting-store';
 import { assertNoProblems } from '../flags/targeting-validation';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { decodeCursor, encodeCursor, isTimeIdCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
-import { isUuid } from '../shared/ids';
 import { firstOccurrence, storeCron, storeWindow } from './recurrence';
 import {
   findScheduleOfFlag,
@@ -215,16 +213,9 @@ export async function cancelSchedule(
   });
 }
 
-/** `t` must be an instant PostgreSQL can read back (year 0 or 10000 would be a 500, not a 400). */
-const isScheduleCursor = (value: unknown): value is { t: string; i: string } =>
-  typeof value === 'object' &&
-  value !== null &&
-  instantInputSchema.safeParse((value as { t?: unknown }).t).success &&
-  isUuid(String((value as { i?: unknown }).i));
-
 /** Schedules across flags in scheduled order (keyset on scheduledAt, id): the upcoming and the past. */
 export async function listSchedules(db: Db, query: ListSchedulesQuery): Promise<SchedulePage> {
-  const after = query.cursor ? decodeCursor(query.cursor, isScheduleCursor) : undefined;
+  const after = query.cursor ? decodeCursor(query.cursor, isTimeIdCursor) : undefined;
   const rows = await pageSchedules(db, query, after ? { at: new Date(after.t), id: after.i } : undefined);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);

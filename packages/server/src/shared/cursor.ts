@@ -1,4 +1,6 @@
+import { instantInputSchema } from '@flagline/core';
 import { AppError } from './errors';
+import { isUuid } from './ids';
 
 export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -17,3 +19,16 @@ export function decodeCursor<T>(cursor: string, isValid: (value: unknown) => val
     fields: { cursor: 'not a cursor this API returned' },
   });
 }
+
+/** A keyset position on (an instant, a uuid): what lists ordered by time then id hand out as their cursor. */
+export interface TimeIdCursor {
+  t: string;
+  i: string;
+}
+
+/** `t` must be an instant PostgreSQL can read back (year 0 or 10000 would be a 500, not a 400); `i` a uuid. */
+export const isTimeIdCursor = (value: unknown): value is TimeIdCursor =>
+  typeof value === 'object' &&
+  value !== null &&
+  instantInputSchema.safeParse((value as { t?: unknown }).t).success &&
+  isUuid(String((value as { i?: unknown }).i));

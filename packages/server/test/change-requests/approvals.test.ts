@@ -153,6 +153,26 @@ describe.each(testBackends())('four-eyes approval in a protected environment (%s
     expect(after.body.items).toHaveLength(before.body.items.length);
   });
 
+  it('pages the list with a cursor, and answers a forged cursor with a 400', async () => {
+    const first = await t.request<{ items: ChangeRequest[]; nextCursor: string | null }>(
+      'GET',
+      '/api/admin/change-requests?limit=1',
+    );
+    expect(first.body.items).toHaveLength(1);
+    const next = await t.request<{ items: ChangeRequest[] }>(
+      'GET',
+      `/api/admin/change-requests?limit=1&cursor=${first.body.nextCursor}`,
+    );
+    expect(next.body.items[0]?.id).not.toBe(first.body.items[0]?.id);
+    const forged = Buffer.from(JSON.stringify({ t: '10000-01-01T00:00:00Z', i: 'not-a-uuid' })).toString('base64url');
+    const bad = await t.request<{ details: { fields: Record<string, string> } }>(
+      'GET',
+      `/api/admin/change-requests?cursor=${forged}`,
+    );
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.details.fields)).toEqual(['cursor']);
+  });
+
   it('overrides: set and removal are requests too', async () => {
     const set = await requested(
       await t.request<Accepted>('POST', '/api/admin/flags/cr-override/users?environment=production', {

@@ -3,156 +3,10 @@
  * packages/server/openapi.json).
  */
 
-/** The schemas of the "Shared" routes. */
+/** The schemas of the guarded writes, which several groups of routes use. */
 import type { components } from './components';
 
-export interface SharedSchemas {
-  /** @description Every error response has this shape. */
-  Error: {
-    /** @enum {string} */
-    error:
-      | 'VALIDATION_FAILED'
-      | 'INVALID_JSON'
-      | 'UNAUTHORIZED'
-      | 'FORBIDDEN'
-      | 'NOT_FOUND'
-      | 'ALREADY_EXISTS'
-      | 'INVALID_STATE'
-      | 'PRECONDITION_FAILED'
-      | 'PAYLOAD_TOO_LARGE'
-      | 'RATE_LIMITED'
-      | 'INTERNAL'
-      | 'UNAVAILABLE';
-    message: string;
-    details?: {
-      [key: string]: unknown;
-    };
-    requestId: string;
-  };
-  /** @description RFC 9457 problem details, sent when Accept asks for application/problem+json. */
-  Problem: {
-    /** @description urn:flagline:error:<code> */
-    type: string;
-    title: string;
-    status: number;
-    detail: string;
-    /** @enum {string} */
-    code:
-      | 'VALIDATION_FAILED'
-      | 'INVALID_JSON'
-      | 'UNAUTHORIZED'
-      | 'FORBIDDEN'
-      | 'NOT_FOUND'
-      | 'ALREADY_EXISTS'
-      | 'INVALID_STATE'
-      | 'PRECONDITION_FAILED'
-      | 'PAYLOAD_TOO_LARGE'
-      | 'RATE_LIMITED'
-      | 'INTERNAL'
-      | 'UNAVAILABLE';
-    details?: {
-      [key: string]: unknown;
-    };
-    requestId: string;
-  };
-  /** @enum {string} */
-  FlagType: 'boolean' | 'string' | 'number' | 'json';
-  Variant: {
-    /**
-     * @description Variant name, e.g. "blue".
-     * @example blue
-     */
-    key: string;
-    /** @description A value of the flag's type: boolean, string, number, or a JSON object or array. */
-    value:
-      | boolean
-      | string
-      | number
-      | unknown[]
-      | {
-          [key: string]: unknown;
-        };
-    description?: string;
-  };
-  Rule: {
-    id: string;
-    description?: string;
-    /** @default [] */
-    constraints: components['schemas']['Constraint'][];
-    /** @default [] */
-    segments: string[];
-    rollout?: components['schemas']['RuleRollout'];
-    serve: components['schemas']['Serve'];
-  };
-  Constraint: {
-    /** @example plan */
-    attribute: string;
-    operator: components['schemas']['ConstraintOperator'];
-    values: string[];
-    inverted?: boolean;
-    caseInsensitive?: boolean;
-  };
-  /** @enum {string} */
-  ConstraintOperator:
-    | 'IN'
-    | 'NOT_IN'
-    | 'STR_CONTAINS'
-    | 'STR_STARTS_WITH'
-    | 'STR_ENDS_WITH'
-    | 'NUM_EQ'
-    | 'NUM_GT'
-    | 'NUM_GTE'
-    | 'NUM_LT'
-    | 'NUM_LTE'
-    | 'DATE_AFTER'
-    | 'DATE_BEFORE'
-    | 'SEMVER_EQ'
-    | 'SEMVER_GT'
-    | 'SEMVER_GTE'
-    | 'SEMVER_LT'
-    | 'SEMVER_LTE';
-  RuleRollout: {
-    percentage: number;
-    /** @example plan */
-    stickiness?: string;
-    groupId?: string;
-  };
-  Serve:
-    | {
-        /**
-         * @description Variant name, e.g. "blue".
-         * @example blue
-         */
-        variant: string;
-      }
-    | {
-        split: components['schemas']['Split'];
-      };
-  Split: {
-    variants: components['schemas']['WeightedVariant'][];
-    /** @example plan */
-    stickiness?: string;
-    groupId?: string;
-  };
-  WeightedVariant: {
-    /**
-     * @description Variant name, e.g. "blue".
-     * @example blue
-     */
-    variant: string;
-    /** @description Out of 1000. */
-    weight: number;
-  };
-  Segment: {
-    /**
-     * @description Segment key.
-     * @example beta-testers
-     */
-    key: string;
-    name: string;
-    description: string;
-    constraints: components['schemas']['Constraint'][];
-  };
+export interface GuardedWritesSchemas {
   ChangeRequestAccepted: {
     changeRequest: components['schemas']['ChangeRequest'];
   };
@@ -254,28 +108,6 @@ export interface SharedSchemas {
     enabled?: boolean;
     rolloutPercentage?: number;
     description?: string;
-  };
-  EnvironmentTargetingPatch: {
-    enabled?: boolean;
-    rolloutPercentage?: number;
-    /**
-     * @description Variant name, e.g. "blue".
-     * @example blue
-     */
-    offVariant?: string | null;
-    rules?: components['schemas']['Rule'][];
-    fallthrough?:
-      | {
-          /**
-           * @description Variant name, e.g. "blue".
-           * @example blue
-           */
-          variant: string;
-        }
-      | {
-          split: components['schemas']['Split'];
-        }
-      | null;
   };
   SetOverrideBody: {
     userId: string;
@@ -386,27 +218,5 @@ export interface SharedSchemas {
     };
     /** @description Retries after a failed attempt (default 3). */
     maxRetries?: number;
-  };
-  EnvironmentTargeting: {
-    enabled: boolean;
-    rolloutPercentage: number;
-    /**
-     * @description Variant name, e.g. "blue".
-     * @example blue
-     */
-    offVariant: string | null;
-    rules: components['schemas']['Rule'][];
-    fallthrough:
-      | {
-          /**
-           * @description Variant name, e.g. "blue".
-           * @example blue
-           */
-          variant: string;
-        }
-      | {
-          split: components['schemas']['Split'];
-        }
-      | null;
   };
 }
