@@ -3,6 +3,7 @@ import { benchDelivery } from './delivery';
 import { benchEvaluate } from './evaluate';
 import { benchPeers } from './peers';
 import { benchRelay } from './peers/relay';
+import { benchScheduleKinds } from './schedule-kinds';
 import { benchSchedules } from './schedules';
 import { benchStartup } from './startup';
 import { benchTargeting } from './targeting';
@@ -11,6 +12,7 @@ import { benchTransports } from './transports';
 const benchmarks: Record<string, () => Promise<void>> = {
   evaluate: benchEvaluate,
   schedules: benchSchedules,
+  'schedule-kinds': benchScheduleKinds,
   delivery: benchDelivery,
   audit: benchAudit,
   peers: benchPeers,

@@ -30,7 +30,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Load average samples while the benchmark runs: the machine may be shared, and timings depend on it. */
-class LoadSampler {
+export class LoadSampler {
   private readonly samples: number[] = [];
   private readonly timer = setInterval(() => this.samples.push(loadavg()[0] ?? 0), 5_000);
   constructor() {
@@ -50,14 +50,14 @@ class LoadSampler {
   }
 }
 
-interface Lateness {
+export interface Lateness {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
   minMs: number;
 }
 
-function latenessOf(samplesMs: number[]): Lateness {
+export function latenessOf(samplesMs: number[]): Lateness {
   const sorted = [...samplesMs].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
   return { p50Ms: round(at(50)), p99Ms: round(at(99)), maxMs: round(at(100)), minMs: round(sorted[0] ?? Number.NaN) };
@@ -73,7 +73,7 @@ export function drainOf(dueAt: number, appliedAts: number[]) {
   };
 }
 
-const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
+export const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 
 export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -83,11 +83,11 @@ export async function waitFor(what: string, timeoutMs: number, check: () => Prom
   }
 }
 
-type Flags = { id: string; key: string }[];
+export type Flags = { id: string; key: string }[];
 const flagKey = (i: number) => `bench-flag-${String(i).padStart(3, '0')}`;
 
 /** Migrates and creates the flags the way the API does (audited, a state per environment). */
-async function setUp(database: Database, databaseUrl?: string): Promise<Flags> {
+export async function setUp(database: Database, databaseUrl?: string): Promise<Flags> {
   await runMigrations(database, databaseUrl);
   const deps = { db: database.db, logger: pino({ level: 'silent' }) };
   const context = { actor: { type: 'system' as const, id: 'bench', email: null }, requestId: null };
