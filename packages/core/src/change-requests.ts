@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { actorSchema } from './audit';
 import { cursorSchema, environmentKeySchema, flagKeySchema, queryInt, timestampSchema } from './common';
 import { updateFlagBodySchema } from './flags';
+import { importedFlagSchema, unsupportedPartSchema } from './import/environment-export';
 import { setOverrideBodySchema } from './overrides';
 import { createScheduleBodySchema } from './schedules';
+import { segmentSchema } from './targeting';
 import { environmentTargetingPatchSchema } from './targeting-api';
 
 /**
@@ -29,6 +31,14 @@ export const requestedChangeSchema = z
     z.object({ kind: z.literal('override.remove'), userId: z.string() }),
     z.object({ kind: z.literal('schedule.create'), body: createScheduleBodySchema }),
     z.object({ kind: z.literal('environment.unprotect') }),
+    z.object({
+      kind: z.literal('config.import'),
+      source: z.enum(['flagline', 'unleash']),
+      flags: z.array(importedFlagSchema),
+      segments: z.array(segmentSchema),
+      unsupported: z.array(unsupportedPartSchema),
+      onExisting: z.enum(['fail', 'replace']),
+    }),
   ])
   .meta({ id: 'RequestedChange' });
 export type RequestedChange = z.infer<typeof requestedChangeSchema>;

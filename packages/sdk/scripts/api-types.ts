@@ -132,6 +132,7 @@ const SHARED_FAMILIES: Record<string, readonly string[]> = {
     'UpdateFlagBody',
     'SetOverrideBody',
     'CreateScheduleBody',
+    'ImportedFlag',
   ],
 };
 const familyOf = new Map(

@@ -15,21 +15,22 @@ import {
 
 export const ENVIRONMENT_EXPORT_FORMAT = 'flagline.environment.v1';
 
+const exportedOverrideSchema = z.strictObject({
+  userId: z.string().min(1).max(255),
+  overrideType: overrideTypeSchema,
+  variant: variantKeySchema.nullable(),
+});
+
+const importedFlagShape = {
+  key: flagKeySchema,
+  description: z.string().max(500),
+  type: flagTypeSchema,
+  variants: z.array(variantSchema),
+  targeting: environmentTargetingSchema,
+};
+
 export const exportedFlagSchema = z
-  .strictObject({
-    key: flagKeySchema,
-    description: z.string().max(500),
-    type: flagTypeSchema,
-    variants: z.array(variantSchema),
-    targeting: environmentTargetingSchema,
-    overrides: z.array(
-      z.strictObject({
-        userId: z.string().min(1).max(255),
-        overrideType: overrideTypeSchema,
-        variant: variantKeySchema.nullable(),
-      }),
-    ),
-  })
+  .strictObject({ ...importedFlagShape, overrides: z.array(exportedOverrideSchema) })
   .meta({ id: 'ExportedFlag' });
 export type ExportedFlag = z.infer<typeof exportedFlagSchema>;
 
@@ -63,6 +64,15 @@ export const importQuerySchema = z.object({
 });
 export type ImportQuery = z.infer<typeof importQuerySchema>;
 
+/** One flag as an import brings it into the environment: Unleash's carry no overrides, Flagline's own do. */
+export const importedFlagSchema = z
+  .strictObject({ ...importedFlagShape, overrides: z.array(exportedOverrideSchema).optional() })
+  .meta({ id: 'ImportedFlag' });
+
+export const unsupportedPartSchema = z
+  .object({ path: z.string(), reason: z.string() })
+  .meta({ description: 'A part of the source that could not be represented and was left out (see docs).' });
+
 export const importActionSchema = z.enum(['create', 'replace', 'unchanged']);
 
 export const importResultSchema = z
@@ -72,7 +82,7 @@ export const importResultSchema = z
     flags: z.array(z.object({ key: flagKeySchema, action: importActionSchema, rules: z.number().int() })),
     segments: z.array(z.object({ key: flagKeySchema, action: importActionSchema })),
     unsupported: z
-      .array(z.object({ path: z.string(), reason: z.string() }))
+      .array(unsupportedPartSchema)
       .meta({ description: 'Parts of the source that could not be represented and were left out (see docs).' }),
   })
   .meta({ id: 'ImportResult' });

@@ -103,6 +103,20 @@ export interface GuardedWritesSchemas {
     | {
         /** @enum {string} */
         kind: 'environment.unprotect';
+      }
+    | {
+        /** @enum {string} */
+        kind: 'config.import';
+        /** @enum {string} */
+        source: 'flagline' | 'unleash';
+        flags: components['schemas']['ImportedFlag'][];
+        segments: components['schemas']['Segment'][];
+        unsupported: {
+          path: string;
+          reason: string;
+        }[];
+        /** @enum {string} */
+        onExisting: 'fail' | 'replace';
       };
   UpdateFlagBody: {
     enabled?: boolean;
@@ -218,5 +232,26 @@ export interface GuardedWritesSchemas {
     };
     /** @description Retries after a failed attempt (default 3). */
     maxRetries?: number;
+  };
+  ImportedFlag: {
+    /**
+     * @description Flag key.
+     * @example new-checkout
+     */
+    key: string;
+    description: string;
+    type: components['schemas']['FlagType'];
+    variants: components['schemas']['Variant'][];
+    targeting: components['schemas']['EnvironmentTargeting'];
+    overrides?: {
+      userId: string;
+      /** @enum {string} */
+      overrideType: 'include' | 'exclude';
+      /**
+       * @description Variant name, e.g. "blue".
+       * @example blue
+       */
+      variant: string | null;
+    }[];
   };
 }

@@ -214,6 +214,16 @@ export interface operations {
           'application/json': components['schemas']['ImportResult'];
         };
       };
+      /** @description The environment is protected: nothing changed yet; the change waits as a change request for another admin to approve. */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChangeRequestAccepted'];
+        };
+      };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
@@ -283,6 +293,16 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ImportResult'];
+        };
+      };
+      /** @description The environment is protected: nothing changed yet; the change waits as a change request for another admin to approve. */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChangeRequestAccepted'];
         };
       };
       400: components['responses']['BadRequest'];

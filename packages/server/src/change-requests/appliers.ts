@@ -1,10 +1,12 @@
-import type { FlagTargeting, FlagView, Override, RequestedChange, Schedule } from '@flagline/core';
+import type { FlagTargeting, FlagView, ImportResult, Override, RequestedChange, Schedule } from '@flagline/core';
+import type { Config } from '../config';
 import type { ChangeScope } from '../db/unit-of-work';
 import { updateEnvironmentIn } from '../environments/environment-service';
 import { updateFlagIn } from '../flags/flag-service';
 import { requireFlagView } from '../flags/flag-store';
 import { updateTargetingIn } from '../flags/targeting-service';
 import { requireTargeting } from '../flags/targeting-store';
+import { importIn } from '../import/import-service';
 import { removeOverrideIn, setOverrideIn } from '../overrides/override-service';
 import { createScheduleIn } from '../schedules/schedule-service';
 
@@ -28,6 +30,14 @@ export interface AppliedResult {
   'override.remove': undefined;
   'schedule.create': Schedule;
   'environment.unprotect': undefined;
+  'config.import': ImportResult;
+}
+
+export function applySettingsOf(config: Config): ApplySettings {
+  return {
+    overrideRateLimitPerHour: config.overrideRateLimitPerHour,
+    scheduleMaxHorizonDays: config.scheduler.maxHorizonDays,
+  };
 }
 
 export type ChangeOfKind<K extends RequestedChange['kind']> = Extract<RequestedChange, { kind: K }>;
@@ -88,6 +98,7 @@ export const APPLIERS: { [K in RequestedChange['kind']]: Applier<K> } = {
     await updateEnvironmentIn(scope, target.environment, { protected: false });
     return undefined;
   },
+  'config.import': (scope, target, change) => importIn(scope, target.environment, change),
 };
 
 export function applyChange<K extends RequestedChange['kind']>(

@@ -24,11 +24,13 @@ import { exportChunks } from '../audit/export';
 import { readChainHead, sealAll } from '../audit/sealer';
 import { verifyAuditChain } from '../audit/verify';
 import { startBackgroundJobs } from '../background/jobs';
+import { applySettingsOf } from '../change-requests/appliers';
+import { changeOrRequest } from '../change-requests/change-request-service';
 import { type Config, ConfigError, loadConfig } from '../config';
 import type { Database } from '../db/client';
 import { openMigratedDatabase } from '../db/open-migrated';
 import { validationError } from '../http/validation';
-import { importUnleash } from '../import/import-service';
+import { planImport, unleashImportChange } from '../import/import-service';
 import { createLogger } from '../logger';
 import { progressBar } from '../progress';
 import { startRelay } from '../relay/relay-server';
@@ -321,18 +323,28 @@ export async function importUnleashFile(file: string, options: ImportUnleashOpti
   }
   const { config, logger } = oneShot();
   await withDatabase(config, logger, async (database) => {
-    const result = await importUnleash({ db: database.db, logger }, cliContext(), body, {
-      environment: options.environment,
-      dryRun: query.data.dryRun,
-      onExisting: query.data.onExisting,
-      ...(segments ? { segments } : {}),
-    }).catch((error: unknown) => {
+    const change = unleashImportChange(body, { onExisting: query.data.onExisting, ...(segments ? { segments } : {}) });
+    const environment = query.data.environment ?? config.defaultEnvironment ?? 'production';
+    const deps = { db: database.db, logger, settings: applySettingsOf(config) };
+    // The same guarded write as the API's: a protected environment gets a change request, not the import.
+    const outcome = await (query.data.dryRun
+      ? planImport(database.db, environment, change).then((applied) => ({ applied, changeRequest: undefined }))
+      : changeOrRequest(deps, cliContext(), { environment, flagKey: null }, change)
+    ).catch((error: unknown) => {
       // The API's advice names its query parameter; here it is an option.
       if (error instanceof AppError && error.code === 'ALREADY_EXISTS') {
         throw new AppError(error.code, error.message.replace('import with onExisting=replace', 'run with --replace'));
       }
       throw error;
     });
+    if (outcome.changeRequest) {
+      if (options.json) return printJson({ changeRequest: outcome.changeRequest }, false);
+      process.stdout.write(
+        `${environment} is protected: the import waits for a second admin as change request ${outcome.changeRequest.id}.\n`,
+      );
+      return;
+    }
+    const result = outcome.applied;
     if (options.json) return printJson(result, false);
     const verb = result.dryRun ? 'Would import' : 'Imported';
     process.stdout.write(

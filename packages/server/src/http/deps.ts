@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator';
+import { applySettingsOf } from '../change-requests/appliers';
 import type { ApprovalDeps } from '../change-requests/change-request-service';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
@@ -31,10 +32,7 @@ export function unitOfWork(deps: AppDeps): UnitOfWorkDeps {
 export function approvalDeps(deps: AppDeps): ApprovalDeps {
   return {
     ...unitOfWork(deps),
-    settings: {
-      overrideRateLimitPerHour: deps.config.overrideRateLimitPerHour,
-      scheduleMaxHorizonDays: deps.config.scheduler.maxHorizonDays,
-    },
+    settings: applySettingsOf(deps.config),
   };
 }
 

@@ -6,15 +6,19 @@ import {
   unleashExportSchema,
 } from '@flagline/core';
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { changeOrRequest } from '../change-requests/change-request-service';
+import type { AppEnv } from '../http/context';
 import {
   type AppDeps,
+  approvalDeps,
   changeContext,
   resolveAdminEnvironment,
   resolveWriteEnvironment,
-  unitOfWork,
 } from '../http/deps';
 import {
   bearerSecurity,
+  changeRequestAccepted,
   commonErrors,
   conflictError,
   createRouter,
@@ -22,7 +26,13 @@ import {
   jsonContent,
   notFoundError,
 } from '../http/router';
-import { exportEnvironment, importEnvironment, importUnleash } from './import-service';
+import {
+  environmentImportChange,
+  exportEnvironment,
+  type ImportChange,
+  planImport,
+  unleashImportChange,
+} from './import-service';
 
 const tags = ['Import and export'];
 
@@ -31,6 +41,7 @@ const importResponses = {
     importResultSchema,
     'What was imported (or, with dryRun, would be) and what could not be represented.',
   ),
+  ...changeRequestAccepted,
   ...commonErrors,
   ...notFoundError,
   ...conflictError,
@@ -82,15 +93,29 @@ const importRoute = createRoute({
 });
 
 export function importRoutes(deps: AppDeps) {
-  const uow = unitOfWork(deps);
+  const approvals = approvalDeps(deps);
+  /**
+   * A dry run plans in the environment it names; an import is a guarded write: made at once, or in a protected
+   * environment checked, previewed and left for a second admin (202).
+   */
+  const runImport = async (
+    c: Context<AppEnv>,
+    query: { environment?: string | undefined; dryRun: boolean },
+    change: ImportChange,
+  ) => {
+    if (query.dryRun) {
+      const environment = resolveAdminEnvironment(c, deps.config, query.environment);
+      return { applied: await planImport(deps.database.db, environment, change) };
+    }
+    const environment = resolveWriteEnvironment(c, deps.config, query.environment);
+    return changeOrRequest(approvals, changeContext(c), { environment, flagKey: null }, change);
+  };
   return createRouter()
     .openapi(unleashImportRoute, async (c) => {
       const query = c.req.valid('query');
-      const environment = query.dryRun
-        ? resolveAdminEnvironment(c, deps.config, query.environment)
-        : resolveWriteEnvironment(c, deps.config, query.environment);
-      const result = await importUnleash(uow, changeContext(c), c.req.valid('json'), { ...query, environment });
-      return c.json(result, 200);
+      const outcome = await runImport(c, query, unleashImportChange(c.req.valid('json'), query));
+      if (outcome.changeRequest) return c.json({ changeRequest: outcome.changeRequest }, 202);
+      return c.json(outcome.applied, 200);
     })
     .openapi(exportRoute, async (c) => {
       const environment = resolveAdminEnvironment(c, deps.config, c.req.valid('query').environment);
@@ -98,10 +123,8 @@ export function importRoutes(deps: AppDeps) {
     })
     .openapi(importRoute, async (c) => {
       const query = c.req.valid('query');
-      const environment = query.dryRun
-        ? resolveAdminEnvironment(c, deps.config, query.environment)
-        : resolveWriteEnvironment(c, deps.config, query.environment);
-      const result = await importEnvironment(uow, changeContext(c), c.req.valid('json'), { ...query, environment });
-      return c.json(result, 200);
+      const outcome = await runImport(c, query, environmentImportChange(c.req.valid('json'), query));
+      if (outcome.changeRequest) return c.json({ changeRequest: outcome.changeRequest }, 202);
+      return c.json(outcome.applied, 200);
     });
 }

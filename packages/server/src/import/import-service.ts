@@ -9,6 +9,7 @@ import {
   type ExportedFlag,
   type FlagType,
   type ImportResult,
+  type RequestedChange,
   type Segment,
   type UnsupportedPart,
   type Variant,
@@ -16,7 +17,7 @@ import {
   validateSegment,
 } from '@flagline/core';
 import type { Db, Executor } from '../db/client';
-import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
+import type { ChangeScope } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
 import { createFlagIn } from '../flags/flag-service';
 import { requireFlagByKey, setState } from '../flags/flag-store';
@@ -38,8 +39,8 @@ interface IncomingFlag {
 interface ImportPlan {
   source: 'unleash' | 'flagline';
   environment: string;
-  flags: IncomingFlag[];
-  segments: Segment[];
+  flags: readonly IncomingFlag[];
+  segments: readonly Segment[];
   unsupported: UnsupportedPart[];
   dryRun: boolean;
   onExisting: 'fail' | 'replace';
@@ -77,8 +78,8 @@ function flagProblems(flag: IncomingFlag, segmentKeys: ReadonlySet<string>, path
  * (type, variants, description) differs, since promoting an environment means replacing targeting of flags that
  * exist everywhere. A segment is a conflict when it exists with other contents.
  */
-async function applyImport(deps: UnitOfWorkDeps, context: ChangeContext, plan: ImportPlan): Promise<ImportResult> {
-  const work = async (tx: Executor, scope?: ChangeScope) => {
+async function runImport(tx: Executor, plan: ImportPlan, scope?: ChangeScope): Promise<ImportResult> {
+  {
     await requireEnvironment(tx, plan.environment);
     const existingFlags = await findFlags(
       tx,
@@ -211,28 +212,48 @@ async function applyImport(deps: UnitOfWorkDeps, context: ChangeContext, plan: I
       after: null,
     });
     return result;
-  };
-  if (plan.dryRun) return deps.db.transaction((tx) => work(tx));
-  return runChange(deps, context, (scope) => work(scope.tx, scope));
+  }
 }
 
-/** Converts Unleash's export (see convertUnleashExport) and imports it into one environment. */
-export async function importUnleash(
-  deps: UnitOfWorkDeps,
-  context: ChangeContext,
+/** An import, carried out in the caller's transaction: at once, or when a second admin approves it. */
+export function importIn(scope: ChangeScope, environment: string, change: ImportChange): Promise<ImportResult> {
+  return runImport(scope.tx, { ...change, environment, dryRun: false }, scope);
+}
+
+/** What an import would do (a dry run): the same checks and result, in a transaction of its own, changing nothing. */
+export function planImport(db: Db, environment: string, change: ImportChange): Promise<ImportResult> {
+  return db.transaction((tx) => runImport(tx, { ...change, environment, dryRun: true }));
+}
+
+/** An import as a change: what is carried out at once, or stored for approval in a protected environment. */
+export type ImportChange = Extract<RequestedChange, { kind: 'config.import' }>;
+
+/** Converts Unleash's export (see convertUnleashExport) into the import of its flags and segments. */
+export function unleashImportChange(
   body: unknown,
-  options: ImportOptions & Pick<ConvertUnleashOptions, 'segments'>,
-): Promise<ImportResult> {
+  options: Pick<ImportOptions, 'onExisting'> & Pick<ConvertUnleashOptions, 'segments'>,
+): ImportChange {
   const converted = convertUnleashExport(body, options.segments ? { segments: options.segments } : {});
-  return applyImport(deps, context, {
+  return {
+    kind: 'config.import',
     source: 'unleash',
-    environment: options.environment,
     flags: converted.flags,
     segments: converted.segments,
     unsupported: converted.unsupported,
-    dryRun: options.dryRun,
     onExisting: options.onExisting,
-  });
+  };
+}
+
+/** Flagline's own export of an environment (possibly another one: development → production), as an import. */
+export function environmentImportChange(body: EnvironmentExport, options: Pick<ImportOptions, 'onExisting'>) {
+  return {
+    kind: 'config.import',
+    source: 'flagline',
+    flags: body.flags,
+    segments: body.segments,
+    unsupported: [],
+    onExisting: options.onExisting,
+  } satisfies ImportChange;
 }
 
 export async function exportEnvironment(db: Db, environment: string): Promise<EnvironmentExport> {
@@ -245,23 +266,5 @@ export async function exportEnvironment(db: Db, environment: string): Promise<En
       flags: await readEnvironment(tx, environment),
       segments: await allSegments(tx),
     };
-  });
-}
-
-/** Imports Flagline's own export of an environment (possibly another one: development → production). */
-export async function importEnvironment(
-  deps: UnitOfWorkDeps,
-  context: ChangeContext,
-  body: EnvironmentExport,
-  options: ImportOptions,
-): Promise<ImportResult> {
-  return applyImport(deps, context, {
-    source: 'flagline',
-    environment: options.environment,
-    flags: body.flags,
-    segments: body.segments,
-    unsupported: [],
-    dryRun: options.dryRun,
-    onExisting: options.onExisting,
   });
 }

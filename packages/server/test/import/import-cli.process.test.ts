@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ImportResult } from '@flagline/core';
+import type { ChangeRequest, ImportResult } from '@flagline/core';
+import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client';
 import { killAllFlaglines, PROCESS_TIMEOUT_MS, runFlagline } from '../helpers/processes';
 import fixture from './fixtures/unleash-6.10.1-export.json';
 
@@ -62,5 +64,38 @@ describe('flagline import unleash', () => {
       expect(refused.stderr).not.toMatch(/ZodError|\n\s+at /);
     },
     6 * PROCESS_TIMEOUT_MS,
+  );
+
+  it(
+    'into a protected environment, the import becomes a change request for a second admin',
+    async () => {
+      const exportFile = join(directory, 'protected-export.json');
+      const segmentsFile = join(directory, 'protected-segments.json');
+      writeFileSync(exportFile, JSON.stringify(fixture.export));
+      writeFileSync(segmentsFile, JSON.stringify({ segments: fixture.segments }));
+      const dataDir = join(directory, 'protected-data');
+      const env = { FLAGLINE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+      const args = ['import', 'unleash', exportFile, '--environment', 'production', '--segments', segmentsFile];
+      // The first run migrates the data dir; the dry run changes nothing and needs no approval.
+      const dryRun = await runFlagline([...args, '--dry-run', '--json'], env);
+      expect(dryRun.code, dryRun.stderr).toBe(0);
+      const database = await openDatabase({ dataDir });
+      try {
+        await database.db.execute(sql`update environments set protected = true where key = 'production'`);
+      } finally {
+        await database.close();
+      }
+
+      const requested = await runFlagline([...args, '--json'], env);
+      expect(requested.code, requested.stderr).toBe(0);
+      const { changeRequest } = JSON.parse(requested.stdout) as { changeRequest: ChangeRequest };
+      expect(changeRequest).toMatchObject({ status: 'pending', environment: 'production' });
+      expect(changeRequest.change.kind).toBe('config.import');
+
+      const plain = await runFlagline(args, env);
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(plain.stdout).toMatch(/^production is protected: the import waits for a second admin as change request /);
+    },
+    4 * PROCESS_TIMEOUT_MS,
   );
 });

@@ -19,6 +19,7 @@ const KIND_LABEL: Record<ChangeRequest['change']['kind'], string> = {
   'override.remove': 'Remove override',
   'schedule.create': 'Schedule',
   'environment.unprotect': 'Remove protection',
+  'config.import': 'Import',
 };
 
 const STATUS_TONE: Record<ChangeRequest['status'], string> = {
