@@ -6,7 +6,7 @@ import { importedFlagSchema, unsupportedPartSchema } from './import/environment-
 import { setOverrideBodySchema } from './overrides';
 import { createScheduleBodySchema } from './schedules';
 import { segmentSchema } from './targeting';
-import { environmentTargetingPatchSchema } from './targeting-api';
+import { environmentTargetingPatchSchema, setVariantsBodySchema } from './targeting-api';
 
 /**
  * What a change request holds: the same body the direct route takes, so approving it runs exactly the change that
@@ -31,6 +31,8 @@ export const requestedChangeSchema = z
     z.object({ kind: z.literal('override.remove'), userId: z.string() }),
     z.object({ kind: z.literal('schedule.create'), body: createScheduleBodySchema }),
     z.object({ kind: z.literal('environment.unprotect') }),
+    z.object({ kind: z.literal('flag.variants'), body: setVariantsBodySchema }),
+    z.object({ kind: z.literal('flag.delete') }),
     z.object({
       kind: z.literal('config.import'),
       source: z.enum(['flagline', 'unleash']),

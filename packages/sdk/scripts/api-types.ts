@@ -133,6 +133,7 @@ const SHARED_FAMILIES: Record<string, readonly string[]> = {
     'SetOverrideBody',
     'CreateScheduleBody',
     'ImportedFlag',
+    'SetVariantsBody',
   ],
 };
 const familyOf = new Map(

@@ -145,8 +145,11 @@ export class FlaglineClient {
       }),
     );
   }
+  /** Deletes the flag everywhere; when any environment is protected, throws ChangeRequestPending (four eyes). */
   async deleteFlag(key: string): Promise<void> {
-    await unwrap(this.api.DELETE('/api/admin/flags/{flagKey}', { params: { path: { flagKey: key } } }));
+    await unwrapApplied<undefined>(
+      this.api.DELETE('/api/admin/flags/{flagKey}', { params: { path: { flagKey: key } } }),
+    );
   }
 
   // Typed flags and targeting
@@ -172,9 +175,12 @@ export class FlaglineClient {
       }),
     );
   }
-  /** Replaces the flag's variants (every environment serves from them); a variant still in use cannot go. */
+  /**
+   * Replaces the flag's variants (every environment serves from them); a variant still in use cannot go. When any
+   * environment is protected, throws ChangeRequestPending.
+   */
   setVariants(key: string, variants: Variant[]) {
-    return unwrap(
+    return unwrapApplied<Schemas['FlagVariants']>(
       this.api.PUT('/api/admin/flags/{flagKey}/variants', { body: { variants }, params: { path: { flagKey: key } } }),
     );
   }

@@ -37,7 +37,10 @@ export interface paths {
     put?: never;
     /** Change a flag in an environment */
     post: operations['updateFlagByPost'];
-    /** Delete a flag in every environment */
+    /**
+     * Delete a flag in every environment
+     * @description When any environment is protected, the deletion is a change request in the first protected one (202), made when a second admin approves it.
+     */
     delete: operations['deleteFlag'];
     options?: never;
     head?: never;
@@ -223,6 +226,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The environment is protected: nothing changed yet; the change waits as a change request for another admin to approve. */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChangeRequestAccepted'];
+        };
+      };
       /** @description Deleted. */
       204: {
         headers: {

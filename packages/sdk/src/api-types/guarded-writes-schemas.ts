@@ -106,6 +106,15 @@ export interface GuardedWritesSchemas {
       }
     | {
         /** @enum {string} */
+        kind: 'flag.variants';
+        body: components['schemas']['SetVariantsBody'];
+      }
+    | {
+        /** @enum {string} */
+        kind: 'flag.delete';
+      }
+    | {
+        /** @enum {string} */
         kind: 'config.import';
         /** @enum {string} */
         source: 'flagline' | 'unleash';
@@ -232,6 +241,9 @@ export interface GuardedWritesSchemas {
     };
     /** @description Retries after a failed attempt (default 3). */
     maxRetries?: number;
+  };
+  SetVariantsBody: {
+    variants: components['schemas']['Variant'][];
   };
   ImportedFlag: {
     /**

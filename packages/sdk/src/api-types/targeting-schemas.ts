@@ -39,7 +39,4 @@ export interface TargetingSchemas {
     type: components['schemas']['FlagType'];
     variants: components['schemas']['Variant'][];
   };
-  SetVariantsBody: {
-    variants: components['schemas']['Variant'][];
-  };
 }

@@ -38,7 +38,7 @@ export interface paths {
     get?: never;
     /**
      * Replace a flag's variants
-     * @description Values are checked against the flag type. Removing a variant that targeting or an override still serves answers 409 INVALID_STATE with `details.references`: [{ environment, path }].
+     * @description Values are checked against the flag type. Removing a variant that targeting or an override still serves answers 409 INVALID_STATE with `details.references`: [{ environment, path }]. Variants are shared by every environment: when any is protected, the change is a change request in the first protected one (202).
      */
     put: operations['setFlagVariants'];
     post?: never;
@@ -166,6 +166,16 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['FlagVariants'];
+        };
+      };
+      /** @description The environment is protected: nothing changed yet; the change waits as a change request for another admin to approve. */
+      202: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChangeRequestAccepted'];
         };
       };
       400: components['responses']['BadRequest'];

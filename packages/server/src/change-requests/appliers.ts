@@ -1,10 +1,18 @@
-import type { FlagTargeting, FlagView, ImportResult, Override, RequestedChange, Schedule } from '@flagline/core';
+import type {
+  FlagTargeting,
+  FlagVariants,
+  FlagView,
+  ImportResult,
+  Override,
+  RequestedChange,
+  Schedule,
+} from '@flagline/core';
 import type { Config } from '../config';
 import type { ChangeScope } from '../db/unit-of-work';
 import { updateEnvironmentIn } from '../environments/environment-service';
-import { updateFlagIn } from '../flags/flag-service';
+import { deleteFlagIn, updateFlagIn } from '../flags/flag-service';
 import { requireFlagView } from '../flags/flag-store';
-import { updateTargetingIn } from '../flags/targeting-service';
+import { setVariantsIn, updateTargetingIn } from '../flags/targeting-service';
 import { requireTargeting } from '../flags/targeting-store';
 import { importIn } from '../import/import-service';
 import { removeOverrideIn, setOverrideIn } from '../overrides/override-service';
@@ -31,6 +39,8 @@ export interface AppliedResult {
   'schedule.create': Schedule;
   'environment.unprotect': undefined;
   'config.import': ImportResult;
+  'flag.variants': FlagVariants;
+  'flag.delete': undefined;
 }
 
 export function applySettingsOf(config: Config): ApplySettings {
@@ -99,6 +109,12 @@ export const APPLIERS: { [K in RequestedChange['kind']]: Applier<K> } = {
     return undefined;
   },
   'config.import': (scope, target, change) => importIn(scope, target.environment, change),
+  'flag.variants': (scope, target, change) =>
+    setVariantsIn(scope, { key: flagOf(target), variants: change.body.variants }),
+  'flag.delete': async (scope, target) => {
+    await deleteFlagIn(scope, flagOf(target));
+    return undefined;
+  },
 };
 
 export function applyChange<K extends RequestedChange['kind']>(

@@ -14,7 +14,7 @@ import { AuditRecorder } from '../audit/recorder';
 import type { Db } from '../db/client';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { updateEnvironmentIn } from '../environments/environment-service';
-import { isProtectedEnvironment } from '../environments/environment-store';
+import { firstProtectedEnvironment, isProtectedEnvironment } from '../environments/environment-store';
 import { decodeCursor, encodeCursor, isTimeIdCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
 import {
@@ -144,6 +144,27 @@ export async function changeOrRequest<K extends RequestedChange['kind']>(
       if (changeRequest) return { changeRequest };
     }
     return { applied: await applyChange(scope, target, change, deps.settings) };
+  });
+}
+
+/**
+ * The guarded write for a change to a flag itself (its variants, its deletion): it reaches every environment, so when
+ * any is protected it is requested there (the first protected one by key) and waits for a second admin.
+ */
+export async function changeFlagOrRequest<K extends 'flag.variants' | 'flag.delete'>(
+  deps: ApprovalDeps,
+  context: ChangeContext,
+  flagKey: string,
+  change: ChangeOfKind<K>,
+): Promise<ChangeOutcome<K>> {
+  return runChange(deps, context, async (scope): Promise<ChangeOutcome<K>> => {
+    const environment = await firstProtectedEnvironment(scope.tx);
+    if (environment !== undefined) {
+      const changeRequest = await requestIn(scope, { environment, flagKey }, change, deps.settings);
+      if (changeRequest) return { changeRequest };
+    }
+    // Unprotected everywhere: the environment is not read by flag-level appliers.
+    return { applied: await applyChange(scope, { environment: '', flagKey }, change, deps.settings) };
   });
 }
 

@@ -24,6 +24,19 @@ export async function isProtectedEnvironment(executor: Executor, key: string): P
   return row.protected;
 }
 
+/**
+ * The first protected environment by key, if any, for a change to a flag itself (its variants, its deletion), which
+ * reaches every environment. Every environment row is share-locked, as isProtectedEnvironment locks one.
+ */
+export async function firstProtectedEnvironment(executor: Executor): Promise<string | undefined> {
+  const rows = await executor
+    .select({ key: environments.key, protected: environments.protected })
+    .from(environments)
+    .orderBy(environments.key)
+    .for('share');
+  return rows.find((row) => row.protected)?.key;
+}
+
 export async function requireEnvironmentRow(executor: Executor, key: string): Promise<EnvironmentRow> {
   const [row] = await executor.select().from(environments).where(eq(environments.key, key)).for('update');
   if (!row) throw new AppError('NOT_FOUND', `Environment "${key}" does not exist.`);

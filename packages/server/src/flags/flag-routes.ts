@@ -8,7 +8,7 @@ import {
   updateFlagBodySchema,
 } from '@flagline/core';
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi';
-import { changeOrRequest } from '../change-requests/change-request-service';
+import { changeFlagOrRequest, changeOrRequest } from '../change-requests/change-request-service';
 import type { AppEnv } from '../http/context';
 import {
   type AppDeps,
@@ -32,7 +32,7 @@ import {
   preconditionError,
 } from '../http/router';
 import { notFound } from '../shared/errors';
-import { createFlag, deleteFlag, getFlag, listFlags } from './flag-service';
+import { createFlag, getFlag, listFlags } from './flag-service';
 
 const flagParams = z.object({ flagKey: z.string().meta({ description: 'Flag key.' }) });
 
@@ -127,7 +127,9 @@ const deleteRoute = createRoute({
   summary: 'Delete a flag in every environment',
   security: bearerSecurity,
   request: { params: flagParams },
-  responses: { 204: { description: 'Deleted.' }, ...commonErrors, ...notFoundError },
+  description:
+    'When any environment is protected, the deletion is a change request in the first protected one (202), made when a second admin approves it.',
+  responses: { 204: { description: 'Deleted.' }, ...changeRequestAccepted, ...commonErrors, ...notFoundError },
 });
 
 /** Flag keys in paths that could never exist are 404s, not validation errors: the resource is simply not there. */
@@ -177,7 +179,9 @@ export function flagRoutes(deps: AppDeps) {
     .openapi(patchRoute, update)
     .openapi(postUpdateRoute, update)
     .openapi(deleteRoute, async (c) => {
-      await deleteFlag(uow, changeContext(c), knownShapeOrNotFound(c.req.valid('param').flagKey));
+      const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
+      const outcome = await changeFlagOrRequest(approvals, changeContext(c), key, { kind: 'flag.delete' });
+      if (outcome.changeRequest) return c.json({ changeRequest: outcome.changeRequest }, 202);
       return c.body(null, 204);
     });
 }

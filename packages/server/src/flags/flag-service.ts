@@ -139,19 +139,18 @@ export async function updateFlagIn({ tx, audit }: ChangeScope, input: FlagUpdate
   return (await requireFlagView(tx, input.key, input.environment)).view;
 }
 
-export async function deleteFlag(deps: UnitOfWorkDeps, context: ChangeContext, key: string): Promise<void> {
-  await runChange(deps, context, async (scope) => {
-    const flag = await requireFlagByKey(scope.tx, key, { lock: true });
-    const states = await allStates(scope.tx, flag.id);
-    // Pending schedules would otherwise fire against a flag that no longer exists (or a new one with the same key).
-    const cancelled = await cancelPendingSchedules(scope, { flagId: flag.id }, 'flag_deleted');
-    await deleteFlagRow(scope.tx, flag.id);
-    await scope.audit.record({
-      type: 'flag.deleted',
-      flagKey: key,
-      data: { flagKey: key, cancelledScheduleIds: cancelled.map((schedule) => schedule.id) },
-      before: { key, description: flag.description, states },
-      after: null,
-    });
+/** Deletes a flag in every environment, inside a change already under way. */
+export async function deleteFlagIn(scope: ChangeScope, key: string): Promise<void> {
+  const flag = await requireFlagByKey(scope.tx, key, { lock: true });
+  const states = await allStates(scope.tx, flag.id);
+  // Pending schedules would otherwise fire against a flag that no longer exists (or a new one with the same key).
+  const cancelled = await cancelPendingSchedules(scope, { flagId: flag.id }, 'flag_deleted');
+  await deleteFlagRow(scope.tx, flag.id);
+  await scope.audit.record({
+    type: 'flag.deleted',
+    flagKey: key,
+    data: { flagKey: key, cancelledScheduleIds: cancelled.map((schedule) => schedule.id) },
+    before: { key, description: flag.description, states },
+    after: null,
   });
 }

@@ -7,14 +7,13 @@ import {
   setVariantsBodySchema,
 } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { changeOrRequest } from '../change-requests/change-request-service';
+import { changeFlagOrRequest, changeOrRequest } from '../change-requests/change-request-service';
 import {
   type AppDeps,
   approvalDeps,
   changeContext,
   resolveAdminEnvironment,
   resolveWriteEnvironment,
-  unitOfWork,
 } from '../http/deps';
 import { ifMatchHeaders, parseIfMatch } from '../http/if-match';
 import { etagHeader } from '../http/openapi';
@@ -30,7 +29,7 @@ import {
   preconditionError,
 } from '../http/router';
 import { notFound } from '../shared/errors';
-import { getTargeting, setVariants } from './targeting-service';
+import { getTargeting } from './targeting-service';
 
 const tags = ['Targeting'];
 const flagParams = z.object({ flagKey: z.string().meta({ description: 'Flag key.' }) });
@@ -91,11 +90,12 @@ const putVariantsRoute = createRoute({
   tags,
   summary: "Replace a flag's variants",
   description:
-    'Values are checked against the flag type. Removing a variant that targeting or an override still serves answers 409 INVALID_STATE with `details.references`: [{ environment, path }].',
+    'Values are checked against the flag type. Removing a variant that targeting or an override still serves answers 409 INVALID_STATE with `details.references`: [{ environment, path }]. Variants are shared by every environment: when any is protected, the change is a change request in the first protected one (202).',
   security: bearerSecurity,
   request: { params: flagParams, body: jsonBody(setVariantsBodySchema) },
   responses: {
     200: jsonContent(flagVariantsSchema, 'The variants after the change.'),
+    ...changeRequestAccepted,
     ...commonErrors,
     ...notFoundError,
     ...conflictError,
@@ -103,7 +103,6 @@ const putVariantsRoute = createRoute({
 });
 
 export function targetingRoutes(deps: AppDeps) {
-  const uow = unitOfWork(deps);
   const approvals = approvalDeps(deps);
   return createRouter()
     .openapi(getRoute, async (c) => {
@@ -134,6 +133,11 @@ export function targetingRoutes(deps: AppDeps) {
     })
     .openapi(putVariantsRoute, async (c) => {
       const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
-      return c.json(await setVariants(uow, changeContext(c), { key, variants: c.req.valid('json').variants }), 200);
+      const outcome = await changeFlagOrRequest(approvals, changeContext(c), key, {
+        kind: 'flag.variants',
+        body: c.req.valid('json'),
+      });
+      if (outcome.changeRequest) return c.json({ changeRequest: outcome.changeRequest }, 202);
+      return c.json(outcome.applied, 200);
     });
 }

@@ -20,6 +20,8 @@ const KIND_LABEL: Record<ChangeRequest['change']['kind'], string> = {
   'schedule.create': 'Schedule',
   'environment.unprotect': 'Remove protection',
   'config.import': 'Import',
+  'flag.variants': 'Variants',
+  'flag.delete': 'Delete flag',
 };
 
 const STATUS_TONE: Record<ChangeRequest['status'], string> = {

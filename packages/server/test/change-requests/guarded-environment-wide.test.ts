@@ -12,10 +12,11 @@ type FlagBody = { enabled: boolean; rolloutPercentage: number };
 const unleashBody = { ...fixture.export, segments: fixture.segments };
 
 /**
- * An import writes a whole environment at once: into a protected one it is a guarded write like any other, so four
- * eyes cannot be side-stepped by exporting development and importing it over production.
+ * Writes that reach more than one flag environment at once are guarded writes like any other: an import (so four eyes
+ * cannot be side-stepped by exporting development and importing it over production), and a change to a flag itself —
+ * its variants or its deletion — which reaches every environment, the protected one too.
  */
-describe.each(testBackends())('imports into a protected environment (%s)', (backend) => {
+describe.each(testBackends())('environment-wide writes with a protected environment (%s)', (backend) => {
   let t: TestApp;
   /** A second admin: decides what `t.tokens.admin` requests. */
   let bob: string;
@@ -118,5 +119,69 @@ describe.each(testBackends())('imports into a protected environment (%s)', (back
     const refused = await t.request('POST', '/api/admin/import?environment=production', { body: broken });
     expectError(refused, 400, 'VALIDATION_FAILED');
     expect(await auditSince(t, mark)).toEqual([]);
+  });
+
+  it('deleting a flag waits for a second admin; approving deletes it everywhere', async () => {
+    expectStatus(await answer(apiClient(t).POST('/api/admin/flags', { body: { key: 'to-delete' } })), 201);
+    const response = await t.request<Accepted>('DELETE', '/api/admin/flags/to-delete');
+    expect(response.status).toBe(202);
+    const request = response.body.changeRequest;
+    expect(request).toMatchObject({ environment: 'production', flagKey: 'to-delete', change: { kind: 'flag.delete' } });
+    expect(request.preview.map((event) => event.type)).toEqual(['flag.deleted']);
+    expectStatus(await t.request('GET', '/api/admin/flags/to-delete?environment=development'), 200);
+    expect(expectStatus(await decide(request.id, 'approve', bob), 200).status).toBe('applied');
+    expectError(await t.request('GET', '/api/admin/flags/to-delete?environment=development'), 404, 'NOT_FOUND');
+  });
+
+  it("a flag's variants are guarded; a change that records nothing is no request", async () => {
+    expectStatus(
+      await answer(
+        apiClient(t).POST('/api/admin/flags', {
+          body: {
+            key: 'colours',
+            type: 'string',
+            variants: [
+              { key: 'red', value: 'red' },
+              { key: 'blue', value: 'blue' },
+            ],
+          },
+        }),
+      ),
+      201,
+    );
+    const variants = [
+      { key: 'red', value: 'crimson' },
+      { key: 'blue', value: 'blue' },
+    ];
+    const response = await t.request<Accepted>('PUT', '/api/admin/flags/colours/variants', { body: { variants } });
+    expect(response.status).toBe(202);
+    const request = response.body.changeRequest;
+    expect(request.change).toEqual({ kind: 'flag.variants', body: { variants } });
+    const before = await t.request<{ variants: unknown[] }>(
+      'GET',
+      '/api/admin/flags/colours/targeting?environment=development',
+    );
+    expect(before.body.variants).toContainEqual({ key: 'red', value: 'red' });
+    expect(expectStatus(await decide(request.id, 'approve', bob), 200).status).toBe('applied');
+    const after = await t.request<{ variants: unknown[] }>(
+      'GET',
+      '/api/admin/flags/colours/targeting?environment=development',
+    );
+    expect(after.body.variants).toContainEqual({ key: 'red', value: 'crimson' });
+    // The same variants again change nothing: answered at once, nothing to approve.
+    const unchanged = await t.request<{ variants: unknown[] }>('PUT', '/api/admin/flags/colours/variants', {
+      body: { variants },
+    });
+    expect(unchanged.status).toBe(200);
+  });
+
+  it('with no environment protected, flag-level writes are made at once as before', async () => {
+    const stillProtected = await t.request<Accepted>('PATCH', '/api/admin/environments/production', {
+      body: { protected: false },
+    });
+    expect(stillProtected.status).toBe(202);
+    expectStatus(await decide(stillProtected.body.changeRequest.id, 'approve', bob), 200);
+    expectStatus(await answer(apiClient(t).POST('/api/admin/flags', { body: { key: 'free-delete' } })), 201);
+    expect((await t.request('DELETE', '/api/admin/flags/free-delete')).status).toBe(204);
   });
 });
