@@ -139,6 +139,23 @@ export interface UnitOfWorkDeps {
 export type ChangeWork<T> = (scope: ChangeScope) => Promise<T>;
 
 /**
+ * Bumps the config version and announces the change, in one statement: the notice carries the new version, and a
+ * round trip less inside every change's transaction is that much less between a change and every SDK hearing of it.
+ */
+async function bumpAndAnnounce(tx: Tx, tokens: boolean, flagKeys: string[] | undefined): Promise<ChangeNotice> {
+  const result: unknown = await tx.execute(sql`
+    with bumped as (update ${configState} set version = version + 1 returning version)
+    select version, pg_notify(${CHANGES_CHANNEL}, json_build_object(
+      'configVersion', version, 'tokens', ${tokens}::boolean, 'flagKeys', ${flagKeys ? JSON.stringify(flagKeys) : null}::json
+    )::text) from bumped`);
+  const [row] = (result as { rows: { version: number | string }[] }).rows;
+  if (!row) throw new Error('config_state has no row');
+  const notice: ChangeNotice = { configVersion: Number(row.version), tokens };
+  if (flagKeys) notice.flagKeys = flagKeys;
+  return notice;
+}
+
+/**
  * The use-case boundary: one transaction for the change, its audit events, the config version bump when evaluation
  * sees the change, and the change notification (Postgres delivers NOTIFY on commit, so nobody hears of a change that
  * rolled back). A unit of work that records no event changed nothing, bumps nothing and announces nothing.
@@ -152,19 +169,12 @@ export async function runChange<T>(deps: UnitOfWorkDeps, context: ChangeContext,
     events = audit.recorded;
     if (events.length > 0) {
       const effects = new Set(events.map((event) => EFFECT_OF[event.type]));
-      let configVersion: number | null = null;
-      if (effects.has('evaluation')) {
-        const [row] = await tx
-          .update(configState)
-          .set({ version: sql`${configState.version} + 1` })
-          .returning({ version: configState.version });
-        if (!row) throw new Error('config_state has no row');
-        configVersion = row.version;
+      notice = effects.has('evaluation')
+        ? await bumpAndAnnounce(tx, effects.has('tokens'), touchedFlagKeys(events))
+        : { configVersion: null, tokens: effects.has('tokens') };
+      if (notice.configVersion === null) {
+        await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(notice)})`);
       }
-      notice = { configVersion, tokens: effects.has('tokens') };
-      const flagKeys = configVersion === null ? undefined : touchedFlagKeys(events);
-      if (flagKeys) notice.flagKeys = flagKeys;
-      await tx.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(notice)})`);
     }
     return value;
   });
