@@ -42,6 +42,21 @@ interface RulesetEntry {
   readonly fingerprint: string;
 }
 
+/**
+ * Each flag's ruleset JSON, kept with the flag object: a snapshot rebuilt after a change reuses the flags the change
+ * did not touch (snapshot-changes.ts), and with them their JSON.
+ */
+const rulesetJson = new WeakMap<SnapshotFlag, string>();
+
+function rulesetJsonOf(flag: SnapshotFlag): string {
+  let json = rulesetJson.get(flag);
+  if (json === undefined) {
+    json = JSON.stringify(flag.ruleset);
+    rulesetJson.set(flag, json);
+  }
+  return json;
+}
+
 export class EnvironmentSnapshot {
   private readonly list: SnapshotFlag[];
   /** `"flagKey":` for each flag, encoded once per snapshot rather than once per request. */
@@ -79,7 +94,7 @@ export class EnvironmentSnapshot {
     if (!this.rulesetFlags) {
       this.rulesetFlags = new Map(
         this.list.map((flag) => {
-          const json = JSON.stringify(flag.ruleset);
+          const json = rulesetJsonOf(flag);
           const segmentJson = flag.segmentKeys.map((key) => this.segments.get(key)?.json ?? 'null').join(',');
           return [flag.key, { flag: flag.ruleset, json, fingerprint: `${json}\u0000${segmentJson}` }];
         }),

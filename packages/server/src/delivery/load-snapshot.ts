@@ -20,7 +20,12 @@ export interface ConfigSnapshot {
   readonly environments: ReadonlyMap<string, EnvironmentSnapshot>;
 }
 
-interface StateRow {
+/** A snapshot read from the database, with every segment (what a flag's rules may reference) kept for the next. */
+export interface LoadedSnapshot extends ConfigSnapshot {
+  readonly segments: ReadonlyMap<string, Segment>;
+}
+
+export interface StateRow {
   key: string;
   description: string;
   type: FlagType;
@@ -33,9 +38,57 @@ interface StateRow {
   fallthrough: Serve | null;
 }
 
-interface FlagOverrides {
+export interface FlagOverrides {
   readonly types: Map<string, OverrideType>;
   readonly pins: Map<string, string>;
+}
+
+export interface OverrideRow {
+  key: string;
+  environment: string;
+  userId: string;
+  overrideType: OverrideType;
+  variant: string | null;
+}
+
+/** The key of one flag in one environment. */
+export const flagInEnvironment = (environment: string, key: string): string => `${environment}\u0000${key}`;
+
+/** Override rows grouped by flag and environment (flagInEnvironment). */
+export function groupOverrides(rows: readonly OverrideRow[]): Map<string, FlagOverrides> {
+  const overrides = new Map<string, FlagOverrides>();
+  for (const row of rows) {
+    const id = flagInEnvironment(row.environment, row.key);
+    let users = overrides.get(id);
+    if (!users) {
+      users = { types: new Map(), pins: new Map() };
+      overrides.set(id, users);
+    }
+    users.types.set(row.userId, row.overrideType);
+    if (row.overrideType === 'include' && row.variant !== null) users.pins.set(row.userId, row.variant);
+  }
+  return overrides;
+}
+
+/** One flag in one environment as evaluation serves it, compiled against `allSegments`. */
+export function toSnapshotFlag(
+  row: StateRow,
+  overrides: FlagOverrides | undefined,
+  allSegments: ReadonlyMap<string, Segment>,
+): SnapshotFlag {
+  const { flag, plain } = toRulesetFlagOf(row, overrides);
+  return {
+    key: row.key,
+    description: row.description,
+    enabled: row.enabled,
+    rolloutPercentage: row.rolloutPercentage,
+    overrides: overrides?.types ?? new Map(),
+    type: row.type,
+    ruleset: flag,
+    compiled: compileFlag(flag, allSegments),
+    plain,
+    segmentKeys: [...new Set(row.rules.flatMap((rule) => rule.segments ?? []))].sort(),
+  };
 }
 
 /** The ruleset form of one flag in one environment; the typed members only when it is more than the origin's flag. */
@@ -78,7 +131,7 @@ export function toRulesetFlagOf(
 }
 
 /** Reads everything evaluation needs at one consistent point in time, and compiles every flag once. */
-export async function loadSnapshot(db: Db): Promise<ConfigSnapshot> {
+export async function loadSnapshot(db: Db): Promise<LoadedSnapshot> {
   return db.transaction(
     async (tx) => {
       const [state] = await tx.select({ version: configState.version }).from(configState).where(eq(configState.id, 1));
@@ -99,7 +152,7 @@ export async function loadSnapshot(db: Db): Promise<ConfigSnapshot> {
         .from(flagStates)
         .innerJoin(flags, eq(flags.id, flagStates.flagId))
         .orderBy(flags.key);
-      const overrideRows = await tx
+      const overrideRows: OverrideRow[] = await tx
         .select({
           key: flags.key,
           environment: flagOverrides.environment,
@@ -120,40 +173,19 @@ export async function loadSnapshot(db: Db): Promise<ConfigSnapshot> {
         .orderBy(segments.key);
 
       const allSegments = new Map<string, Segment>(segmentRows.map((row) => [row.key, row]));
-      const overrides = new Map<string, FlagOverrides>();
-      for (const row of overrideRows) {
-        const id = `${row.environment}\u0000${row.key}`;
-        let users = overrides.get(id);
-        if (!users) {
-          users = { types: new Map(), pins: new Map() };
-          overrides.set(id, users);
-        }
-        users.types.set(row.userId, row.overrideType);
-        if (row.overrideType === 'include' && row.variant !== null) users.pins.set(row.userId, row.variant);
-      }
+      const overrides = groupOverrides(overrideRows);
       const byEnvironment = new Map<string, Map<string, SnapshotFlag>>(
         environmentRows.map((row) => [row.key, new Map()]),
       );
       for (const row of stateRows) {
-        const flagOverrides = overrides.get(`${row.environment}\u0000${row.key}`);
-        const { flag, plain } = toRulesetFlagOf(row, flagOverrides);
-        byEnvironment.get(row.environment)?.set(row.key, {
-          key: row.key,
-          description: row.description,
-          enabled: row.enabled,
-          rolloutPercentage: row.rolloutPercentage,
-          overrides: flagOverrides?.types ?? new Map(),
-          type: row.type,
-          ruleset: flag,
-          compiled: compileFlag(flag, allSegments),
-          plain,
-          segmentKeys: [...new Set(row.rules.flatMap((rule) => rule.segments ?? []))].sort(),
-        });
+        const flagOverrides = overrides.get(flagInEnvironment(row.environment, row.key));
+        byEnvironment.get(row.environment)?.set(row.key, toSnapshotFlag(row, flagOverrides, allSegments));
       }
       const version = state?.version ?? 0;
       return {
         version,
         loadedAt: new Date(),
+        segments: allSegments,
         environments: new Map(
           [...byEnvironment].map(([key, map]) => [key, new EnvironmentSnapshot(key, map, version, allSegments)]),
         ),

@@ -4,10 +4,14 @@ import type { Database, Unlisten } from '../db/client';
 import { configState } from '../db/schema';
 import { CHANGES_CHANNEL, type ChangeNotice, parseChangeNotice } from '../db/unit-of-work';
 
-import { type ConfigSnapshot, loadSnapshot } from './load-snapshot';
+import { type ConfigSnapshot, type LoadedSnapshot, loadSnapshot } from './load-snapshot';
+import { loadFlagChanges } from './snapshot-changes';
 import type { SnapshotListener, SnapshotSource } from './snapshot-source';
 
 export type { SnapshotListener } from './snapshot-source';
+
+/** Notices remembered ahead of the snapshot; past this many, later ones count as unscoped (a full reload). */
+const MAX_SCOPES = 1_000;
 
 /**
  * Each instance evaluates from an in-memory snapshot. It reloads when a change evaluation sees is announced (NOTIFY),
@@ -16,7 +20,9 @@ export type { SnapshotListener } from './snapshot-source';
  * (onTokensChange), which evaluation never reads: the same notification and the same poll carry it.
  */
 export class SnapshotStore implements SnapshotSource {
-  private snapshot: ConfigSnapshot | undefined;
+  private snapshot: LoadedSnapshot | undefined;
+  /** What each version newer than the snapshot changed, by its notice (see loadFlagChanges). */
+  private readonly scopes = new Map<number, readonly string[] | undefined>();
   /** When this instance last confirmed its snapshot is current (a refresh, or a version poll that found no change). */
   checkedAt = new Date(0);
   private loading: Promise<void> | undefined;
@@ -85,7 +91,12 @@ export class SnapshotStore implements SnapshotSource {
   async receive(notice: ChangeNotice | undefined): Promise<void> {
     if (notice === undefined || notice.tokens) for (const listener of this.tokenListeners) listener();
     if (notice === undefined) await this.refresh();
-    else if (notice.configVersion !== null) await this.ensureAtLeast(notice.configVersion);
+    else if (notice.configVersion !== null) {
+      if (notice.configVersion > (this.snapshot?.version ?? -1) && this.scopes.size < MAX_SCOPES) {
+        this.scopes.set(notice.configVersion, notice.flagKeys);
+      }
+      await this.ensureAtLeast(notice.configVersion);
+    }
   }
 
   /** Reloads; concurrent calls coalesce into at most one more load after the one in flight. */
@@ -98,7 +109,7 @@ export class SnapshotStore implements SnapshotSource {
       try {
         do {
           this.dirty = false;
-          const next = await loadSnapshot(this.database.db);
+          const next = await this.load();
           const previous = this.snapshot;
           if (!previous || next.version >= previous.version) {
             this.snapshot = next;
@@ -111,6 +122,20 @@ export class SnapshotStore implements SnapshotSource {
       }
     })();
     return this.loading;
+  }
+
+  /**
+   * The snapshot as the database has it now: only the flags the changes since touched, when their notices said which
+   * and nothing else changed, else everything.
+   */
+  private async load(): Promise<LoadedSnapshot> {
+    const previous = this.snapshot;
+    if (previous) {
+      for (const version of this.scopes.keys()) if (version <= previous.version) this.scopes.delete(version);
+      const next = await loadFlagChanges(this.database.db, previous, this.scopes);
+      if (next) return next;
+    }
+    return loadSnapshot(this.database.db);
   }
 
   /**

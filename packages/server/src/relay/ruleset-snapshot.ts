@@ -73,9 +73,31 @@ function toSnapshotFlag(flag: RulesetFlag, segments: ReadonlyMap<string, Segment
   };
 }
 
+interface Compiled {
+  readonly flag: SnapshotFlag;
+  /** The segment objects it was compiled against, by key (undefined where the key named none). */
+  readonly segments: readonly (Segment | undefined)[];
+}
+
+/**
+ * Each flag as compiled, kept with its ruleset object: applyChange keeps the objects of the flags a change did not
+ * touch, so the snapshot after a change recompiles only the changed flags and those whose segments changed.
+ */
+const compiledFlags = new WeakMap<RulesetFlag, Compiled>();
+
+function compiledSnapshotFlag(flag: RulesetFlag, segments: ReadonlyMap<string, Segment>): SnapshotFlag {
+  const cached = compiledFlags.get(flag);
+  if (cached?.flag.segmentKeys.every((key, index) => segments.get(key) === cached.segments[index])) {
+    return cached.flag;
+  }
+  const compiled = toSnapshotFlag(flag, segments);
+  compiledFlags.set(flag, { flag: compiled, segments: compiled.segmentKeys.map((key) => segments.get(key)) });
+  return compiled;
+}
+
 /** The snapshot the delivery routes read, holding the relay's one environment. */
 export function toConfigSnapshot(ruleset: RelayRuleset): ConfigSnapshot {
-  const flags = new Map(ruleset.flags.map((flag) => [flag.key, toSnapshotFlag(flag, ruleset.segments)]));
+  const flags = new Map(ruleset.flags.map((flag) => [flag.key, compiledSnapshotFlag(flag, ruleset.segments)]));
   const environment = new EnvironmentSnapshot(ruleset.environment, flags, ruleset.version, ruleset.segments);
   return {
     version: ruleset.version,

@@ -39,4 +39,41 @@ describe('a relay applies the upstream’s change events to its ruleset', () => 
     const without = applyChange(withSegment, { version: 5, changed: [], deleted: [], deletedSegments: ['beta'] });
     expect(without.segments.size).toBe(0);
   });
+
+  it('recompiles only the flags a change touched, and those whose segments changed', () => {
+    const segment = { key: 'beta', name: 'Beta', description: '', constraints: [] };
+    const rule = { id: 'r', constraints: [], segments: ['beta'], serve: { variant: 'on' } };
+    const segmented: RulesetFlag = {
+      ...flag('s', true),
+      type: 'boolean',
+      variants: [],
+      offVariant: null,
+      rules: [rule],
+      fallthrough: null,
+    };
+    const first = applyChange(base, { version: 4, changed: [segmented], deleted: [], segments: [segment] });
+    const compiled = (ruleset: typeof first, key: string) =>
+      toConfigSnapshot(ruleset).environments.get('production')?.flags.get(key);
+    const touched = applyChange(first, { version: 5, changed: [flag('a', true)], deleted: [] });
+    expect(compiled(touched, 'b-x')).toBe(compiled(first, 'b-x'));
+    expect(compiled(touched, 's')).toBe(compiled(first, 's'));
+    expect(compiled(touched, 'a')).not.toBe(compiled(first, 'a'));
+    expect(compiled(touched, 'a')?.enabled).toBe(true);
+    const widened = { ...segment, constraints: [{ attribute: 'plan', operator: 'IN' as const, values: ['pro'] }] };
+    const segmentChanged = applyChange(touched, { version: 6, changed: [], deleted: [], segments: [widened] });
+    expect(compiled(segmentChanged, 's')).not.toBe(compiled(touched, 's'));
+    const answers = (ruleset: typeof first) =>
+      ['pro', 'free'].map((plan) =>
+        toConfigSnapshot(ruleset).environments.get('production')?.ofrepBulkJson({ targetingKey: 'u', plan }),
+      );
+    expect(answers(segmentChanged)).toEqual(answers(toFresh(segmentChanged)));
+    expect(answers(segmentChanged)).not.toEqual(answers(touched));
+    expect(compiled(segmentChanged, 'b-x')).toBe(compiled(touched, 'b-x'));
+  });
+});
+
+/** The same ruleset with fresh flag objects: compiled from scratch. */
+const toFresh = (ruleset: ReturnType<typeof fromRuleset>) => ({
+  ...ruleset,
+  flags: ruleset.flags.map((item) => structuredClone(item)),
 });

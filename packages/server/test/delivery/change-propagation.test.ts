@@ -205,6 +205,20 @@ describe('change notices', () => {
   it('reads what runChange sends, and nothing else', () => {
     expect(parseChangeNotice('{"configVersion":12,"tokens":false}')).toEqual({ configVersion: 12, tokens: false });
     expect(parseChangeNotice('{"configVersion":null,"tokens":true}')).toEqual({ configVersion: null, tokens: true });
+    // As PostgreSQL's json_build_object writes it: the flags a change touched, or null when it may reach further.
+    expect(parseChangeNotice('{"configVersion" : 13, "tokens" : false, "flagKeys" : ["a", "b"]}')).toEqual({
+      configVersion: 13,
+      tokens: false,
+      flagKeys: ['a', 'b'],
+    });
+    expect(parseChangeNotice('{"configVersion" : 14, "tokens" : false, "flagKeys" : null}')).toEqual({
+      configVersion: 14,
+      tokens: false,
+    });
+    expect(parseChangeNotice('{"configVersion":15,"tokens":false,"flagKeys":["a",3]}')).toEqual({
+      configVersion: 15,
+      tokens: false,
+    });
     // An older instance's bare version, an empty payload or anything else: the receiver assumes anything changed.
     for (const payload of ['12', '', 'null', '{"configVersion":"12","tokens":false}', '{"configVersion":1.5}']) {
       expect(parseChangeNotice(payload)).toBeUndefined();
