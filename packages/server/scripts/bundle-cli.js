@@ -10,7 +10,9 @@ import { build } from 'esbuild';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const distDir = `${packageDir}dist/`;
-const outdir = `${distDir}bundle`;
+// `node bundle-cli.js ENTRY OUTDIR` bundles another entry the same way (bench/startup-phases.mjs, so that its steps
+// run the code `serve` runs); OUTDIR must be inside this package, where the external dependencies resolve.
+const [entry = `${distDir}cli.js`, outdir = `${distDir}bundle`] = process.argv.slice(2);
 
 /**
  * Modules find files next to them (the migrations, the data-dir template, package.json, the admin UI) from their
@@ -29,7 +31,10 @@ const keepModuleUrls = {
       }
       const fromBundle = relative(outdir, path).split('\\').join('/');
       return {
-        contents: contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`),
+        contents: contents.replaceAll(
+          'import.meta.url',
+          `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`,
+        ),
         loader: 'js',
         resolveDir: dirname(path),
       };
@@ -40,7 +45,7 @@ const keepModuleUrls = {
 // Chunk names carry a content hash: the last build's chunks would otherwise stay behind.
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [`${distDir}cli.js`],
+  entryPoints: [entry],
   outdir,
   bundle: true,
   splitting: true,
@@ -51,7 +56,9 @@ await build({
   // __dirname); pg-native is an optional native addon.
   external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pino', 'pg-native'],
   // Bundled CommonJS dependencies call require() for Node's built-in modules.
-  banner: { js: "import { createRequire as __flaglineRequire } from 'node:module';\nconst require = __flaglineRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __flaglineRequire } from 'node:module';\nconst require = __flaglineRequire(import.meta.url);",
+  },
   plugins: [keepModuleUrls],
   logLevel: 'warning',
   legalComments: 'none',
