@@ -20,8 +20,9 @@ const RESTARTS = 5;
 const SETTLE_MS = 3_000;
 const PHASE_RUNS = 3;
 const PHASES_SOURCE = join(root, 'bench/startup-phases.mjs');
-// Bundled as the bin is; inside the server package, where the dependencies kept out of the bundle resolve.
-const PHASES_BUNDLE = join(root, 'packages/server/dist/bench-startup-phases');
+// Bundled as the bin is, where the dependencies kept out of the bundle resolve (and not into the server's dist/,
+// which is published).
+const PHASES_BUNDLE = join(root, 'node_modules/.cache/flagline-startup-phases');
 const PHASES = join(PHASES_BUNDLE, 'startup-phases.js');
 
 interface Phase {

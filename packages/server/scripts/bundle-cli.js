@@ -1,7 +1,7 @@
 // Part of the build (after tsc): bundles the `flagline` command line with its dependencies into dist/bundle/, where
-// bin/flagline.js runs it. Node 20 loads ES modules one file at a time (resolve, read, compile, link): the ~1,000
-// files `serve` imports from dist/ and node_modules cost it ~0.5 s of CPU before anything runs; a few bundled files
-// cost ~0.15 s. Dynamic imports stay chunks, so `--help` still loads only commander.
+// bin/flagline.js runs it. Node 20 loads ES modules one file at a time (resolve, read, compile, link): the ~650 files
+// `serve` imports from dist/ and node_modules cost it ~0.55 s of CPU before anything ran; the bundle's few files cost
+// ~0.2 s. Dynamic imports stay chunks, so `--help` still loads only commander.
 import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const distDir = `${packageDir}dist/`;
 // `node bundle-cli.js ENTRY OUTDIR` bundles another entry the same way (bench/startup-phases.mjs, so that its steps
-// run the code `serve` runs); OUTDIR must be inside this package, where the external dependencies resolve.
+// run the code `serve` runs); OUTDIR must be where the dependencies kept external resolve (inside the repository).
 const [entry = `${distDir}cli.js`, outdir = `${distDir}bundle`] = process.argv.slice(2);
 
 /**
