@@ -1,10 +1,10 @@
 // Spawned by bench/startup.ts on an existing data directory: the steps `flagline serve` takes to /readyz, in its order,
 // on the built JavaScript (opening the database while the server's modules load, as `serve` does), each with its wall
-// time, CPU time and the memory it touched (minor page faults).
+// time, CPU time and the memory it touched (minor page faults). bench/startup.ts bundles it first, as the build bundles
+// the bin (packages/server/scripts/bundle-cli.js), so the modules load as they do in `flagline serve`.
 import { createServer } from 'node:http';
 
 const dataDir = process.argv[2];
-const server = new URL('../packages/server/dist/', import.meta.url);
 const phases = [];
 let last = { at: 0, usage: { userCPUTime: 0, systemCPUTime: 0, minorPageFault: 0 } };
 const mark = (name) => {
@@ -24,19 +24,19 @@ const mark = (name) => {
 // database's WebAssembly before it polls again (see holdEventLoop in src/cli.ts).
 const hold = setInterval(() => {}, 2 ** 30);
 mark('node starts');
-const { loadConfig } = await import(new URL('config.js', server).href);
-const { createLogger } = await import(new URL('logger.js', server).href);
-const { openMigratedDatabase } = await import(new URL('db/open-migrated.js', server).href);
+const { loadConfig } = await import('../packages/server/dist/config.js');
+const { createLogger } = await import('../packages/server/dist/logger.js');
+const { openMigratedDatabase } = await import('../packages/server/dist/db/open-migrated.js');
 mark('import config, logger and the database modules');
 const config = loadConfig({ FLAGLINE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0' });
 const logger = createLogger('warn');
 // As `serve` does (src/cli/serve.ts): PGlite opens (its WebAssembly compiling off the main thread) and migrations are
 // checked while the rest of the server is imported.
 const opening = openMigratedDatabase(config);
-await import(new URL('server.js', server).href);
-const { composeRuntime } = await import(new URL('runtime.js', server).href);
-const { createApp } = await import(new URL('app.js', server).href);
-const { startBackgroundJobs } = await import(new URL('background/jobs.js', server).href);
+await import('../packages/server/dist/server.js');
+const { composeRuntime } = await import('../packages/server/dist/runtime.js');
+const { createApp } = await import('../packages/server/dist/app.js');
+const { startBackgroundJobs } = await import('../packages/server/dist/background/jobs.js');
 mark('import the server (while PGlite opens)');
 const database = await opening;
 mark('finish opening PGlite and checking migrations');

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Runs the built JavaScript: `npm install` builds it (the root's prepare script), `npm run build` rebuilds it.
+// Runs the built JavaScript, bundled (scripts/bundle-cli.js): `npm install` builds it (the root's prepare script),
+// `npm run build` rebuilds it.
 import { existsSync } from 'node:fs';
 
-const entry = new URL('../dist/cli.js', import.meta.url);
+const entry = new URL('../dist/bundle/cli.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('flagline: the server is not built; run `npm run build` (npm install runs it).\n');
   process.exit(1);
