@@ -4,7 +4,9 @@ import {
   flagKeySchema,
   flagPageSchema,
   flagViewSchema,
+  flagViewWithConflictsSchema,
   listFlagsQuerySchema,
+  planWriteQuerySchema,
   updateFlagBodySchema,
 } from '@flagline/core';
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi';
@@ -90,18 +92,19 @@ const getRoute = createRoute({
 
 const updateRequest = {
   params: flagParams,
-  query: environmentQuerySchema,
+  query: planWriteQuerySchema,
   headers: ifMatchHeaders,
   body: jsonBody(updateFlagBodySchema),
 };
 const updateResponses = {
   200: {
-    ...jsonContent(flagViewSchema, 'The flag after the change (unchanged when nothing differed).'),
+    ...jsonContent(flagViewWithConflictsSchema, 'The flag after the change (unchanged when nothing differed).'),
     headers: versionEtag,
   },
   ...changeRequestAccepted,
   ...commonErrors,
   ...notFoundError,
+  ...conflictError,
   ...preconditionError,
 };
 
@@ -145,9 +148,10 @@ export function flagRoutes(deps: AppDeps) {
   const update: RouteHandler<typeof patchRoute, AppEnv> = async (c) => {
     const expectedVersion = parseIfMatch(c.req.valid('header')['if-match']);
     const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
-    const environment = resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment);
+    const { environment: requested, onConflict } = c.req.valid('query');
+    const environment = resolveWriteEnvironment(c, deps.config, requested);
     const outcome = await changeOrRequest(
-      approvals,
+      { ...approvals, settings: { ...approvals.settings, onConflict } },
       changeContext(c),
       { environment, flagKey: key },
       { kind: 'flag.update', body: c.req.valid('json'), ...(expectedVersion === undefined ? {} : { expectedVersion }) },
