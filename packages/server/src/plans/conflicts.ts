@@ -84,6 +84,18 @@ export async function overwriteConflicts(
   });
 }
 
+/** pendingScheduleConflicts, rolled back as a 409 when the request asked to reject conflicts. */
+export async function pendingConflictsUnlessRejected(
+  executor: Executor,
+  scope: ConflictScope,
+  changes: { scheduledAt: Date; updates: ScheduleUpdates }[],
+  settings: { windowMinutes: number; onConflict: OnConflict },
+): Promise<Conflict[]> {
+  const conflicts = await pendingScheduleConflicts(executor, scope, changes, settings.windowMinutes);
+  settleConflicts(conflicts, settings.onConflict);
+  return conflicts;
+}
+
 /** With ?onConflict=reject any conflict is a 409 that rolls the whole change back. */
 export function settleConflicts(conflicts: Conflict[], onConflict: OnConflict): void {
   if (onConflict !== 'reject' || conflicts.length === 0) return;

@@ -18,7 +18,7 @@ import { hasTargetingFields } from '../schedules/schedule-service';
 import { notifySchedulers, type ScheduleRow, toSchedule } from '../schedules/schedule-store';
 import { lockFlagStatesOf } from '../schedules/sql/lock-flag-states';
 import { AppError, notFound } from '../shared/errors';
-import { pendingScheduleConflicts, settleConflicts } from './conflicts';
+import { pendingConflictsUnlessRejected } from './conflicts';
 import {
   findPlanOfFlag,
   insertPlan,
@@ -91,13 +91,12 @@ export async function createPlanIn(scope: ChangeScope, input: PlanCreation): Pro
       assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, step.updates, prefix));
     }
   }
-  const conflicts = await pendingScheduleConflicts(
+  const conflicts = await pendingConflictsUnlessRejected(
     tx,
     { flagId: flag.id, environment: input.environment },
     steps,
-    input.conflictWindowMinutes,
+    { windowMinutes: input.conflictWindowMinutes, onConflict: input.onConflict },
   );
-  settleConflicts(conflicts, input.onConflict);
   const plan = await insertPlan(tx, {
     flagId: flag.id,
     flagKey: input.flagKey,
@@ -297,17 +296,16 @@ async function resumePlanIn(scope: ChangeScope, plan: PlanRow, input: ActionInpu
   const skipped = overdue.slice(0, -1);
   const resumed = paused.filter((step) => !skipped.includes(step));
   const conflicts = plan.flagId
-    ? await pendingScheduleConflicts(
+    ? await pendingConflictsUnlessRejected(
         tx,
         { flagId: plan.flagId, environment: plan.environment, exceptPlanId: plan.id },
         resumed.map((step) => ({
           scheduledAt: step.scheduledAt < now ? now : step.scheduledAt,
           updates: step.updates as ScheduleUpdates,
         })),
-        input.conflictWindowMinutes,
+        { windowMinutes: input.conflictWindowMinutes, onConflict: input.onConflict },
       )
     : [];
-  settleConflicts(conflicts, input.onConflict);
   const skippedIds = skipped.map((step) => step.id);
   if (skippedIds.length > 0)
     await moveSteps(tx, plan.id, ['paused'], { status: 'skipped', updatedAt: now }, skippedIds);

@@ -17,7 +17,7 @@ import { requireFlagByKey } from '../flags/flag-store';
 import { targetingFieldProblems } from '../flags/targeting-service';
 import { requireTargeting } from '../flags/targeting-store';
 import { assertNoProblems } from '../flags/targeting-validation';
-import { pendingScheduleConflicts, settleConflicts } from '../plans/conflicts';
+import { pendingConflictsUnlessRejected } from '../plans/conflicts';
 import { completeFinishedPlans } from '../plans/plan-progress';
 import { decodeCursor, encodeCursor, isTimeIdCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
@@ -118,13 +118,12 @@ export async function createScheduleIn(
   }
   const changes = [{ scheduledAt, updates }];
   if (offUpdates) changes.push({ scheduledAt, updates: offUpdates });
-  const conflicts = await pendingScheduleConflicts(
+  const conflicts = await pendingConflictsUnlessRejected(
     tx,
     { flagId: flag.id, environment: input.environment },
     changes,
-    input.conflictWindowMinutes,
+    { windowMinutes: input.conflictWindowMinutes, onConflict: input.onConflict },
   );
-  settleConflicts(conflicts, input.onConflict);
   const row = await insertSchedule(tx, {
     flagId: flag.id,
     flagKey: input.flagKey,

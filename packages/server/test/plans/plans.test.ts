@@ -3,13 +3,12 @@ import { createdTokenSchema } from '@flagline/core';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flagSchedules } from '../../src/db/schema';
-import type { ChangeNotice } from '../../src/db/unit-of-work';
 import { deferLaterSteps } from '../../src/plans/plan-store';
-import { runDuePass } from '../../src/schedules/apply';
 import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testBackends } from '../helpers/database';
 import { APP_SETUP_TIMEOUT_MS, auditEvents, expectStatus } from '../helpers/http';
+import { runDueNow } from '../helpers/scheduler';
 
 const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 type ErrorBody = { error: string; details: { fields?: Record<string, string>; conflicts?: Conflict[] } };
@@ -25,15 +24,7 @@ describe.each(testBackends())('rollout plans (%s)', (backend) => {
     await t?.close();
   });
 
-  const run = () =>
-    runDuePass(
-      {
-        db: t.deps.database.db,
-        logger: t.deps.logger,
-        afterCommit: (notice: ChangeNotice) => t.deps.snapshot.receive(notice),
-      },
-      { batchSize: 100, retryBaseMs: 1000, retryJitterMs: 0 },
-    );
+  const run = () => runDueNow(t);
   async function newFlag(): Promise<string> {
     const key = `plan-${++counter}`;
     expectStatus(await answer(apiClient(t).POST('/api/admin/flags', { body: { key } })), 201);
