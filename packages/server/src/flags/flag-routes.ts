@@ -32,6 +32,7 @@ import {
   jsonContent,
   notFoundError,
   preconditionError,
+  scheduleConflictError,
 } from '../http/router';
 import { notFound } from '../shared/errors';
 import { createFlag, getFlag, listFlags } from './flag-service';
@@ -104,7 +105,7 @@ const updateResponses = {
   ...changeRequestAccepted,
   ...commonErrors,
   ...notFoundError,
-  ...conflictError,
+  ...scheduleConflictError,
   ...preconditionError,
 };
 

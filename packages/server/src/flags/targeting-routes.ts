@@ -29,6 +29,7 @@ import {
   jsonContent,
   notFoundError,
   preconditionError,
+  scheduleConflictError,
 } from '../http/router';
 import { notFound } from '../shared/errors';
 import { getTargeting } from './targeting-service';
@@ -84,7 +85,7 @@ const patchRoute = createRoute({
     ...changeRequestAccepted,
     ...commonErrors,
     ...notFoundError,
-    ...conflictError,
+    ...scheduleConflictError,
     ...preconditionError,
   },
 });

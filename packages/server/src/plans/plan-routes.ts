@@ -23,20 +23,17 @@ import {
   bearerSecurity,
   changeRequestAccepted,
   commonErrors,
-  conflictError,
   createRouter,
   jsonBody,
   jsonContent,
   notFoundError,
+  scheduleConflictError,
 } from '../http/router';
 import { getPlan, listPlans, type PlanAction, planAction } from './plan-service';
 
 const tags = ['Rollout plans'];
 const flagParams = z.object({ flagKey: z.string() });
 const planParams = flagParams.extend({ planId: z.string() });
-const conflictRejected = {
-  409: conflictError[409],
-};
 
 const createPlanRoute = createRoute({
   method: 'post',
@@ -53,7 +50,7 @@ const createPlanRoute = createRoute({
     ...changeRequestAccepted,
     ...commonErrors,
     ...notFoundError,
-    ...conflictRejected,
+    ...scheduleConflictError,
   },
 });
 
@@ -92,7 +89,7 @@ const actionRoute = (action: PlanAction, method: 'post' | 'delete', path: string
       200: jsonContent(planWithConflictsSchema, 'The plan after the change.'),
       ...commonErrors,
       ...notFoundError,
-      ...conflictRejected,
+      ...scheduleConflictError,
     },
   });
 

@@ -27,6 +27,7 @@ import {
   jsonBody,
   jsonContent,
   notFoundError,
+  scheduleConflictError,
 } from '../http/router';
 import { cancelSchedule, getFlagSchedule, listFlagSchedules, listSchedules } from './schedule-service';
 
@@ -48,7 +49,7 @@ const createScheduleRoute = createRoute({
     ...changeRequestAccepted,
     ...commonErrors,
     ...notFoundError,
-    ...conflictError,
+    ...scheduleConflictError,
   },
 });
 
