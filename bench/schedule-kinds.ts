@@ -20,6 +20,9 @@ const OVER_MS = 60_000;
 const WORKERS = 2;
 const TARGET = { p99LatenessMs: 50 };
 const TIME_ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'UTC'];
+/** Rollout plans: PLANS plans of PLAN_STEPS steps each, the steps of all plans interleaved over the run. */
+const PLANS = 400;
+const PLAN_STEPS = 5;
 
 /** `count` recurring series, half cron and half window, whose pending occurrence `dueAt(i)` is spread over the run. */
 async function insertRecurring(db: Db, flags: Flags, count: number, dueAt: (i: number) => Date): Promise<void> {
@@ -50,6 +53,54 @@ async function insertRecurring(db: Db, flags: Flags, count: number, dueAt: (i: n
     from jsonb_to_recordset(${rows}::jsonb)
       as t(flag_id uuid, flag_key text, scheduled_at timestamptz, recurrence jsonb, n integer)`);
   await db.execute(sql`select pg_notify('flagline_schedules', '')`);
+}
+
+/**
+ * `plans` rollout plans of `steps` steps, inserted as the API stores them (a rollout_plans row, its steps schedules
+ * with plan_id and plan_step); step s of plan p is due at `dueAt(p + s · plans)`, so every plan's steps are spread
+ * over the whole run in step order and the steps of different plans interleave.
+ */
+async function insertPlans(db: Db, flags: Flags, plans: number, steps: number, dueAt: (k: number) => Date) {
+  const planRows = Array.from({ length: plans }, (_, n) => {
+    const flag = flags[n % flags.length];
+    return { flag_id: flag?.id, flag_key: flag?.key, n };
+  });
+  const stepRows = planRows.flatMap((plan) =>
+    Array.from({ length: steps }, (_, step) => {
+      const k = plan.n + step * plans;
+      return { ...plan, step, k, scheduled_at: dueAt(k).toISOString() };
+    }),
+  );
+  await db.execute(sql`
+    with plans as (
+      insert into rollout_plans (flag_id, flag_key, environment, name)
+      select flag_id, flag_key, 'production', 'bench-' || n
+      from jsonb_to_recordset(${JSON.stringify(planRows)}::jsonb) as t(flag_id uuid, flag_key text, n integer)
+      returning id, name)
+    insert into flag_schedules (flag_id, flag_key, environment, scheduled_at, created_at, updated_at, updates,
+                                plan_id, plan_step)
+    select t.flag_id, t.flag_key, 'production', t.scheduled_at, now() + t.k * interval '1 microsecond',
+           now() + t.k * interval '1 microsecond', jsonb_build_object('rolloutPercentage', t.k % 101), p.id, t.step
+    from jsonb_to_recordset(${JSON.stringify(stepRows)}::jsonb)
+      as t(flag_id uuid, flag_key text, scheduled_at timestamptz, n integer, step integer, k integer)
+    join plans p on p.name = 'bench-' || t.n`);
+  await db.execute(sql`select pg_notify('flagline_schedules', '')`);
+}
+
+/** Every plan step applied: its due and applied instants (ms since the epoch), and how many plans completed. */
+async function planStepsApplied(db: Db) {
+  const steps = rowsOf<{ due: string; applied: string }>(
+    await db.execute(sql`
+      select extract(epoch from s.scheduled_at) * 1000 as due,
+             extract(epoch from (e.data->>'appliedAt')::timestamptz) * 1000 as applied
+      from flag_schedules s
+      join audit_events e on e.schedule_id = s.id::text and e.type = 'flag_schedule.applied'
+      where s.plan_id is not null`),
+  ).map((row) => ({ due: Number(row.due), applied: Number(row.applied) }));
+  const [completed] = rowsOf<{ n: number }>(
+    await db.execute(sql`select count(*)::int as n from rollout_plans where status = 'completed'`),
+  );
+  return { steps, completed: completed?.n ?? 0 };
 }
 
 /** Every recurring occurrence applied since `since`: its due and applied instants (ms since the epoch). */
@@ -87,15 +138,36 @@ export async function benchScheduleKinds(): Promise<void> {
       throw new Error(`expected ${SERIES} occurrences applied once, found ${applied.length}`);
     const recurring = latenessOf(applied.map((occurrence) => occurrence.applied - occurrence.due));
 
+    const stepCount = PLANS * PLAN_STEPS;
+    process.stdout.write(`plans: ${PLANS} plans of ${PLAN_STEPS} steps, the steps spread over ${OVER_MS / 1000} s…\n`);
+    const planStart = Date.now() + 3_000;
+    await insertPlans(db, flags, PLANS, PLAN_STEPS, (k) => new Date(planStart + (k * OVER_MS) / stepCount));
+    let planned: Awaited<ReturnType<typeof planStepsApplied>> = { steps: [], completed: 0 };
+    await waitFor('the plan steps', OVER_MS + 120_000, async () => {
+      planned = await planStepsApplied(db);
+      return planned.steps.length >= stepCount && planned.completed >= PLANS;
+    });
+    if (planned.steps.length !== stepCount || planned.completed !== PLANS) {
+      throw new Error(
+        `expected ${stepCount} steps applied once and ${PLANS} plans completed, found ${planned.steps.length} and ${planned.completed}`,
+      );
+    }
+    const steps = latenessOf(planned.steps.map((step) => step.applied - step.due));
+
     const summary = {
       scenario:
         `lateness (appliedAt − due time) on PostgreSQL with ${WORKERS} flagline worker processes, ${flags.length} flags: ` +
         `${SERIES} recurring series (half cron, half window, in ${TIME_ZONES.length} time zones) whose occurrences ` +
-        `are spread over ${OVER_MS / 1000} s`,
+        `are spread over ${OVER_MS / 1000} s; then ${PLANS} rollout plans of ${PLAN_STEPS} steps, the steps spread over ` +
+        `${OVER_MS / 1000} s`,
       recurringOccurrences: { occurrences: applied.length, lateness: recurring },
+      planSteps: { steps: planned.steps.length, plansCompleted: planned.completed, lateness: steps },
       machineLoad: load.stop(),
       target: TARGET,
-      meetsTarget: { recurringOccurrences: recurring.p99Ms <= TARGET.p99LatenessMs },
+      meetsTarget: {
+        recurringOccurrences: recurring.p99Ms <= TARGET.p99LatenessMs,
+        planSteps: steps.p99Ms <= TARGET.p99LatenessMs,
+      },
     };
     const path = writeResult('schedule-kinds', summary);
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\nwritten to ${path}\n`);

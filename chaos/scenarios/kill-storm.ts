@@ -1,4 +1,4 @@
-import type { FlagView, Schedule } from '@flagline/core';
+import type { FlagView, Plan, Schedule } from '@flagline/core';
 import { ADMIN_TOKEN, adminClient, classify, createFlags, ENVIRONMENT, flagKeys, sleep } from '../admin';
 import {
   checkHistory,
@@ -13,6 +13,7 @@ import {
 } from '../checks';
 import type { PrivateCluster } from '../cluster';
 import { Fleet } from '../fleet';
+import { planDisagreements } from '../plan-checks';
 
 const STORM_MS = 60_000;
 const FLAGS = 30;
@@ -74,9 +75,11 @@ export async function killStormScenario(cluster: PrivateCluster): Promise<Scenar
     const until = Date.now() + STORM_MS;
     const patches: FlagView[] = [];
     const schedules: Schedule[] = [];
+    const plans: Plan[] = [];
     const tally = {
       patch: { acknowledged: 0, rejected: 0, unknown: 0 },
       schedule: { acknowledged: 0, rejected: 0, unknown: 0 },
+      plan: { acknowledged: 0, rejected: 0, unknown: 0 },
     };
     const rejections: string[] = [];
     const count = (t: Tally, error: unknown) => {
@@ -100,6 +103,21 @@ export async function killStormScenario(cluster: PrivateCluster): Promise<Scenar
             tally.patch.acknowledged++;
           } catch (error) {
             count(tally.patch, error);
+            await sleep(50);
+          }
+        } else if (Math.random() < 0.33) {
+          // A rollout plan of three steps a second or so apart: each step applied once, in order, then completed.
+          try {
+            const start = Date.now() + between(500, 3_000);
+            const steps = [10, 50, 100].map((rolloutPercentage, i) => ({
+              scheduledAt: new Date(start + i * between(300, 1_500)).toISOString(),
+              updates: { rolloutPercentage },
+            }));
+            steps.sort((a, b) => a.scheduledAt.localeCompare(b.scheduledAt));
+            plans.push((await client.createPlan(key, { steps })).plan);
+            tally.plan.acknowledged++;
+          } catch (error) {
+            count(tally.plan, error);
             await sleep(50);
           }
         } else {
@@ -127,7 +145,7 @@ export async function killStormScenario(cluster: PrivateCluster): Promise<Scenar
     };
     const [kills] = await Promise.all([killer(), ...Array.from({ length: ADMINS }, admin)]);
     report.step(
-      `${kills.length} SIGKILLs (${fleet.members.map((m) => `${m.name} ×${m.kills}`).join(', ')}); PATCH acknowledged ${tally.patch.acknowledged}, no answer ${tally.patch.unknown}, rejected ${tally.patch.rejected}; schedules acknowledged ${tally.schedule.acknowledged}, no answer ${tally.schedule.unknown}, rejected ${tally.schedule.rejected}`,
+      `${kills.length} SIGKILLs (${fleet.members.map((m) => `${m.name} ×${m.kills}`).join(', ')}); PATCH acknowledged ${tally.patch.acknowledged}, no answer ${tally.patch.unknown}, rejected ${tally.patch.rejected}; schedules acknowledged ${tally.schedule.acknowledged}, no answer ${tally.schedule.unknown}, rejected ${tally.schedule.rejected}; plans acknowledged ${tally.plan.acknowledged}, no answer ${tally.plan.unknown}, rejected ${tally.plan.rejected}`,
     );
 
     await fleet.waitAllHealthy();
@@ -170,11 +188,14 @@ export async function killStormScenario(cluster: PrivateCluster): Promise<Scenar
 
     const outcomes = await scheduleOutcomes(url);
     const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
-    const missingSchedules = schedules.filter((schedule) => byId.get(schedule.id)?.created !== 1);
+    const acknowledgedSteps = plans.flatMap((plan) => plan.steps);
+    const missingSchedules = [...schedules, ...acknowledgedSteps].filter(
+      (schedule) => byId.get(schedule.id)?.created !== 1,
+    );
     report.check(
       'no acknowledged schedule lost',
       missingSchedules.length === 0 && schedules.length > 0,
-      `${schedules.length - missingSchedules.length}/${schedules.length} acknowledged schedules exist with their created event`,
+      `${schedules.length + acknowledgedSteps.length - missingSchedules.length}/${schedules.length + acknowledgedSteps.length} acknowledged schedules and plan steps exist with their created event`,
     );
 
     const problems = outcomeDisagreements(outcomes);
@@ -182,7 +203,7 @@ export async function killStormScenario(cluster: PrivateCluster): Promise<Scenar
     report.check(
       'every schedule applied exactly once, none left behind',
       pending === 0 && problems.length === 0 && applied === outcomes.length,
-      `${applied}/${outcomes.length} applied (${outcomes.length - schedules.length} more than acknowledged: created by requests that got no answer), each with one applied event; ${pending} pending${firstFew(problems)}`,
+      `${applied}/${outcomes.length} applied (${outcomes.length - schedules.length - acknowledgedSteps.length} more than acknowledged: created by requests that got no answer), each with one applied event; ${pending} pending${firstFew(problems)}`,
     );
 
     const recurring = await recurringDisagreements(url);
@@ -191,6 +212,14 @@ export async function killStormScenario(cluster: PrivateCluster): Promise<Scenar
       'every recurring occurrence applied at most once, all accounted for, each schedule completed',
       recurring.problems.length === 0 && recurring.schedules === RECURRING,
       `${recurring.schedules} recurring schedules completed, ${recurring.applied} occurrences applied, the rest of ${RECURRING * RECURRING_COUNT} skipped after kills (only the latest missed one applies)${firstFew(recurring.problems)}`,
+    );
+
+    const planned = await planDisagreements(url);
+    report.figures.plans = { plans: planned.plans, steps: planned.steps };
+    report.check(
+      'every plan step applied exactly once, in step order, and every plan completed',
+      planned.problems.length === 0 && planned.plans >= plans.length && plans.length > 0,
+      `${planned.plans} plans (${plans.length} acknowledged) with ${planned.steps} steps${firstFew(planned.problems)}`,
     );
 
     await checkHistory(report, url);

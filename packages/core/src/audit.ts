@@ -53,6 +53,27 @@ const changeRequestEvents = [
   z.object({ type: z.literal('change_request.expired'), data: changeRequestData }),
 ] as const;
 
+/** Rollout plans: each act on the plan as a unit is one event (its steps have their flag_schedule.* events). */
+const planData = z
+  .object({
+    planId: z.string(),
+    flagKey: flagKeySchema,
+    name: z.string().nullable(),
+    steps: z.number().int(),
+    reason: z.string().optional(),
+    scheduleIds: z.array(z.string()).optional(),
+    /** On resume: steps whose time passed while paused, superseded by the latest of them. */
+    skippedScheduleIds: z.array(z.string()).optional(),
+  })
+  .meta({ id: 'PlanEventData' });
+const planEvents = [
+  z.object({ type: z.literal('plan.created'), data: planData }),
+  z.object({ type: z.literal('plan.paused'), data: planData }),
+  z.object({ type: z.literal('plan.resumed'), data: planData }),
+  z.object({ type: z.literal('plan.cancelled'), data: planData }),
+  z.object({ type: z.literal('plan.completed'), data: planData }),
+] as const;
+
 /**
  * One entry per event type: the type name and what its `data` holds. The flag_schedule.* fields are the origin's
  * audit metadata, kept so existing log queries keep working.
@@ -161,6 +182,7 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
     data: z.object({ key: environmentKeySchema, changedFields: z.array(z.string()) }),
   }),
   ...changeRequestEvents,
+  ...planEvents,
   z.object({
     type: z.literal('flag_schedule.created'),
     data: z.object({
@@ -172,6 +194,8 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
       adminEmail: z.string().nullable(),
       /** A recurring schedule's cron or window (its scheduledAt is the first occurrence). */
       recurrence: z.record(z.string(), z.unknown()).optional(),
+      /** A step of a rollout plan. */
+      planId: z.string().optional(),
     }),
   }),
   z.object({
@@ -199,6 +223,9 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
       action: z.enum(['on', 'off']).optional(),
       /** Occurrences missed during downtime and skipped: only the latest missed one is applied. */
       skippedOccurrences: z.number().int().optional(),
+      /** A step of a rollout plan. */
+      planId: z.string().optional(),
+      planStep: z.number().int().optional(),
     }),
   }),
   z.object({

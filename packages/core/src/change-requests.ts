@@ -4,6 +4,7 @@ import { cursorSchema, environmentKeySchema, flagKeySchema, queryInt, timestampS
 import { updateFlagBodySchema } from './flags';
 import { importedFlagSchema, unsupportedPartSchema } from './import/environment-export';
 import { setOverrideBodySchema } from './overrides';
+import { createPlanBodySchema } from './plans';
 import { createScheduleBodySchema } from './schedules';
 import { segmentSchema } from './targeting';
 import { environmentTargetingPatchSchema, setVariantsBodySchema } from './targeting-api';
@@ -30,6 +31,7 @@ export const requestedChangeSchema = z
     z.object({ kind: z.literal('override.set'), body: setOverrideBodySchema }),
     z.object({ kind: z.literal('override.remove'), userId: z.string() }),
     z.object({ kind: z.literal('schedule.create'), body: createScheduleBodySchema }),
+    z.object({ kind: z.literal('plan.create'), body: createPlanBodySchema }),
     z.object({ kind: z.literal('environment.unprotect') }),
     z.object({ kind: z.literal('flag.variants'), body: setVariantsBodySchema }),
     z.object({ kind: z.literal('flag.delete') }),

@@ -14,6 +14,7 @@ export * from './import/unleash-export';
 export * from './me';
 export * from './murmur3';
 export * from './overrides';
+export * from './plans';
 export * from './recurrence';
 export * from './schedules';
 export * from './targeting/index';

@@ -3,7 +3,12 @@ import { scheduleUpdatesSchema } from './audit';
 import { cursorSchema, environmentKeySchema, instantInputSchema, queryInt, timestampSchema } from './common';
 import { cronRecurrenceSchema, occurrenceSchema, storedRecurrenceSchema, windowRecurrenceSchema } from './recurrence';
 
-export const scheduleStatusSchema = z.enum(['pending', 'applied', 'failed', 'cancelled', 'completed']);
+export const scheduleStatusSchema = z
+  .enum(['pending', 'applied', 'failed', 'cancelled', 'completed', 'paused', 'skipped'])
+  .meta({
+    description:
+      'paused: a step of a paused rollout plan (not applied until resumed). skipped: a plan step whose time passed while its plan was paused, superseded by a later step on resume.',
+  });
 export type ScheduleStatus = z.infer<typeof scheduleStatusSchema>;
 
 /** What a schedule changes: at least one of enabled / rolloutPercentage / offVariant / rules / fallthrough. */
@@ -45,6 +50,9 @@ export const scheduleSchema = z
       .array(occurrenceSchema)
       .optional()
       .meta({ description: 'The next (up to) 10 occurrences while pending; empty once ended.' }),
+    // Plan steps only (any other schedule answers exactly as before).
+    planId: z.uuid().optional().meta({ description: 'The rollout plan this schedule is a step of.' }),
+    planStep: z.number().int().min(0).optional().meta({ description: 'Its index in the plan, from 0.' }),
   })
   .meta({ id: 'Schedule' });
 export type Schedule = z.infer<typeof scheduleSchema>;

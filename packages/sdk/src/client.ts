@@ -11,6 +11,7 @@ import type {
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './api-types/index';
 import { ChangeRequestPending, FlaglineApiError } from './errors';
+import { actOnPlan, type CreatePlanOptions, createPlan, getPlan, listPlans } from './plans';
 import { type FlagStreamEvent, type FlagStreamOptions, streamFlagChanges } from './stream';
 
 export type { paths as FlaglineApiPaths } from './api-types/index';
@@ -33,7 +34,7 @@ type Success<R extends Outcome> = Extract<R, { error?: never }>;
 const succeeded = <R extends Outcome>(outcome: R): outcome is Success<R> => outcome.error === undefined;
 
 /** The body of a successful answer; a failure becomes a FlaglineApiError with the API's code, details and request id. */
-async function unwrap<R extends Outcome>(pending: Promise<R>): Promise<Success<R>['data']> {
+export async function unwrap<R extends Outcome>(pending: Promise<R>): Promise<Success<R>['data']> {
   const outcome = await pending;
   if (succeeded(outcome)) return outcome.data;
   throw FlaglineApiError.fromAnswer(outcome.response.status, outcome.error);
@@ -48,7 +49,7 @@ const isChangeRequestAccepted = (value: unknown): value is { changeRequest: Chan
  * The change a write made. In a protected environment the API answers 202 with a change request instead: that is
  * thrown as ChangeRequestPending, so callers that expect the change never read a request as if it were the result.
  */
-async function unwrapApplied<T>(pending: Promise<Outcome>): Promise<T> {
+export async function unwrapApplied<T>(pending: Promise<Outcome>): Promise<T> {
   const data: unknown = await unwrap(pending);
   if (isChangeRequestAccepted(data)) throw new ChangeRequestPending(data.changeRequest);
   // The documented 2xx bodies besides the 202 are the one each method names.
@@ -135,12 +136,12 @@ export class FlaglineClient {
   updateFlag(
     key: string,
     body: { enabled?: boolean; rolloutPercentage?: number; description?: string },
-    options: { environment?: string; ifMatch?: number } = {},
+    options: { environment?: string; ifMatch?: number; onConflict?: 'allow' | 'reject' } = {},
   ) {
-    return unwrapApplied<Schemas['FlagView']>(
+    return unwrapApplied<Schemas['FlagViewWithConflicts']>(
       this.api.PATCH('/api/admin/flags/{flagKey}', {
         body,
-        params: { path: { flagKey: key }, query: { environment: options.environment } },
+        params: { path: { flagKey: key }, query: { environment: options.environment, onConflict: options.onConflict } },
         headers: options.ifMatch === undefined ? {} : { 'if-match': String(options.ifMatch) },
       }),
     );
@@ -165,12 +166,12 @@ export class FlaglineClient {
   updateTargeting(
     key: string,
     patch: EnvironmentTargetingPatch,
-    options: { environment?: string; ifMatch?: number } = {},
+    options: { environment?: string; ifMatch?: number; onConflict?: 'allow' | 'reject' } = {},
   ) {
-    return unwrapApplied<Schemas['FlagTargeting']>(
+    return unwrapApplied<Schemas['FlagTargetingWithConflicts']>(
       this.api.PATCH('/api/admin/flags/{flagKey}/targeting', {
         body: patch,
-        params: { path: { flagKey: key }, query: { environment: options.environment } },
+        params: { path: { flagKey: key }, query: { environment: options.environment, onConflict: options.onConflict } },
         headers: options.ifMatch === undefined ? {} : { 'if-match': String(options.ifMatch) },
       }),
     );
@@ -250,11 +251,12 @@ export class FlaglineClient {
     key: string,
     body: paths['/api/admin/flags/{flagKey}/schedule']['post']['requestBody']['content']['application/json'],
     environment?: string,
+    onConflict?: 'allow' | 'reject',
   ) {
-    return unwrapApplied<Schemas['Schedule']>(
+    return unwrapApplied<Schemas['ScheduleCreated']>(
       this.api.POST('/api/admin/flags/{flagKey}/schedule', {
         body,
-        params: { path: { flagKey: key }, query: { environment } },
+        params: { path: { flagKey: key }, query: { environment, onConflict } },
       }),
     );
   }
@@ -281,6 +283,19 @@ export class FlaglineClient {
   listSchedules(query: NonNullable<paths['/api/admin/schedules']['get']['parameters']['query']> = {}) {
     return unwrap(this.api.GET('/api/admin/schedules', { params: { query } }));
   }
+
+  // Rollout plans (plans.ts)
+  createPlan(key: string, body: Schemas['CreatePlanBody'], options: CreatePlanOptions = {}) {
+    return createPlan(this.api, key, body, options);
+  }
+  listPlans(key: string, query: Parameters<typeof listPlans>[2] = {}) {
+    return listPlans(this.api, key, query);
+  }
+  getPlan = (key: string, planId: string) => getPlan(this.api, key, planId);
+  pausePlan = (key: string, planId: string) => actOnPlan(this.api, 'pause', key, planId);
+  resumePlan = (key: string, planId: string, onConflict?: 'reject') =>
+    actOnPlan(this.api, 'resume', key, planId, onConflict);
+  cancelPlan = (key: string, planId: string) => actOnPlan(this.api, 'cancel', key, planId);
 
   // Audit
   listAudit(query: NonNullable<paths['/api/admin/audit']['get']['parameters']['query']> = {}) {

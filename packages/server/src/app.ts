@@ -18,6 +18,7 @@ import { openApiDocument } from './http/openapi';
 import { mountWebUi } from './http/web-ui';
 import { importRoutes } from './import/import-routes';
 import { overrideRoutes } from './overrides/override-routes';
+import { planRoutes } from './plans/plan-routes';
 import { scheduleRoutes } from './schedules/schedule-routes';
 import { segmentRoutes } from './segments/segment-routes';
 import { AppError } from './shared/errors';
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/admin', auditRoutes(deps));
   app.route('/api/admin', flagHistoryRoutes(deps));
   app.route('/api/admin', scheduleRoutes(deps));
+  app.route('/api/admin', planRoutes(deps));
   app.route('/api/admin', webhookRoutes(deps));
   app.route('/api/admin', importRoutes(deps));
   app.route('/api/admin', changeRequestRoutes(deps));

@@ -78,6 +78,7 @@ const envSchema = z.object({
   SCHEDULE_RETRY_BASE_MS: integer(0, 86_400_000).default(120_000),
   SCHEDULE_RETRY_JITTER_MS: integer(0, 3_600_000).default(30_000),
   SCHEDULE_MAX_HORIZON_DAYS: integer(1, 3650).default(365),
+  SCHEDULE_CONFLICT_WINDOW_MINUTES: integer(0, 525_600).default(60),
   SCHEDULE_RETENTION_APPLIED_DAYS: integer(1, 36_500).default(90),
   SCHEDULE_RETENTION_CANCELLED_DAYS: integer(1, 36_500).default(30),
   FLAGLINE_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
@@ -196,6 +197,8 @@ const configSchema = envSchema.superRefine(requireTokenBinding).transform((value
     retryBaseMs: value.SCHEDULE_RETRY_BASE_MS,
     retryJitterMs: value.SCHEDULE_RETRY_JITTER_MS,
     maxHorizonDays: value.SCHEDULE_MAX_HORIZON_DAYS,
+    /** Two schedules of one flag environment touching a field this close together are listed as conflicts. */
+    conflictWindowMinutes: value.SCHEDULE_CONFLICT_WINDOW_MINUTES,
     /** Applied schedules are deleted after this many days, cancelled ones after cancelledRetentionDays; failed ones are kept. */
     appliedRetentionDays: value.SCHEDULE_RETENTION_APPLIED_DAYS,
     cancelledRetentionDays: value.SCHEDULE_RETENTION_CANCELLED_DAYS,

@@ -287,6 +287,31 @@ export interface AuditEventSchemas {
         }
       | {
           /** @enum {string} */
+          type: 'plan.created';
+          data: components['schemas']['PlanEventData'];
+        }
+      | {
+          /** @enum {string} */
+          type: 'plan.paused';
+          data: components['schemas']['PlanEventData'];
+        }
+      | {
+          /** @enum {string} */
+          type: 'plan.resumed';
+          data: components['schemas']['PlanEventData'];
+        }
+      | {
+          /** @enum {string} */
+          type: 'plan.cancelled';
+          data: components['schemas']['PlanEventData'];
+        }
+      | {
+          /** @enum {string} */
+          type: 'plan.completed';
+          data: components['schemas']['PlanEventData'];
+        }
+      | {
+          /** @enum {string} */
           type: 'flag_schedule.created';
           data: {
             scheduleId: string;
@@ -302,6 +327,7 @@ export interface AuditEventSchemas {
             recurrence?: {
               [key: string]: unknown;
             };
+            planId?: string;
           };
         }
       | {
@@ -338,6 +364,8 @@ export interface AuditEventSchemas {
             /** @enum {string} */
             action?: 'on' | 'off';
             skippedOccurrences?: number;
+            planId?: string;
+            planStep?: number;
           };
         }
       | {

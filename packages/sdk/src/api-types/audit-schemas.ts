@@ -166,6 +166,19 @@ export interface AuditSchemas {
     comment?: string | null;
     error?: string;
   };
+  PlanEventData: {
+    planId: string;
+    /**
+     * @description Flag key.
+     * @example new-checkout
+     */
+    flagKey: string;
+    name: string | null;
+    steps: number;
+    reason?: string;
+    scheduleIds?: string[];
+    skippedScheduleIds?: string[];
+  };
   FlagStateSnapshot: {
     enabled: boolean;
     rolloutPercentage: number;

@@ -15,8 +15,10 @@ import type { GuardedWritesSchemas } from './guarded-writes-schemas';
 import type { ImportAndExportSchemas } from './import-and-export-schemas';
 import type { OpenfeatureOfrepSchemas } from './openfeature-ofrep-schemas';
 import type { OverridesSchemas } from './overrides-schemas';
+import type { RolloutPlansSchemas } from './rollout-plans-schemas';
 import type { SchedulesSchemas } from './schedules-schemas';
 import type { SegmentsSchemas } from './segments-schemas';
+import type { SharedSchemas } from './shared-schemas';
 import type { TargetingModelSchemas } from './targeting-model-schemas';
 import type { TargetingSchemas } from './targeting-schemas';
 import type { TokensSchemas } from './tokens-schemas';
@@ -36,8 +38,10 @@ export interface schemas
     ImportAndExportSchemas,
     OpenfeatureOfrepSchemas,
     OverridesSchemas,
+    RolloutPlansSchemas,
     SchedulesSchemas,
     SegmentsSchemas,
+    SharedSchemas,
     TargetingSchemas,
     TargetingModelSchemas,
     TokensSchemas,

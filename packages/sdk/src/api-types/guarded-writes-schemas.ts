@@ -102,6 +102,11 @@ export interface GuardedWritesSchemas {
       }
     | {
         /** @enum {string} */
+        kind: 'plan.create';
+        body: components['schemas']['CreatePlanBody'];
+      }
+    | {
+        /** @enum {string} */
         kind: 'environment.unprotect';
       }
     | {

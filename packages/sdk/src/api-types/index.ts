@@ -13,6 +13,7 @@ import type { operations as FlagsOperations, paths as FlagsPaths } from './flags
 import type { operations as ImportAndExportOperations, paths as ImportAndExportPaths } from './import-and-export';
 import type { operations as OpenfeatureOfrepOperations, paths as OpenfeatureOfrepPaths } from './openfeature-ofrep';
 import type { operations as OverridesOperations, paths as OverridesPaths } from './overrides';
+import type { operations as RolloutPlansOperations, paths as RolloutPlansPaths } from './rollout-plans';
 import type { operations as SchedulesOperations, paths as SchedulesPaths } from './schedules';
 import type { operations as SegmentsOperations, paths as SegmentsPaths } from './segments';
 import type { operations as TargetingOperations, paths as TargetingPaths } from './targeting';
@@ -31,6 +32,7 @@ export interface paths
     ImportAndExportPaths,
     OpenfeatureOfrepPaths,
     OverridesPaths,
+    RolloutPlansPaths,
     SchedulesPaths,
     SegmentsPaths,
     TargetingPaths,
@@ -47,6 +49,7 @@ export interface operations
     ImportAndExportOperations,
     OpenfeatureOfrepOperations,
     OverridesOperations,
+    RolloutPlansOperations,
     SchedulesOperations,
     SegmentsOperations,
     TargetingOperations,

@@ -7,7 +7,7 @@
 import type { components } from './components';
 
 export interface SchedulesSchemas {
-  Schedule: {
+  ScheduleCreated: {
     /** Format: uuid */
     id: string;
     flagKey: string;
@@ -21,8 +21,11 @@ export interface SchedulesSchemas {
      * @description ISO 8601 timestamp (UTC).
      */
     scheduledAt: string;
-    /** @enum {string} */
-    status: 'pending' | 'applied' | 'failed' | 'cancelled' | 'completed';
+    /**
+     * @description paused: a step of a paused rollout plan (not applied until resumed). skipped: a plan step whose time passed while its plan was paused, superseded by a later step on resume.
+     * @enum {string}
+     */
+    status: 'pending' | 'applied' | 'failed' | 'cancelled' | 'completed' | 'paused' | 'skipped';
     updates: components['schemas']['RecordedScheduleUpdates'];
     /**
      * Format: date-time
@@ -65,37 +68,15 @@ export interface SchedulesSchemas {
     lastOccurrenceAt?: string | null;
     /** @description The next (up to) 10 occurrences while pending; empty once ended. */
     nextOccurrences?: components['schemas']['Occurrence'][];
-  };
-  Recurrence:
-    | {
-        /** @enum {string} */
-        kind: 'cron';
-        cron: string;
-        timeZone: string;
-        until?: string;
-        count?: number;
-      }
-    | {
-        /** @enum {string} */
-        kind: 'window';
-        on: string;
-        off: string;
-        days: ('sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat')[];
-        timeZone: string;
-        until?: string;
-        count?: number;
-        offUpdates: components['schemas']['RecordedScheduleUpdates'];
-      };
-  Occurrence: {
-    /** @description The instant, ISO 8601 in UTC. */
-    utc: string;
-    /** @description The same instant as local time in the zone, ISO 8601 with its offset. */
-    local: string;
     /**
-     * @description For a window: whether it opens or closes.
-     * @enum {string}
+     * Format: uuid
+     * @description The rollout plan this schedule is a step of.
      */
-    action?: 'on' | 'off';
+    planId?: string;
+    /** @description Its index in the plan, from 0. */
+    planStep?: number;
+    /** @description Present only when non-empty. */
+    conflicts?: components['schemas']['ScheduleConflict'][];
   };
   SchedulePage: {
     items: components['schemas']['Schedule'][];

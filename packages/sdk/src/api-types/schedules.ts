@@ -70,7 +70,8 @@ export interface operations {
       query?: {
         /** @description Environment key, e.g. "production". */
         environment?: string;
-        status?: 'pending' | 'applied' | 'failed' | 'cancelled' | 'completed';
+        /** @description paused: a step of a paused rollout plan (not applied until resumed). skipped: a plan step whose time passed while its plan was paused, superseded by a later step on resume. */
+        status?: 'pending' | 'applied' | 'failed' | 'cancelled' | 'completed' | 'paused' | 'skipped';
       };
       header?: never;
       path: {
@@ -104,6 +105,8 @@ export interface operations {
       query?: {
         /** @description Environment; defaults to "production". A client token always uses its own environment. */
         environment?: string;
+        /** @description reject: 409 SCHEDULE_CONFLICT (nothing changes) when the change has conflicts. */
+        onConflict?: 'allow' | 'reject';
       };
       header?: never;
       path: {
@@ -125,7 +128,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Schedule'];
+          'application/json': components['schemas']['ScheduleCreated'];
         };
       };
       /** @description The environment is protected: nothing changed yet; the change waits as a change request for another admin to approve. */
@@ -143,6 +146,17 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      /** @description SCHEDULE_CONFLICT (only with ?onConflict=reject; `details.conflicts` lists them, nothing changed), or INVALID_STATE. */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['Unavailable'];
@@ -215,7 +229,8 @@ export interface operations {
   listSchedules: {
     parameters: {
       query?: {
-        status?: 'pending' | 'applied' | 'failed' | 'cancelled' | 'completed';
+        /** @description paused: a step of a paused rollout plan (not applied until resumed). skipped: a plan step whose time passed while its plan was paused, superseded by a later step on resume. */
+        status?: 'pending' | 'applied' | 'failed' | 'cancelled' | 'completed' | 'paused' | 'skipped';
         /** @description Environment key, e.g. "production". */
         environment?: string;
         /** @description Scheduled at or after this instant. */

@@ -91,6 +91,8 @@ export interface operations {
       query?: {
         /** @description Environment; defaults to "production". A client token always uses its own environment. */
         environment?: string;
+        /** @description reject: 409 SCHEDULE_CONFLICT (nothing changes) when the change has conflicts. */
+        onConflict?: 'allow' | 'reject';
       };
       header?: {
         /** @description The flag version (from FlagView.version) this change expects; 412 when it moved on. */
@@ -118,7 +120,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['FlagTargeting'];
+          'application/json': components['schemas']['FlagTargetingWithConflicts'];
         };
       };
       /** @description The environment is protected: nothing changed yet; the change waits as a change request for another admin to approve. */
@@ -136,6 +138,17 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      /** @description SCHEDULE_CONFLICT (only with ?onConflict=reject; `details.conflicts` lists them, nothing changed), or INVALID_STATE. */
+      409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       412: components['responses']['PreconditionFailed'];
       413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];

@@ -1,9 +1,12 @@
 import type {
+  Conflict,
   FlagTargeting,
   FlagVariants,
   FlagView,
   ImportResult,
+  OnConflict,
   Override,
+  PlanWithConflicts,
   RequestedChange,
   Schedule,
 } from '@flagline/core';
@@ -11,11 +14,13 @@ import type { Config } from '../config';
 import type { ChangeScope } from '../db/unit-of-work';
 import { updateEnvironmentIn } from '../environments/environment-service';
 import { deleteFlagIn, updateFlagIn } from '../flags/flag-service';
-import { requireFlagView } from '../flags/flag-store';
+import { requireFlagByKey, requireFlagView } from '../flags/flag-store';
 import { setVariantsIn, updateTargetingIn } from '../flags/targeting-service';
 import { requireTargeting } from '../flags/targeting-store';
 import { importIn } from '../import/import-service';
 import { removeOverrideIn, setOverrideIn } from '../overrides/override-service';
+import { fieldsOf, overwriteConflicts, settleConflicts } from '../plans/conflicts';
+import { createPlanIn } from '../plans/plan-service';
 import { createScheduleIn } from '../schedules/schedule-service';
 
 /** What a change touches: one environment, and the flag when there is one. */
@@ -28,15 +33,19 @@ export interface ChangeTarget {
 export interface ApplySettings {
   overrideRateLimitPerHour: number;
   scheduleMaxHorizonDays: number;
+  scheduleConflictWindowMinutes: number;
+  /** The request's ?onConflict: `reject` rolls the change back with 409 SCHEDULE_CONFLICT. Unset on approval. */
+  onConflict?: OnConflict | undefined;
 }
 
 /** What carrying out each kind of change returns: the same value its direct route answers with. */
 export interface AppliedResult {
-  'flag.update': FlagView;
-  'flag.targeting': FlagTargeting;
+  'flag.update': FlagView & WithConflicts;
+  'flag.targeting': FlagTargeting & WithConflicts;
   'override.set': { override: Override; created: boolean };
   'override.remove': undefined;
-  'schedule.create': Schedule;
+  'schedule.create': Schedule & WithConflicts;
+  'plan.create': PlanWithConflicts;
   'environment.unprotect': undefined;
   'config.import': ImportResult;
   'flag.variants': FlagVariants;
@@ -47,7 +56,27 @@ export function applySettingsOf(config: Config): ApplySettings {
   return {
     overrideRateLimitPerHour: config.overrideRateLimitPerHour,
     scheduleMaxHorizonDays: config.scheduler.maxHorizonDays,
+    scheduleConflictWindowMinutes: config.scheduler.conflictWindowMinutes,
   };
+}
+
+/** `conflicts` is added to the origin's answers only when there are some, so they stay as they were otherwise. */
+type WithConflicts = { conflicts?: Conflict[] };
+
+/** A manual change's answer, with the pending schedules that will overwrite what it set (rejected if asked). */
+async function withOverwriteConflicts<T extends object>(
+  scope: ChangeScope,
+  target: ChangeTarget,
+  patch: Record<string, unknown>,
+  settings: ApplySettings,
+  result: T,
+): Promise<T & WithConflicts> {
+  const fields = fieldsOf(patch);
+  if (fields.length === 0) return result;
+  const flag = await requireFlagByKey(scope.tx, flagOf(target));
+  const conflicts = await overwriteConflicts(scope.tx, { flagId: flag.id, environment: target.environment }, fields);
+  settleConflicts(conflicts, settings.onConflict);
+  return conflicts.length > 0 ? { ...result, conflicts } : result;
 }
 
 export type ChangeOfKind<K extends RequestedChange['kind']> = Extract<RequestedChange, { kind: K }>;
@@ -69,20 +98,32 @@ const flagOf = (target: ChangeTarget): string => {
  * unprotected environment, on approval for a protected one, and in a rolled-back savepoint to preview the diff.
  */
 export const APPLIERS: { [K in RequestedChange['kind']]: Applier<K> } = {
-  'flag.update': (scope, target, change) =>
-    updateFlagIn(scope, {
-      key: flagOf(target),
-      environment: target.environment,
-      body: change.body,
-      expectedVersion: change.expectedVersion,
-    }),
-  'flag.targeting': (scope, target, change) =>
-    updateTargetingIn(scope, {
-      key: flagOf(target),
-      environment: target.environment,
-      patch: change.body,
-      expectedVersion: change.expectedVersion,
-    }),
+  'flag.update': async (scope, target, change, settings) =>
+    withOverwriteConflicts(
+      scope,
+      target,
+      change.body,
+      settings,
+      await updateFlagIn(scope, {
+        key: flagOf(target),
+        environment: target.environment,
+        body: change.body,
+        expectedVersion: change.expectedVersion,
+      }),
+    ),
+  'flag.targeting': async (scope, target, change, settings) =>
+    withOverwriteConflicts(
+      scope,
+      target,
+      change.body,
+      settings,
+      await updateTargetingIn(scope, {
+        key: flagOf(target),
+        environment: target.environment,
+        patch: change.body,
+        expectedVersion: change.expectedVersion,
+      }),
+    ),
   'override.set': (scope, target, change, settings) =>
     setOverrideIn(
       scope,
@@ -103,6 +144,17 @@ export const APPLIERS: { [K in RequestedChange['kind']]: Applier<K> } = {
       environment: target.environment,
       body: change.body,
       maxHorizonDays: settings.scheduleMaxHorizonDays,
+      conflictWindowMinutes: settings.scheduleConflictWindowMinutes,
+      onConflict: settings.onConflict,
+    }),
+  'plan.create': (scope, target, change, settings) =>
+    createPlanIn(scope, {
+      flagKey: flagOf(target),
+      environment: target.environment,
+      body: change.body,
+      maxHorizonDays: settings.scheduleMaxHorizonDays,
+      conflictWindowMinutes: settings.scheduleConflictWindowMinutes,
+      onConflict: settings.onConflict,
     }),
   'environment.unprotect': async (scope, target) => {
     await updateEnvironmentIn(scope, target.environment, { protected: false });

@@ -94,6 +94,16 @@ async function previewChange(
   return events;
 }
 
+/**
+ * A one-off schedule nobody approved in time expires at its time, a plan at its first step's; a recurring schedule is
+ * armed from its next occurrence.
+ */
+function expiryOf(change: RequestedChange): Date | null {
+  if (change.kind === 'schedule.create' && change.body.scheduledAt) return new Date(change.body.scheduledAt);
+  if (change.kind === 'plan.create' && change.body.steps[0]) return new Date(change.body.steps[0].scheduledAt);
+  return null;
+}
+
 async function requestIn(
   scope: ChangeScope,
   target: ChangeTarget,
@@ -113,8 +123,7 @@ async function requestIn(
     requestedBy: { ...scope.actor },
     // Milliseconds, as the list's cursor carries them.
     createdAt: new Date(),
-    // A one-off schedule nobody approved in time expires; a recurring one is armed from its next occurrence.
-    expiresAt: change.kind === 'schedule.create' && change.body.scheduledAt ? new Date(change.body.scheduledAt) : null,
+    expiresAt: expiryOf(change),
   });
   await scope.audit.record({
     type: 'change_request.requested',

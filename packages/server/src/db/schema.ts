@@ -179,6 +179,29 @@ export const configState = pgTable('config_state', {
   version: bigint('version', { mode: 'number' }).notNull().default(0),
 });
 
+/** An ordered set of schedules (its steps) for one flag environment, paused, resumed and cancelled as a unit. */
+export const rolloutPlans = pgTable(
+  'rollout_plans',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    flagId: uuid('flag_id').references(() => flags.id, { onDelete: 'set null' }),
+    flagKey: text('flag_key').notNull(),
+    environment: text('environment').notNull(),
+    name: text('name'),
+    status: text('status', { enum: ['active', 'paused', 'completed', 'cancelled'] })
+      .notNull()
+      .default('active'),
+    createdBy: text('created_by'),
+    createdByEmail: text('created_by_email'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    check('rollout_plans_status', sql`${table.status} in ('active', 'paused', 'completed', 'cancelled')`),
+    index('rollout_plans_flag').on(table.flagKey, table.environment, table.createdAt),
+  ],
+);
+
 export const flagSchedules = pgTable(
   'flag_schedules',
   {
@@ -188,7 +211,9 @@ export const flagSchedules = pgTable(
     flagKey: text('flag_key').notNull(),
     environment: text('environment').notNull(),
     scheduledAt: timestamp('scheduled_at', { withTimezone: true }).notNull(),
-    status: text('status', { enum: ['pending', 'applied', 'failed', 'cancelled', 'completed'] })
+    status: text('status', {
+      enum: ['pending', 'applied', 'failed', 'cancelled', 'completed', 'paused', 'skipped'],
+    })
       .notNull()
       .default('pending'),
     updates: jsonb('updates').$type<Record<string, unknown>>().notNull(),
@@ -209,9 +234,16 @@ export const flagSchedules = pgTable(
     recurrence: jsonb('recurrence').$type<Record<string, unknown>>(),
     occurrenceCount: integer('occurrence_count').notNull().default(0),
     lastOccurrenceAt: timestamp('last_occurrence_at', { withTimezone: true }),
+    // A step of a rollout plan (null otherwise): paused with its plan (status 'paused', off the due index).
+    planId: uuid('plan_id').references(() => rolloutPlans.id, { onDelete: 'cascade' }),
+    planStep: integer('plan_step'),
   },
   (table) => [
-    check('flag_schedules_status', sql`${table.status} in ('pending', 'applied', 'failed', 'cancelled', 'completed')`),
+    check(
+      'flag_schedules_status',
+      sql`${table.status} in ('pending', 'applied', 'failed', 'cancelled', 'completed', 'paused', 'skipped')`,
+    ),
+    uniqueIndex('flag_schedules_plan_step').on(table.planId, table.planStep),
     check('flag_schedules_max_retries', sql`${table.maxRetries} between 0 and 10`),
     // Serves the due-query: pending rows in due order, then creation order.
     index('flag_schedules_due')

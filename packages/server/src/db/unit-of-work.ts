@@ -90,6 +90,11 @@ const EFFECT_OF: Record<AuditEventType, 'evaluation' | 'tokens' | 'none'> = {
   'change_request.applied': 'none',
   'change_request.failed': 'none',
   'change_request.expired': 'none',
+  'plan.created': 'none',
+  'plan.paused': 'none',
+  'plan.resumed': 'none',
+  'plan.cancelled': 'none',
+  'plan.completed': 'none',
 };
 
 /** Reads a CHANGES_CHANNEL payload; undefined when it is not one (then assume anything may have changed). */

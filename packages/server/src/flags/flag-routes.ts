@@ -4,7 +4,9 @@ import {
   flagKeySchema,
   flagPageSchema,
   flagViewSchema,
+  flagViewWithConflictsSchema,
   listFlagsQuerySchema,
+  planWriteQuerySchema,
   updateFlagBodySchema,
 } from '@flagline/core';
 import { createRoute, type RouteHandler, z } from '@hono/zod-openapi';
@@ -30,6 +32,7 @@ import {
   jsonContent,
   notFoundError,
   preconditionError,
+  scheduleConflictError,
 } from '../http/router';
 import { notFound } from '../shared/errors';
 import { createFlag, getFlag, listFlags } from './flag-service';
@@ -90,18 +93,19 @@ const getRoute = createRoute({
 
 const updateRequest = {
   params: flagParams,
-  query: environmentQuerySchema,
+  query: planWriteQuerySchema,
   headers: ifMatchHeaders,
   body: jsonBody(updateFlagBodySchema),
 };
 const updateResponses = {
   200: {
-    ...jsonContent(flagViewSchema, 'The flag after the change (unchanged when nothing differed).'),
+    ...jsonContent(flagViewWithConflictsSchema, 'The flag after the change (unchanged when nothing differed).'),
     headers: versionEtag,
   },
   ...changeRequestAccepted,
   ...commonErrors,
   ...notFoundError,
+  ...scheduleConflictError,
   ...preconditionError,
 };
 
@@ -145,9 +149,10 @@ export function flagRoutes(deps: AppDeps) {
   const update: RouteHandler<typeof patchRoute, AppEnv> = async (c) => {
     const expectedVersion = parseIfMatch(c.req.valid('header')['if-match']);
     const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
-    const environment = resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment);
+    const { environment: requested, onConflict } = c.req.valid('query');
+    const environment = resolveWriteEnvironment(c, deps.config, requested);
     const outcome = await changeOrRequest(
-      approvals,
+      { ...approvals, settings: { ...approvals.settings, onConflict } },
       changeContext(c),
       { environment, flagKey: key },
       { kind: 'flag.update', body: c.req.valid('json'), ...(expectedVersion === undefined ? {} : { expectedVersion }) },

@@ -2,6 +2,7 @@ import { type CreateFlagBody, type FlagPage, type FlagView, flagKeySchema, type 
 import type { Db } from '../db/client';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
+import { cancelPlansOfFlag } from '../plans/plan-service';
 import { cancelPendingSchedules } from '../schedules/schedule-service';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { AppError, sqlState, UNIQUE_VIOLATION } from '../shared/errors';
@@ -144,7 +145,8 @@ export async function deleteFlagIn(scope: ChangeScope, key: string): Promise<voi
   const flag = await requireFlagByKey(scope.tx, key, { lock: true });
   const states = await allStates(scope.tx, flag.id);
   // Pending schedules would otherwise fire against a flag that no longer exists (or a new one with the same key).
-  const cancelled = await cancelPendingSchedules(scope, { flagId: flag.id }, 'flag_deleted');
+  const cancelledSteps = await cancelPlansOfFlag(scope, flag.id, 'flag_deleted');
+  const cancelled = [...cancelledSteps, ...(await cancelPendingSchedules(scope, { flagId: flag.id }, 'flag_deleted'))];
   await deleteFlagRow(scope.tx, flag.id);
   await scope.audit.record({
     type: 'flag.deleted',

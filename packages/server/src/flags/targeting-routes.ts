@@ -3,7 +3,9 @@ import {
   environmentTargetingPatchSchema,
   flagKeySchema,
   flagTargetingSchema,
+  flagTargetingWithConflictsSchema,
   flagVariantsSchema,
+  planWriteQuerySchema,
   setVariantsBodySchema,
 } from '@flagline/core';
 import { createRoute, z } from '@hono/zod-openapi';
@@ -27,6 +29,7 @@ import {
   jsonContent,
   notFoundError,
   preconditionError,
+  scheduleConflictError,
 } from '../http/router';
 import { notFound } from '../shared/errors';
 import { getTargeting } from './targeting-service';
@@ -67,18 +70,22 @@ const patchRoute = createRoute({
   security: bearerSecurity,
   request: {
     params: flagParams,
-    query: environmentQuerySchema,
+    query: planWriteQuerySchema,
     headers: ifMatchHeaders,
     body: jsonBody(environmentTargetingPatchSchema),
   },
   responses: {
     200: {
-      ...jsonContent(flagTargetingSchema, 'The targeting after the change (unchanged when nothing differed).'),
+      ...jsonContent(
+        flagTargetingWithConflictsSchema,
+        'The targeting after the change (unchanged when nothing differed).',
+      ),
       headers: versionEtag,
     },
     ...changeRequestAccepted,
     ...commonErrors,
     ...notFoundError,
+    ...scheduleConflictError,
     ...preconditionError,
   },
 });
@@ -115,9 +122,10 @@ export function targetingRoutes(deps: AppDeps) {
     .openapi(patchRoute, async (c) => {
       const expectedVersion = parseIfMatch(c.req.valid('header')['if-match']);
       const key = knownShapeOrNotFound(c.req.valid('param').flagKey);
-      const environment = resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment);
+      const { environment: requested, onConflict } = c.req.valid('query');
+      const environment = resolveWriteEnvironment(c, deps.config, requested);
       const outcome = await changeOrRequest(
-        approvals,
+        { ...approvals, settings: { ...approvals.settings, onConflict } },
         changeContext(c),
         { environment, flagKey: key },
         {

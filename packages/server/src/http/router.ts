@@ -31,6 +31,12 @@ export const commonErrors = {
 
 export const notFoundError = { 404: errorContent('Not found.') } as const;
 export const conflictError = { 409: errorContent('Already exists, or not in a state that allows this.') } as const;
+/** Writes that check schedule conflicts: with ?onConflict=reject a conflict is a 409 listing them. */
+export const scheduleConflictError = {
+  409: errorContent(
+    'SCHEDULE_CONFLICT (only with ?onConflict=reject; `details.conflicts` lists them, nothing changed), or INVALID_STATE.',
+  ),
+} as const;
 export const preconditionError = { 412: errorContent('If-Match did not match the current version.') } as const;
 export const rateLimitedError = { 429: errorContent('Too many changes; try again later.') } as const;
 

@@ -10,6 +10,8 @@ import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } 
 import { findFlagById, type StateChange, setStates } from '../flags/flag-store';
 import { targetingFieldProblems } from '../flags/targeting-service';
 import { findTargeting } from '../flags/targeting-store';
+import { completeFinishedPlans, heldBackSteps, pausePlanOfFailedStep } from '../plans/plan-progress';
+import { deferLaterSteps } from '../plans/plan-store';
 import { scheduleLateness, schedulesProcessed } from '../shared/metrics';
 import { latestDue, type Point, pendingPoint, updatesOf } from './recurrence';
 import { hasTargetingFields } from './schedule-service';
@@ -73,6 +75,7 @@ function appliedEvent(
         ...(occurrence.apply.action && { action: occurrence.apply.action }),
         skippedOccurrences: occurrence.skipped,
       }),
+      ...(schedule.planId !== null && { planId: schedule.planId, planStep: schedule.planStep ?? 0 }),
     },
     before: { ...before, ...targeting?.before },
     after: { ...after, ...targeting?.after },
@@ -81,11 +84,12 @@ function appliedEvent(
 
 /** Retries a failed attempt with exponential backoff and jitter, or fails the schedule for good. */
 async function recordFailure(
-  { tx, audit }: ChangeScope,
+  scope: ChangeScope,
   schedule: ScheduleRow,
   error: unknown,
   options: ApplyOptions,
 ): Promise<'retried' | 'failed'> {
+  const { tx, audit } = scope;
   const message = errorMessage(error);
   const now = new Date();
   if (!(error instanceof PermanentFailure) && schedule.retryCount < schedule.maxRetries) {
@@ -94,6 +98,7 @@ async function recordFailure(
     const nextRetryAt = new Date(now.getTime() + delay);
     const retryCount = schedule.retryCount + 1;
     await markRetrying(tx, schedule.id, { retryCount, nextRetryAt, lastError: message, at: now });
+    await deferLaterSteps(tx, schedule, nextRetryAt);
     await audit.record({
       type: 'flag_schedule.retrying',
       environment: schedule.environment,
@@ -121,6 +126,7 @@ async function recordFailure(
     before: { status: 'pending', retryCount: schedule.retryCount },
     after: failed ? toSchedule(failed) : { status: 'failed', errorMessage: message },
   });
+  await pausePlanOfFailedStep(scope, schedule);
   return 'failed';
 }
 
@@ -196,6 +202,12 @@ async function applySchedules(scope: ChangeScope, schedules: ScheduleRow[], opti
     if (incompatible) permanent.push({ schedule, error: incompatible });
     else if (!(checked instanceof PermanentFailure)) valid.push({ schedule, ...checked });
   }
+  const held = await heldBackSteps(
+    tx,
+    schedules,
+    permanent.map(({ schedule }) => schedule),
+  );
+  if (held.size > 0) valid.splice(0, valid.length, ...valid.filter(({ schedule }) => !held.has(schedule.id)));
   const changes = await setStates(
     tx,
     valid.map(({ schedule, flagId, updates }) => ({ flagId, environment: schedule.environment, patch: updates })),
@@ -229,6 +241,10 @@ async function applySchedules(scope: ChangeScope, schedules: ScheduleRow[], opti
     });
   }
   await audit.recordMany(events);
+  await completeFinishedPlans(
+    scope,
+    applied.map(({ schedule }) => schedule),
+  );
   for (const { schedule, error } of permanent) await recordFailure(scope, schedule, error, options);
   for (const { schedule, occurrence } of applied) {
     const due = schedule.nextRetryAt ?? occurrence?.apply.at ?? schedule.scheduledAt;

@@ -20,6 +20,8 @@ export async function cleanupSchedules(
           eq(flagSchedules.status, 'cancelled'),
           lt(flagSchedules.cancelledAt, days(retention.cancelledRetentionDays)),
         ),
+        // Plan steps skipped on resume never ran: kept as long as cancelled ones.
+        and(eq(flagSchedules.status, 'skipped'), lt(flagSchedules.updatedAt, days(retention.cancelledRetentionDays))),
       ),
     )
     .returning({ id: flagSchedules.id });

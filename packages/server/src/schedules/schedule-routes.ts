@@ -1,8 +1,9 @@
 import {
   createScheduleBodySchema,
-  environmentQuerySchema,
   listFlagSchedulesQuerySchema,
   listSchedulesQuerySchema,
+  planWriteQuerySchema,
+  scheduleCreatedSchema,
   schedulePageSchema,
   scheduleSchema,
 } from '@flagline/core';
@@ -26,6 +27,7 @@ import {
   jsonBody,
   jsonContent,
   notFoundError,
+  scheduleConflictError,
 } from '../http/router';
 import { cancelSchedule, getFlagSchedule, listFlagSchedules, listSchedules } from './schedule-service';
 
@@ -41,12 +43,13 @@ const createScheduleRoute = createRoute({
   summary: 'Schedule a change to a flag',
   description: 'Applied automatically at scheduledAt (retried on transient failure), with who scheduled it on record.',
   security: bearerSecurity,
-  request: { params: flagParams, query: environmentQuerySchema, body: jsonBody(createScheduleBodySchema) },
+  request: { params: flagParams, query: planWriteQuerySchema, body: jsonBody(createScheduleBodySchema) },
   responses: {
-    201: jsonContent(scheduleSchema, 'Scheduled.'),
+    201: jsonContent(scheduleCreatedSchema, 'Scheduled.'),
     ...changeRequestAccepted,
     ...commonErrors,
     ...notFoundError,
+    ...scheduleConflictError,
   },
 });
 
@@ -105,11 +108,12 @@ export function scheduleRoutes(deps: AppDeps) {
   const db = deps.database.db;
   return createRouter()
     .openapi(createScheduleRoute, async (c) => {
+      const { environment, onConflict } = c.req.valid('query');
       const outcome = await changeOrRequest(
-        approvals,
+        { ...approvals, settings: { ...approvals.settings, onConflict } },
         changeContext(c),
         {
-          environment: resolveWriteEnvironment(c, deps.config, c.req.valid('query').environment),
+          environment: resolveWriteEnvironment(c, deps.config, environment),
           flagKey: c.req.valid('param').flagKey,
         },
         { kind: 'schedule.create', body: c.req.valid('json') },

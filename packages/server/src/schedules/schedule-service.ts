@@ -1,6 +1,8 @@
 import type {
+  Conflict,
   CreateScheduleBody,
   ListSchedulesQuery,
+  OnConflict,
   Schedule,
   SchedulePage,
   ScheduleStatus,
@@ -15,6 +17,8 @@ import { requireFlagByKey } from '../flags/flag-store';
 import { targetingFieldProblems } from '../flags/targeting-service';
 import { requireTargeting } from '../flags/targeting-store';
 import { assertNoProblems } from '../flags/targeting-validation';
+import { pendingConflictsUnlessRejected } from '../plans/conflicts';
+import { completeFinishedPlans } from '../plans/plan-progress';
 import { decodeCursor, encodeCursor, isTimeIdCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
 import { firstOccurrence, storeCron, storeWindow } from './recurrence';
@@ -92,10 +96,15 @@ export interface ScheduleCreation {
   environment: string;
   body: CreateScheduleBody;
   maxHorizonDays: number;
+  conflictWindowMinutes: number;
+  onConflict: OnConflict;
 }
 
 /** createSchedule inside a change already under way (an approved change request arms its schedule). */
-export async function createScheduleIn({ tx, audit, actor }: ChangeScope, input: ScheduleCreation): Promise<Schedule> {
+export async function createScheduleIn(
+  { tx, audit, actor }: ChangeScope,
+  input: ScheduleCreation,
+): Promise<Schedule & { conflicts?: Conflict[] }> {
   const { scheduledAt, recurrence, updates } = planOf(input.body, input.maxHorizonDays);
   await requireEnvironment(tx, input.environment);
   const flag = await requireFlagByKey(tx, input.flagKey);
@@ -107,6 +116,14 @@ export async function createScheduleIn({ tx, audit, actor }: ChangeScope, input:
       assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, offUpdates, 'offUpdates.'));
     }
   }
+  const changes = [{ scheduledAt, updates }];
+  if (offUpdates) changes.push({ scheduledAt, updates: offUpdates });
+  const conflicts = await pendingConflictsUnlessRejected(
+    tx,
+    { flagId: flag.id, environment: input.environment },
+    changes,
+    { windowMinutes: input.conflictWindowMinutes, onConflict: input.onConflict },
+  );
   const row = await insertSchedule(tx, {
     flagId: flag.id,
     flagKey: input.flagKey,
@@ -137,7 +154,8 @@ export async function createScheduleIn({ tx, audit, actor }: ChangeScope, input:
     after: schedule,
   });
   await notifySchedulers(tx);
-  return schedule;
+  // Only when there are some: without conflicts the answer is byte for byte the origin's.
+  return conflicts.length > 0 ? { ...schedule, conflicts } : schedule;
 }
 
 export async function listFlagSchedules(
@@ -203,7 +221,11 @@ export async function cancelSchedule(
   return runChange(deps, context, async (scope) => {
     const existing = await requireScheduleOfFlag(scope.tx, flagKey, id);
     const [cancelled] = await cancelPendingSchedules(scope, { id: existing.id }, 'cancelled_by_admin');
-    if (cancelled) return toSchedule(cancelled);
+    if (cancelled) {
+      // A plan whose last remaining step this was has nothing left to apply.
+      await completeFinishedPlans(scope, [cancelled]);
+      return toSchedule(cancelled);
+    }
     const current = await requireScheduleOfFlag(scope.tx, flagKey, id);
     throw new AppError(
       'INVALID_STATE',

@@ -42,7 +42,7 @@ export function toSchedule(row: ScheduleRow): Schedule {
 }
 
 function toOneOff(row: ScheduleRow): Schedule {
-  return {
+  const schedule: Schedule = {
     id: row.id,
     flagKey: row.flagKey,
     environment: row.environment,
@@ -61,6 +61,9 @@ function toOneOff(row: ScheduleRow): Schedule {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+  // Only a plan's steps name their plan, so every other schedule answers byte for byte as before.
+  if (row.planId === null) return schedule;
+  return { ...schedule, planId: row.planId, planStep: row.planStep ?? 0 };
 }
 
 /** When a pending schedule is next due: its retry time while it waits to retry, else its scheduled time. */

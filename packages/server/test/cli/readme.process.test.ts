@@ -16,6 +16,7 @@ const WALK_THROUGH = [
   'A walk-through with curl',
   'Scheduled changes',
   'Recurring schedules',
+  'Rollout plans',
   'Typed flags, targeting and segments',
   'Four-eyes approval',
 ];

@@ -1,12 +1,11 @@
 import type { Schedule } from '@flagline/core';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChangeNotice } from '../../src/db/unit-of-work';
-import { runDuePass } from '../../src/schedules/apply';
 import { answer, apiClient } from '../helpers/api-client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { sealAudit } from '../helpers/audit';
 import { testBackends } from '../helpers/database';
+import { runDueNow } from '../helpers/scheduler';
 
 type ErrorBody = { error: string; details: { fields: Record<string, string> } };
 
@@ -21,15 +20,7 @@ describe.each(testBackends())('recurring schedules (%s)', (backend) => {
   });
 
   const api = () => apiClient(t);
-  const run = () =>
-    runDuePass(
-      {
-        db: t.deps.database.db,
-        logger: t.deps.logger,
-        afterCommit: (notice: ChangeNotice) => t.deps.snapshot.receive(notice),
-      },
-      { batchSize: 100, retryBaseMs: 1000, retryJitterMs: 0 },
-    );
+  const run = () => runDueNow(t);
   const post = (flagKey: string, body: unknown) =>
     t.request<Schedule & ErrorBody>('POST', `/api/admin/flags/${flagKey}/schedule`, { body });
   const get = async (flagKey: string, id: string) =>

@@ -48,7 +48,11 @@ describe.each(testBackends())('scheduled changes over HTTP (%s)', (backend) => {
         cancelledBy: null,
         cancelledAt: null,
       });
-      expect(Object.keys(response.body).sort()).toEqual(
+      // Schedules of one flag touching a field within the conflict window list each other (and only then carry the
+      // member): the third sets both fields the first two set, an hour ahead like them.
+      const { conflicts, ...origin } = response.body as typeof response.body & { conflicts?: unknown[] };
+      expect(conflicts?.length).toBe(updates.enabled && updates.rolloutPercentage ? 2 : undefined);
+      expect(Object.keys(origin).sort()).toEqual(
         [
           'id',
           'flagKey',

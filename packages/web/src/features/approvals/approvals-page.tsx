@@ -18,6 +18,7 @@ const KIND_LABEL: Record<ChangeRequest['change']['kind'], string> = {
   'override.set': 'Set override',
   'override.remove': 'Remove override',
   'schedule.create': 'Schedule',
+  'plan.create': 'Rollout plan',
   'environment.unprotect': 'Remove protection',
   'config.import': 'Import',
   'flag.variants': 'Variants',

@@ -16,6 +16,8 @@ const statusTone: Record<ScheduleStatus, string> = {
   failed: 'danger',
   cancelled: 'neutral',
   completed: 'success',
+  paused: 'warning',
+  skipped: 'neutral',
 };
 
 /** Pending, applied, failed and cancelled schedules with their retry details; pending ones can be cancelled. */
