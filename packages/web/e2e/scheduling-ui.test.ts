@@ -110,6 +110,70 @@ describe('scheduling in the admin UI', () => {
     const [created] = await api.listFlagSchedules(FLAG, { environment: 'production' });
     expect(created?.recurrence).toMatchObject({ kind: 'cron', cron: '0 9 * * 1-5', timeZone: TIME_ZONE, count: 20 });
     expect(created?.nextOccurrences?.[0]?.local).toMatch(/T09:00:00\+0[12]:00$/);
-    await expect.poll(() => page.locator('#schedules tr[data-status="pending"]').count()).toBe(1);
+    await expect.poll(() => page.locator('#schedules tr[data-status="pending"]').count(), { timeout: 5000 }).toBe(1);
+    // Out of the way of the plan below, whatever the time of day the suite runs.
+    await api.cancelSchedule(FLAG, created?.id ?? '');
+    await expect.poll(() => page.locator('#schedules tr[data-status="pending"]').count(), { timeout: 5000 }).toBe(0);
+  });
+
+  it('builds a plan on the timeline, drawn before it is saved, then pauses and resumes it', async () => {
+    const addStep = page.getByRole('button', { name: 'Add step' });
+    for (let i = 0; i < 3; i++) await addStep.click();
+    expect(await page.getByTestId('plan-step').count()).toBe(3);
+    expect(await page.getByLabel('Step 2 rollout %').inputValue()).toBe('50');
+    await page.getByLabel('Step 3 rollout %').fill('100');
+    const planned = page.locator('.timeline .marker-planned');
+    await expect.poll(() => planned.count()).toBe(3);
+    expect(await page.locator('.timeline .legend').textContent()).toContain('Plan being built (not saved)');
+    expect(await page.locator('.timeline table').textContent()).toMatch(/on, 100%Plan step 3 \(not saved\)/);
+    await shot(page, 'desktop-plan-builder');
+
+    await page.getByLabel('Plan name (optional)').fill('ramp');
+    await page.getByRole('button', { name: 'Save plan (3 steps)' }).click();
+    await page.locator('.notice-success', { hasText: 'Saved the plan “ramp” with 3 steps' }).waitFor();
+    await expect.poll(() => planned.count()).toBe(0);
+    await expect.poll(() => page.locator('.timeline .marker-scheduled').count(), { timeout: 5000 }).toBe(3);
+    const plan = page.locator('li[data-plan="ramp"]');
+    expect(await plan.getAttribute('data-status')).toBe('active');
+    expect(await plan.locator('ol li').count()).toBe(3);
+
+    await page.getByRole('button', { name: 'Pause ramp' }).click();
+    await expect.poll(() => plan.getAttribute('data-status'), { timeout: 5000 }).toBe('paused');
+    await page.getByRole('button', { name: 'Resume ramp' }).click();
+    await expect.poll(() => plan.getAttribute('data-status'), { timeout: 5000 }).toBe('active');
+    const [saved] = await api.api
+      .GET('/api/admin/flags/{flagKey}/plans', { params: { path: { flagKey: FLAG }, query: {} } })
+      .then((answer) => answer.data ?? []);
+    expect(saved?.steps.map((step) => step.updates.rolloutPercentage)).toEqual([25, 50, 100]);
+  });
+
+  it('asks before creating a schedule that collides with a pending plan step, and creates it when confirmed', async () => {
+    await page.getByRole('button', { name: 'Once' }).click();
+    // The plan's first step is an hour from when it was added: this one lands within minutes of it.
+    await page.getByRole('button', { name: 'In 1 hour' }).click();
+    await page.getByLabel('Rollout %', { exact: true }).fill('10');
+    await page.getByRole('button', { name: 'Schedule change' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Conflicts with pending changes' }).waitFor();
+    expect(await dialog.getByTestId('conflicts').textContent()).toMatch(
+      /A step of a rollout plan at .* also sets .*rolloutPercentage/,
+    );
+    await shot(page, 'desktop-conflict-confirm');
+    // Cancelling creates nothing.
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    expect(await api.listFlagSchedules(FLAG, { status: 'pending' })).toHaveLength(3);
+
+    await page.getByRole('button', { name: 'Schedule change' }).click();
+    await dialog.getByRole('button', { name: 'Create anyway' }).click();
+    await page.locator('.notice-success', { hasText: 'Scheduled' }).waitFor();
+    expect(await api.listFlagSchedules(FLAG, { status: 'pending' })).toHaveLength(4);
+
+    await page.getByRole('button', { name: 'Cancel ramp' }).click();
+    await dialog.getByRole('button', { name: 'Cancel the plan' }).click();
+    await expect
+      .poll(() => page.locator('li[data-plan="ramp"]').getAttribute('data-status'), { timeout: 5000 })
+      .toBe('cancelled');
+    expect(await api.listFlagSchedules(FLAG, { status: 'pending' })).toHaveLength(1);
   });
 });

@@ -1,32 +1,11 @@
-import {
-  type ChangeRequest,
-  type Conflict,
-  type CreatePlanBody,
-  conflictSchema,
-  type OnConflict,
-} from '@flagline/core';
-import { ChangeRequestPending, FlaglineApiError } from '@flagline/sdk';
+import { type Conflict, type CreatePlanBody, conflictSchema, type OnConflict } from '@flagline/core';
+import { FlaglineApiError } from '@flagline/sdk';
 import { queryOptions } from '@tanstack/react-query';
 import { z } from 'zod';
+import { answered } from './answered';
 import { type ApiScope, POLL_MS } from './scope';
 
-/**
- * Rollout plans, through the client's typed OpenAPI paths (`client.api`): the answers are the ones the contract
- * documents for each route; a failure becomes a FlaglineApiError, a 202 a ChangeRequestPending, as the SDK's methods do.
- */
-
-type Outcome<T> = { data?: T; error?: unknown; response: Response };
-type Accepted = { changeRequest: ChangeRequest };
-
-const isAccepted = (data: unknown): data is Accepted =>
-  typeof data === 'object' && data !== null && 'changeRequest' in data;
-
-async function answered<T>(pending: Promise<Outcome<T>>): Promise<Exclude<T, Accepted>> {
-  const { data, error, response } = await pending;
-  if (error !== undefined || data === undefined) throw FlaglineApiError.fromAnswer(response.status, error);
-  if (isAccepted(data)) throw new ChangeRequestPending(data.changeRequest);
-  return data as Exclude<T, Accepted>;
-}
+/** Rollout plans, through the client's typed OpenAPI paths (`client.api`). */
 
 const planPath = (flagKey: string, planId: string) => ({ params: { path: { flagKey, planId } } });
 

@@ -1,10 +1,12 @@
-import type { CreateScheduleBody, FlagView, Schedule, ScheduleUpdates } from '@flagline/core';
+import type { CreateScheduleBody, FlagView, OnConflict, Schedule, ScheduleUpdates } from '@flagline/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { scheduleQueries } from '../../api/schedules';
+import { conflictsOf } from '../../api/plans';
+import { createSchedule, scheduleQueries } from '../../api/schedules';
 import { ErrorMessage, Field, WholeNumberInput } from '../../components/ui';
 import { fieldError } from '../../lib/errors';
 import { formatLocal, formatUtc, localTimeZone } from '../../lib/time';
+import { ConflictDialog } from '../schedules/conflict-dialog';
 import { describeUpdates } from '../schedules/describe-updates';
 import { useSession } from '../session/session';
 import { instantOf, newOnceDraft, type OnceDraft, OnceFields } from './once-fields';
@@ -24,7 +26,7 @@ const REPEATS: { value: Repeat; label: string }[] = [
  * cron; or as a window (on at one local time, off at another), in an IANA zone, with the next occurrences previewed.
  */
 export function CreateScheduleForm({ flag }: { flag: FlagView }) {
-  const { client, environment } = useSession();
+  const session = useSession();
   const queryClient = useQueryClient();
   const browserZone = localTimeZone();
   const [repeat, setRepeat] = useState<Repeat>('once');
@@ -35,12 +37,14 @@ export function CreateScheduleForm({ flag }: { flag: FlagView }) {
   const [maxRetries, setMaxRetries] = useState('3');
   const [done, setDone] = useState<Schedule | null>(null);
   const create = useMutation({
-    mutationFn: () => client.createSchedule(flag.key, bodyOf(), environment),
+    // Asks the server to refuse a collision with pending schedules, so that the user confirms it first.
+    mutationFn: (onConflict: OnConflict) => createSchedule(session, flag.key, bodyOf(), onConflict),
     onSuccess: (schedule) => {
       setDone(schedule);
       void queryClient.invalidateQueries({ queryKey: scheduleQueries.all() });
     },
   });
+  const conflicts = conflictsOf(create.error);
   const updates = (): ScheduleUpdates => ({
     ...(enabled === 'keep' ? {} : { enabled: enabled === 'on' }),
     ...(rollout.trim() === '' ? {} : { rolloutPercentage: Number(rollout) }),
@@ -63,89 +67,99 @@ export function CreateScheduleForm({ flag }: { flag: FlagView }) {
     setRepeat(next);
     create.reset();
   };
+  // The dialog stays outside the form: its own form's submit would otherwise bubble to this one.
   return (
-    <form
-      className="subcard"
-      aria-labelledby="new-schedule-heading"
-      onSubmit={(event) => {
-        event.preventDefault();
-        setDone(null);
-        create.mutate();
-      }}
-    >
-      <h3 id="new-schedule-heading">Schedule a change</h3>
-      <fieldset className="segmented segmented-small">
-        <legend className="visually-hidden">Repeat</legend>
-        {REPEATS.map((option) => (
-          <button
-            key={option.value}
-            type="button"
-            aria-pressed={repeat === option.value}
-            onClick={() => chooseRepeat(option.value)}
+    <>
+      <form
+        className="subcard"
+        aria-labelledby="new-schedule-heading"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setDone(null);
+          create.mutate('reject');
+        }}
+      >
+        <h3 id="new-schedule-heading">Schedule a change</h3>
+        <fieldset className="segmented segmented-small">
+          <legend className="visually-hidden">Repeat</legend>
+          {REPEATS.map((option) => (
+            <button
+              key={option.value}
+              type="button"
+              aria-pressed={repeat === option.value}
+              onClick={() => chooseRepeat(option.value)}
+            >
+              {option.label}
+            </button>
+          ))}
+        </fieldset>
+        {repeat === 'once' ? (
+          <OnceFields draft={once} error={fieldError(create.error, 'scheduledAt')} onChange={edit(setOnce)} />
+        ) : (
+          <RecurrenceEditor
+            draft={recurrence}
+            browserZone={browserZone}
+            error={create.error}
+            onChange={edit(setRecurrence)}
+          />
+        )}
+        <div className="form-row">
+          <Field
+            label="Enabled"
+            hint={repeat === 'window' ? 'When the window opens; it closes turned off.' : undefined}
+            error={fieldError(create.error, 'updates.enabled')}
           >
-            {option.label}
-          </button>
-        ))}
-      </fieldset>
-      {repeat === 'once' ? (
-        <OnceFields draft={once} error={fieldError(create.error, 'scheduledAt')} onChange={edit(setOnce)} />
-      ) : (
-        <RecurrenceEditor
-          draft={recurrence}
-          browserZone={browserZone}
-          error={create.error}
-          onChange={edit(setRecurrence)}
-        />
-      )}
-      <div className="form-row">
-        <Field
-          label="Enabled"
-          hint={repeat === 'window' ? 'When the window opens; it closes turned off.' : undefined}
-          error={fieldError(create.error, 'updates.enabled')}
-        >
-          {(props) => (
-            <select {...props} value={enabled} onChange={(event) => setEnabled(event.target.value as typeof enabled)}>
-              <option value="keep">Leave as it is then</option>
-              <option value="on">Turn on</option>
-              <option value="off">Turn off</option>
-            </select>
-          )}
-        </Field>
-        <Field
-          label="Rollout %"
-          hint="Empty keeps the rollout."
-          error={fieldError(create.error, 'updates.rolloutPercentage')}
-        >
-          {(props) => (
-            <WholeNumberInput
-              {...props}
-              min={0}
-              max={100}
-              value={rollout}
-              onChange={(event) => setRollout(event.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Retries" hint="If applying fails." error={fieldError(create.error, 'maxRetries')}>
-          {(props) => (
-            <WholeNumberInput
-              {...props}
-              min={0}
-              max={10}
-              value={maxRetries}
-              onChange={(event) => setMaxRetries(event.target.value)}
-            />
-          )}
-        </Field>
-        <div className="field field-submit">
-          <button type="submit" className="button button-primary" disabled={create.isPending}>
-            {create.isPending ? 'Scheduling…' : 'Schedule change'}
-          </button>
+            {(props) => (
+              <select {...props} value={enabled} onChange={(event) => setEnabled(event.target.value as typeof enabled)}>
+                <option value="keep">Leave as it is then</option>
+                <option value="on">Turn on</option>
+                <option value="off">Turn off</option>
+              </select>
+            )}
+          </Field>
+          <Field
+            label="Rollout %"
+            hint="Empty keeps the rollout."
+            error={fieldError(create.error, 'updates.rolloutPercentage')}
+          >
+            {(props) => (
+              <WholeNumberInput
+                {...props}
+                min={0}
+                max={100}
+                value={rollout}
+                onChange={(event) => setRollout(event.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Retries" hint="If applying fails." error={fieldError(create.error, 'maxRetries')}>
+            {(props) => (
+              <WholeNumberInput
+                {...props}
+                min={0}
+                max={10}
+                value={maxRetries}
+                onChange={(event) => setMaxRetries(event.target.value)}
+              />
+            )}
+          </Field>
+          <div className="field field-submit">
+            <button type="submit" className="button button-primary" disabled={create.isPending}>
+              {create.isPending ? 'Scheduling…' : 'Schedule change'}
+            </button>
+          </div>
         </div>
-      </div>
-      <ErrorMessage error={create.error} title="Not scheduled" />
-      {done ? <ScheduledNotice schedule={done} /> : null}
-    </form>
+        {conflicts ? null : <ErrorMessage error={create.error} title="Not scheduled" />}
+        {done ? <ScheduledNotice schedule={done} /> : null}
+      </form>
+      <ConflictDialog
+        conflicts={conflicts}
+        subject="This schedule"
+        busy={create.isPending}
+        onConfirm={() => create.mutate(undefined)}
+        onCancel={() => create.reset()}
+      />
+    </>
   );
 }
 
