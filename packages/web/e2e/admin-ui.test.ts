@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { ChangeRequestPending, FlaglineClient } from '@flagline/sdk';
 import { loadConfig, startServer } from '@flagline/server';
 import pino from 'pino';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, type ResolvedBrowser, resolveChromium } from './browser';
+import { launchChromium, type ResolvedBrowser, resolveChromium } from './browser';
 import { ensureBuilt, screenshotDir } from './harness';
 
 /**
@@ -133,12 +133,7 @@ beforeAll(async () => {
     }),
     pino({ level: 'silent' }),
   );
-  browser = await chromium.launch({
-    executablePath: resolved.executablePath,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    env: resolved.env,
-  });
+  browser = await launchChromium(resolved);
   console.log(`admin UI e2e: Chromium ${browser.version()}`);
 }, 120_000);
 
@@ -268,17 +263,25 @@ describe('admin UI in Chromium', () => {
     await when.fill('2031-07-01T09:30:00');
     await expect.poll(() => page.getByTestId('utc-preview').textContent()).toBe('2031-07-01 13:30:00 UTC');
 
-    const schedule = async (setWhen: () => Promise<void>, enabled: 'keep' | 'on' | 'off', rollout: string) => {
+    const schedule = async (
+      setWhen: () => Promise<void>,
+      enabled: 'keep' | 'on' | 'off',
+      rollout: string,
+      conflicts = false,
+    ) => {
       await setWhen();
       await page.getByLabel('Enabled', { exact: true }).selectOption(enabled);
       await page.getByLabel('Rollout %', { exact: true }).fill(rollout);
       await page.getByRole('button', { name: 'Schedule change' }).click();
+      // The UI asks the server to refuse a collision with a pending schedule (onConflict=reject), then asks the user.
+      if (conflicts) await page.getByRole('dialog').getByRole('button', { name: 'Create anyway' }).click();
       await page.locator('.notice-success', { hasText: 'Scheduled' }).waitFor();
     };
-    // One to cancel (tomorrow), one that stays pending (in an hour), and one 3 s ahead that must apply.
+    // One to cancel (tomorrow), one that stays pending (in an hour), and one 3 s ahead that must apply: it sets the
+    // rollout within the hour of the second, a conflict to confirm.
     await schedule(() => page.getByRole('button', { name: 'In 1 day' }).click(), 'off', '');
     await schedule(() => page.getByRole('button', { name: 'In 1 hour' }).click(), 'keep', '100');
-    await schedule(async () => when.fill(await localInputIn(page, 3000)), 'keep', '50');
+    await schedule(async () => when.fill(await localInputIn(page, 3000)), 'keep', '50', true);
     const pending = page.locator('#schedules tr[data-status="pending"]');
     await expect.poll(() => pending.count()).toBe(3);
 

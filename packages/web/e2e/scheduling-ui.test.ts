@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { FlaglineClient } from '@flagline/sdk';
 import { loadConfig, startServer } from '@flagline/server';
 import pino from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, resolveChromium } from './browser';
+import { launchChromium, resolveChromium } from './browser';
 import { ensureBuilt, screenshotDir } from './harness';
 
 /**
@@ -34,12 +34,7 @@ beforeAll(async () => {
   );
   api = new FlaglineClient({ url: server.url, token: ADMIN_TOKEN });
   await api.createFlag({ key: FLAG, description: 'Checkout, rolled out on a plan' });
-  browser = await chromium.launch({
-    executablePath: resolved.executablePath,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    env: resolved.env,
-  });
+  browser = await launchChromium(resolved);
 }, 120_000);
 
 afterAll(async () => {

@@ -3,24 +3,14 @@ import { scheduleQueries } from '../../../api/schedules';
 import { useDebounced } from '../../../lib/use-debounced';
 import { useSession } from '../../session/session';
 import { OccurrencePreview } from './occurrence-preview';
-import { type RecurrenceDraft, recurrenceBody } from './recurrence-draft';
-import { RecurrenceFields } from './recurrence-fields';
+import { recurrenceBody } from './recurrence-draft';
+import { RecurrenceFields, type RecurrenceInputProps } from './recurrence-fields';
 
 /**
  * A recurrence being edited and its next occurrences, previewed by the server as the typing pauses. A field the
  * server refuses (in the preview, or on creation: `error`) is shown at its input.
  */
-export function RecurrenceEditor({
-  draft,
-  browserZone,
-  error,
-  onChange,
-}: {
-  draft: RecurrenceDraft;
-  browserZone: string;
-  error: unknown;
-  onChange(next: RecurrenceDraft): void;
-}) {
+export function RecurrenceEditor({ draft, browserZone, error, onChange }: RecurrenceInputProps) {
   const session = useSession();
   const settled = useDebounced(draft, 300);
   const preview = useQuery({

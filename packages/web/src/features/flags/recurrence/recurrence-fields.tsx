@@ -4,22 +4,20 @@ import { fieldError } from '../../../lib/errors';
 import { type RecurrenceDraft, WEEKDAYS } from './recurrence-draft';
 import { TimeZoneSelect } from './time-zone-select';
 
+/** A recurrence being edited: the draft, the browser's zone (the default), the last error at fault, and the edit. */
+export interface RecurrenceInputProps {
+  draft: RecurrenceDraft;
+  browserZone: string;
+  error: unknown;
+  onChange(next: RecurrenceDraft): void;
+}
+
 /**
  * The recurring part of the schedule form: a cron, or a window's opening and closing times and weekdays, in an IANA
  * time zone, with an optional end date and count. `error` is the last answer at fault (preview or creation): its
  * fields are shown next to the inputs they name.
  */
-export function RecurrenceFields({
-  draft,
-  browserZone,
-  error,
-  onChange,
-}: {
-  draft: RecurrenceDraft;
-  browserZone: string;
-  error: unknown;
-  onChange(next: RecurrenceDraft): void;
-}) {
+export function RecurrenceFields({ draft, browserZone, error, onChange }: RecurrenceInputProps) {
   const prefix = draft.form === 'cron' ? 'recurrence' : 'window';
   const set = (patch: Partial<RecurrenceDraft>) => onChange({ ...draft, ...patch });
   const toggleDay = (day: Weekday, on: boolean) =>
