@@ -106,6 +106,9 @@ describe('scheduling in the admin UI', () => {
     expect(created?.recurrence).toMatchObject({ kind: 'cron', cron: '0 9 * * 1-5', timeZone: TIME_ZONE, count: 20 });
     expect(created?.nextOccurrences?.[0]?.local).toMatch(/T09:00:00\+0[12]:00$/);
     await expect.poll(() => page.locator('#schedules tr[data-status="pending"]').count(), { timeout: 5000 }).toBe(1);
+    expect(await page.locator('#schedules [data-testid="series"]').textContent()).toBe(
+      'Repeats 0 9 * * 1-5 in Europe/Berlin, 20 times',
+    );
     // Out of the way of the plan below, whatever the time of day the suite runs.
     await api.cancelSchedule(FLAG, created?.id ?? '');
     await expect.poll(() => page.locator('#schedules tr[data-status="pending"]').count(), { timeout: 5000 }).toBe(0);
@@ -142,7 +145,7 @@ describe('scheduling in the admin UI', () => {
     expect(saved?.steps.map((step) => step.updates.rolloutPercentage)).toEqual([25, 50, 100]);
   });
 
-  it('asks before creating a schedule that collides with a pending plan step, and creates it when confirmed', async () => {
+  it('asks before creating a schedule or a plan that collides with pending ones, and creates it when confirmed', async () => {
     await page.getByRole('button', { name: 'Once' }).click();
     // The plan's first step is an hour from when it was added: this one lands within minutes of it.
     await page.getByRole('button', { name: 'In 1 hour' }).click();
@@ -164,11 +167,22 @@ describe('scheduling in the admin UI', () => {
     await page.locator('.notice-success', { hasText: 'Scheduled' }).waitFor();
     expect(await api.listFlagSchedules(FLAG, { status: 'pending' })).toHaveLength(4);
 
+    // A plan asks the same way.
+    await page.getByRole('button', { name: 'Add step' }).click();
+    await page.getByLabel('Plan name (optional)').fill('hotfix');
+    await page.getByRole('button', { name: 'Save plan (1 step)' }).click();
+    await dialog.getByRole('heading', { name: 'Conflicts with pending changes' }).waitFor();
+    expect(await dialog.getByTestId('conflicts').locator('li').count()).toBeGreaterThanOrEqual(2);
+    await dialog.getByRole('button', { name: 'Create anyway' }).click();
+    await page.locator('.notice-success', { hasText: 'Saved the plan “hotfix” with 1 step' }).waitFor();
+    expect(await api.listFlagSchedules(FLAG, { status: 'pending' })).toHaveLength(5);
+
     await page.getByRole('button', { name: 'Cancel ramp' }).click();
     await dialog.getByRole('button', { name: 'Cancel the plan' }).click();
     await expect
       .poll(() => page.locator('li[data-plan="ramp"]').getAttribute('data-status'), { timeout: 5000 })
       .toBe('cancelled');
-    expect(await api.listFlagSchedules(FLAG, { status: 'pending' })).toHaveLength(1);
+    // Its steps are cancelled; the schedule and the other plan's step stay.
+    expect(await api.listFlagSchedules(FLAG, { status: 'pending' })).toHaveLength(2);
   });
 });
