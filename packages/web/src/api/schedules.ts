@@ -1,21 +1,6 @@
-import type { CreateScheduleBody, OnConflict, RecurrencePreviewBody, Schedule } from '@flagline/core';
+import type { RecurrencePreviewBody, Schedule } from '@flagline/core';
 import { queryOptions } from '@tanstack/react-query';
-import { answered } from './answered';
 import { type ApiScope, POLL_MS } from './scope';
-
-/** Creates a schedule; `onConflict: 'reject'` answers 409 SCHEDULE_CONFLICT (see conflictsOf) instead of a collision. */
-export const createSchedule = (
-  { client, environment }: ApiScope,
-  flagKey: string,
-  body: CreateScheduleBody,
-  onConflict?: OnConflict,
-) =>
-  answered(
-    client.api.POST('/api/admin/flags/{flagKey}/schedule', {
-      params: { path: { flagKey }, query: { environment, ...(onConflict ? { onConflict } : {}) } },
-      body,
-    }),
-  );
 
 /** Pages of pending schedules followed at most; beyond 2,000 pending changes a dashboard would need filters anyway. */
 const PENDING_PAGES = 4;

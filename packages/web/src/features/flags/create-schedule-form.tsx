@@ -2,7 +2,7 @@ import type { CreateScheduleBody, FlagView, OnConflict, Schedule, ScheduleUpdate
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { conflictsOf } from '../../api/plans';
-import { createSchedule, scheduleQueries } from '../../api/schedules';
+import { scheduleQueries } from '../../api/schedules';
 import { ErrorMessage, Field, WholeNumberInput } from '../../components/ui';
 import { fieldError } from '../../lib/errors';
 import { formatLocal, formatUtc, localTimeZone } from '../../lib/time';
@@ -38,7 +38,8 @@ export function CreateScheduleForm({ flag }: { flag: FlagView }) {
   const [done, setDone] = useState<Schedule | null>(null);
   const create = useMutation({
     // Asks the server to refuse a collision with pending schedules, so that the user confirms it first.
-    mutationFn: (onConflict: OnConflict) => createSchedule(session, flag.key, bodyOf(), onConflict),
+    mutationFn: (onConflict: OnConflict) =>
+      session.client.createSchedule(flag.key, bodyOf(), session.environment, onConflict),
     onSuccess: (schedule) => {
       setDone(schedule);
       void queryClient.invalidateQueries({ queryKey: scheduleQueries.all() });

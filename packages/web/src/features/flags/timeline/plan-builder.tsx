@@ -1,7 +1,7 @@
 import type { FlagView, OnConflict, Plan } from '@flagline/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { conflictsOf, planApi, planQueries } from '../../../api/plans';
+import { conflictsOf, planQueries } from '../../../api/plans';
 import { scheduleQueries } from '../../../api/schedules';
 import { ErrorMessage, Field } from '../../../components/ui';
 import { fieldError } from '../../../lib/errors';
@@ -29,7 +29,8 @@ export function PlanBuilder({
   const [name, setName] = useState('');
   const [saved, setSaved] = useState<Plan | null>(null);
   const save = useMutation({
-    mutationFn: (onConflict: OnConflict) => planApi.create(session, flag.key, planBody(name, steps), onConflict),
+    mutationFn: (onConflict: OnConflict) =>
+      session.client.createPlan(flag.key, planBody(name, steps), { environment: session.environment, onConflict }),
     onSuccess: ({ plan }) => {
       setSaved(plan);
       setName('');

@@ -1,7 +1,7 @@
 import type { Plan } from '@flagline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { planApi, planQueries } from '../../../api/plans';
+import { planQueries } from '../../../api/plans';
 import { scheduleQueries } from '../../../api/schedules';
 import { QueryState } from '../../../components/query-state';
 import { Badge, ConfirmDialog, ErrorMessage } from '../../../components/ui';
@@ -25,7 +25,12 @@ export function PlansList({ flagKey }: { flagKey: string }) {
   const plans = useQuery(planQueries.forFlag(session, flagKey));
   const [cancelling, setCancelling] = useState<Plan | null>(null);
   const act = useMutation({
-    mutationFn: ({ action, plan }: { action: PlanAction; plan: Plan }) => planApi[action](session, flagKey, plan.id),
+    mutationFn: ({ action, plan }: { action: PlanAction; plan: Plan }) => {
+      const { client } = session;
+      if (action === 'pause') return client.pausePlan(flagKey, plan.id);
+      if (action === 'resume') return client.resumePlan(flagKey, plan.id);
+      return client.cancelPlan(flagKey, plan.id);
+    },
     onSuccess: () => {
       setCancelling(null);
       void queryClient.invalidateQueries({ queryKey: planQueries.all() });
