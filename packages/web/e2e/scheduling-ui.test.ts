@@ -88,6 +88,12 @@ describe('scheduling in the admin UI', () => {
     // UTC has no DST: the note goes.
     await zone.selectOption('UTC');
     await expect.poll(() => page.getByTestId('dst-note').count()).toBe(0);
+    // A window: each day's opening and closing, in the zone.
+    await page.getByRole('button', { name: 'Daily window' }).click();
+    await page.getByLabel('Opens at').fill('08:30');
+    await expect.poll(() => rows.first().textContent(), { timeout: 5000 }).toMatch(/08:30 \(UTC\+00:00\).*Opens/);
+    expect(await rows.nth(1).textContent()).toMatch(/17:00 \(UTC\+00:00\).*Closes/);
+    await page.getByRole('button', { name: 'Recurring (cron)' }).click();
     // The server names what it refuses, at the input.
     await page.getByLabel(/^Cron/).fill('99 9 * * *');
     await expect.poll(() => page.getByLabel(/^Cron/).getAttribute('aria-invalid')).toBe('true');
