@@ -104,29 +104,19 @@ function PlanActions({
 }) {
   if (plan.status !== 'active' && plan.status !== 'paused') return null;
   const label = plan.name ?? 'the plan';
+  const next = plan.status === 'active' ? 'pause' : 'resume';
+  const verb = next === 'pause' ? 'Pause' : 'Resume';
   return (
     <div className="actions">
-      {plan.status === 'active' ? (
-        <button
-          type="button"
-          className="button button-small"
-          disabled={busy}
-          onClick={() => onAction('pause')}
-          aria-label={`Pause ${label}`}
-        >
-          Pause
-        </button>
-      ) : (
-        <button
-          type="button"
-          className="button button-small"
-          disabled={busy}
-          onClick={() => onAction('resume')}
-          aria-label={`Resume ${label}`}
-        >
-          Resume
-        </button>
-      )}
+      <button
+        type="button"
+        className="button button-small"
+        disabled={busy}
+        onClick={() => onAction(next)}
+        aria-label={`${verb} ${label}`}
+      >
+        {verb}
+      </button>
       <button
         type="button"
         className="button button-small button-danger-outline"
