@@ -16,6 +16,7 @@ export * from './murmur3';
 export * from './overrides';
 export * from './plans';
 export * from './recurrence';
+export * from './recurrence-preview';
 export * from './schedules';
 export * from './targeting/index';
 export * from './targeting-api';

@@ -5,6 +5,7 @@ import type {
   DecideChangeRequestBody,
   EnvironmentTargetingPatch,
   ListChangeRequestsQuery,
+  RecurrencePreviewBody,
   ReplaceSegmentBody,
   Variant,
 } from '@flagline/core';
@@ -282,6 +283,10 @@ export class FlaglineClient {
   }
   listSchedules(query: NonNullable<paths['/api/admin/schedules']['get']['parameters']['query']> = {}) {
     return unwrap(this.api.GET('/api/admin/schedules', { params: { query } }));
+  }
+  /** The next 10 occurrences a cron or window would have, checked as creating the schedule checks it. */
+  previewRecurrence(body: RecurrencePreviewBody) {
+    return unwrap(this.api.POST('/api/admin/schedules/preview', { body }));
   }
 
   // Rollout plans (plans.ts)

@@ -1,14 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ChangeRequestPending, FlaglineClient } from '@flagline/sdk';
 import { loadConfig, startServer } from '@flagline/server';
 import pino from 'pino';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, type ResolvedBrowser, resolveChromium } from './browser';
+import { launchChromium, type ResolvedBrowser, resolveChromium } from './browser';
+import { ensureBuilt, screenshotDir } from './harness';
 
 /**
  * The admin UI end to end: a real server (in-memory PGlite, the scheduler running) serving the built UI, driven in
@@ -17,37 +16,10 @@ import { CHROMIUM_ARGS, type ResolvedBrowser, resolveChromium } from './browser'
  */
 
 const ADMIN_TOKEN = randomBytes(24).toString('base64url');
-const webDir = fileURLToPath(new URL('..', import.meta.url));
-const distIndex = join(webDir, 'dist', 'index.html');
-const screenshotDir = join(webDir, 'e2e', 'screenshots');
 const TIME_ZONE = 'America/New_York';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-
-/** The newest modification time under a directory (to notice a dist older than its sources). */
-function newestMtime(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
-}
-
-/** `npm install` builds the UI (the root's prepare script); rebuild here only when dist is missing or stale. */
-function ensureBuilt(): void {
-  const sources = Math.max(newestMtime(join(webDir, 'src')), newestMtime(join(webDir, 'index.html')));
-  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sources) return;
-  try {
-    execFileSync('npm', ['run', 'build'], { cwd: webDir, stdio: 'pipe' });
-  } catch (error) {
-    throw new Error(
-      `The admin UI is not built (${distIndex} is missing or older than packages/web/src) and building it failed. ` +
-        `Run "npm run build -w @flagline/web" and read its output.\n${String(error)}`,
-    );
-  }
-  if (!existsSync(distIndex)) {
-    throw new Error(`The admin UI build produced no ${distIndex}; run "npm run build -w @flagline/web".`);
-  }
-}
 
 let server: { url: string; close(): Promise<void> };
 let browser: Browser;
@@ -161,12 +133,7 @@ beforeAll(async () => {
     }),
     pino({ level: 'silent' }),
   );
-  browser = await chromium.launch({
-    executablePath: resolved.executablePath,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    env: resolved.env,
-  });
+  browser = await launchChromium(resolved);
   console.log(`admin UI e2e: Chromium ${browser.version()}`);
 }, 120_000);
 
@@ -296,17 +263,25 @@ describe('admin UI in Chromium', () => {
     await when.fill('2031-07-01T09:30:00');
     await expect.poll(() => page.getByTestId('utc-preview').textContent()).toBe('2031-07-01 13:30:00 UTC');
 
-    const schedule = async (setWhen: () => Promise<void>, enabled: 'keep' | 'on' | 'off', rollout: string) => {
+    const schedule = async (
+      setWhen: () => Promise<void>,
+      enabled: 'keep' | 'on' | 'off',
+      rollout: string,
+      conflicts = false,
+    ) => {
       await setWhen();
       await page.getByLabel('Enabled', { exact: true }).selectOption(enabled);
       await page.getByLabel('Rollout %', { exact: true }).fill(rollout);
       await page.getByRole('button', { name: 'Schedule change' }).click();
+      // The UI asks the server to refuse a collision with a pending schedule (onConflict=reject), then asks the user.
+      if (conflicts) await page.getByRole('dialog').getByRole('button', { name: 'Create anyway' }).click();
       await page.locator('.notice-success', { hasText: 'Scheduled' }).waitFor();
     };
-    // One to cancel (tomorrow), one that stays pending (in an hour), and one 3 s ahead that must apply.
+    // One to cancel (tomorrow), one that stays pending (in an hour), and one 3 s ahead that must apply: it sets the
+    // rollout within the hour of the second, a conflict to confirm.
     await schedule(() => page.getByRole('button', { name: 'In 1 day' }).click(), 'off', '');
     await schedule(() => page.getByRole('button', { name: 'In 1 hour' }).click(), 'keep', '100');
-    await schedule(async () => when.fill(await localInputIn(page, 3000)), 'keep', '50');
+    await schedule(async () => when.fill(await localInputIn(page, 3000)), 'keep', '50', true);
     const pending = page.locator('#schedules tr[data-status="pending"]');
     await expect.poll(() => pending.count()).toBe(3);
 

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress } from 'node:zlib';
+import { type Browser, chromium } from 'playwright-core';
 import { extract } from 'tar';
 
 /**
@@ -154,4 +155,14 @@ export async function resolveChromium(): Promise<ResolvedBrowser> {
     source: 'bundled',
     env: { ...env, LD_LIBRARY_PATH: libraryPath },
   };
+}
+
+/** The resolved browser, launched headless with the test flags. */
+export function launchChromium(resolved: ResolvedBrowser): Promise<Browser> {
+  return chromium.launch({
+    executablePath: resolved.executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    env: resolved.env,
+  });
 }

@@ -9,10 +9,10 @@ import { FlaglineClient } from '@flagline/sdk';
 import { loadConfig, startServer } from '@flagline/server';
 import react from '@vitejs/plugin-react';
 import pino from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build, defaultClientConditions } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, resolveChromium } from './browser';
+import { launchChromium, resolveChromium } from './browser';
 import type { PageConfig, PageState } from './web-provider-page/main';
 
 /**
@@ -169,12 +169,7 @@ beforeAll(async () => {
     fallthrough: { variant: 'light' },
   });
 
-  browser = await chromium.launch({
-    executablePath: resolved.executablePath,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    env: resolved.env,
-  });
+  browser = await launchChromium(resolved);
 }, 120_000);
 
 afterAll(async () => {

@@ -103,4 +103,16 @@ describe('buildTimeline', () => {
       [false, 100],
     ]);
   });
+
+  it('draws the steps of a plan being built among the pending schedules, in time order, each on the state before it', () => {
+    const { future } = buildTimeline([], [pending('2026-01-02T12:00:00.000Z', { enabled: false })], flag, actor, [
+      { scheduledAt: '2026-01-02T09:00:00.000Z', updates: { rolloutPercentage: 75 } },
+      { scheduledAt: '2026-01-03T09:00:00.000Z', updates: { enabled: true, rolloutPercentage: 100 } },
+    ]);
+    expect(future.map(({ kind, enabled, rollout, label }) => ({ kind, enabled, rollout, label }))).toEqual([
+      { kind: 'planned', enabled: true, rollout: 75, label: 'Plan step 1 (not saved)' },
+      { kind: 'scheduled', enabled: false, rollout: 75, label: 'Scheduled' },
+      { kind: 'planned', enabled: true, rollout: 100, label: 'Plan step 2 (not saved)' },
+    ]);
+  });
 });

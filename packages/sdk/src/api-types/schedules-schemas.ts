@@ -82,4 +82,54 @@ export interface SchedulesSchemas {
     items: components['schemas']['Schedule'][];
     nextCursor: string | null;
   };
+  RecurrencePreview: {
+    /** @description The next (up to) 10 occurrences from now, as the created schedule would list them. */
+    nextOccurrences: components['schemas']['Occurrence'][];
+  };
+  RecurrencePreviewBody: {
+    /** @description A cron in a time zone, as for a schedule. */
+    recurrence?: {
+      /** @example 0 9 * * 1-5 */
+      cron: string;
+      /**
+       * @description IANA time zone name.
+       * @example Europe/Berlin
+       */
+      timeZone: string;
+      /**
+       * Format: date-time
+       * @description No occurrence after this instant (a window opened before it still closes).
+       */
+      until?: string;
+      /** @description How many occurrences (windows, for a window) in all; ones skipped after downtime count. */
+      count?: number;
+    };
+    /** @description A daily on/off window, as for a schedule. */
+    window?: {
+      /**
+       * @description Local time the window opens (applies `updates`).
+       * @example 09:00
+       */
+      on: string;
+      /**
+       * @description Local time it closes (applies `offUpdates`); before `on` means the next day.
+       * @example 17:00
+       */
+      off: string;
+      /** @description Weekdays the window opens on (default every day). */
+      days?: ('sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat')[];
+      /**
+       * @description IANA time zone name.
+       * @example Europe/Berlin
+       */
+      timeZone: string;
+      /**
+       * Format: date-time
+       * @description No occurrence after this instant (a window opened before it still closes).
+       */
+      until?: string;
+      /** @description How many occurrences (windows, for a window) in all; ones skipped after downtime count. */
+      count?: number;
+    };
+  };
 }

@@ -63,6 +63,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/schedules/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The next occurrences of a cron or window, before scheduling it
+     * @description Takes the `recurrence` or `window` of a schedule body and answers the next 10 occurrences in UTC and local time, checked as creation checks them (400 naming the field). Changes nothing.
+     */
+    post: operations['previewRecurrence'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export interface operations {
   listFlagSchedules: {
@@ -255,6 +275,37 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['SchedulePage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['Unavailable'];
+    };
+  };
+  previewRecurrence: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RecurrencePreviewBody'];
+      };
+    };
+    responses: {
+      /** @description The occurrences. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecurrencePreview'];
         };
       };
       400: components['responses']['BadRequest'];

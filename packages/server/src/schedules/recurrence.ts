@@ -75,6 +75,37 @@ export function storeWindow(window: WindowRecurrence, offUpdates: ScheduleUpdate
   return { kind: 'window', ...window, days, offUpdates };
 }
 
+const DAY_MS = 86_400_000;
+const DEFAULT_WINDOW_OFF: ScheduleUpdates = { enabled: false };
+
+/** The recurring forms of a schedule body (creation and preview take the same fields). */
+export interface SeriesBody {
+  recurrence?: CronRecurrence | undefined;
+  window?: WindowRecurrence | undefined;
+  offUpdates?: ScheduleUpdates | undefined;
+}
+
+/**
+ * A body's cron or window, stored, with its first occurrence after `now`, which must come within the horizon; every
+ * problem is a 400 naming the field. Creating a schedule and previewing one both start here.
+ */
+export function startSeries(
+  body: SeriesBody,
+  maxHorizonDays: number,
+  now: Date,
+): { recurrence: StoredRecurrence; first: Point } {
+  const field = body.recurrence ? 'recurrence' : 'window';
+  const recurrence = body.recurrence
+    ? storeCron(body.recurrence)
+    : storeWindow(body.window as WindowRecurrence, body.offUpdates ?? DEFAULT_WINDOW_OFF);
+  const first = firstOccurrence(recurrence, now);
+  if (!first) throw invalid(recurrence.until ? `${field}.until` : field, 'no occurrence is left before it ends');
+  if (first.at.getTime() > now.getTime() + maxHorizonDays * DAY_MS) {
+    throw invalid(field, `first occurs beyond ${maxHorizonDays} days ahead`);
+  }
+  return { recurrence, first };
+}
+
 /** The series' end: a count of occurrences (of windows, for a window) or an instant no occurrence may pass. */
 function withinLimits(recurrence: StoredRecurrence, point: Point): boolean {
   const ordinal = recurrence.kind === 'window' ? Math.floor(point.index / 2) : point.index;

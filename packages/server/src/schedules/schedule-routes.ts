@@ -3,6 +3,8 @@ import {
   listFlagSchedulesQuerySchema,
   listSchedulesQuerySchema,
   planWriteQuerySchema,
+  recurrencePreviewBodySchema,
+  recurrencePreviewSchema,
   scheduleCreatedSchema,
   schedulePageSchema,
   scheduleSchema,
@@ -29,6 +31,7 @@ import {
   notFoundError,
   scheduleConflictError,
 } from '../http/router';
+import { occurrencesFrom, startSeries } from './recurrence';
 import { cancelSchedule, getFlagSchedule, listFlagSchedules, listSchedules } from './schedule-service';
 
 const tags = ['Schedules'];
@@ -102,6 +105,19 @@ const listAllRoute = createRoute({
   responses: { 200: jsonContent(schedulePageSchema, 'A page of schedules.'), ...commonErrors },
 });
 
+const previewRoute = createRoute({
+  method: 'post',
+  path: '/schedules/preview',
+  operationId: 'previewRecurrence',
+  tags,
+  summary: 'The next occurrences of a cron or window, before scheduling it',
+  description:
+    'Takes the `recurrence` or `window` of a schedule body and answers the next 10 occurrences in UTC and local time, checked as creation checks them (400 naming the field). Changes nothing.',
+  security: bearerSecurity,
+  request: { body: jsonBody(recurrencePreviewBodySchema) },
+  responses: { 200: jsonContent(recurrencePreviewSchema, 'The occurrences.'), ...commonErrors },
+});
+
 export function scheduleRoutes(deps: AppDeps) {
   const uow = unitOfWork(deps);
   const approvals = approvalDeps(deps);
@@ -140,5 +156,9 @@ export function scheduleRoutes(deps: AppDeps) {
       c.header(CHANGED_ENVIRONMENT_HEADER, cancelled.environment);
       return c.json(cancelled, 200);
     })
-    .openapi(listAllRoute, async (c) => c.json(await listSchedules(db, c.req.valid('query')), 200));
+    .openapi(listAllRoute, async (c) => c.json(await listSchedules(db, c.req.valid('query')), 200))
+    .openapi(previewRoute, (c) => {
+      const { recurrence, first } = startSeries(c.req.valid('json'), deps.config.scheduler.maxHorizonDays, new Date());
+      return c.json({ nextOccurrences: occurrencesFrom(recurrence, first) }, 200);
+    });
 }

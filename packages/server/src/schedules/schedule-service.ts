@@ -8,7 +8,6 @@ import type {
   ScheduleStatus,
   ScheduleUpdates,
   StoredRecurrence,
-  WindowRecurrence,
 } from '@flagline/core';
 import type { Db, Executor } from '../db/client';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
@@ -21,7 +20,7 @@ import { pendingConflictsUnlessRejected } from '../plans/conflicts';
 import { completeFinishedPlans } from '../plans/plan-progress';
 import { decodeCursor, encodeCursor, isTimeIdCursor } from '../shared/cursor';
 import { AppError, notFound } from '../shared/errors';
-import { firstOccurrence, storeCron, storeWindow } from './recurrence';
+import { startSeries } from './recurrence';
 import {
   findScheduleOfFlag,
   insertSchedule,
@@ -57,20 +56,13 @@ interface SchedulePlan {
 }
 
 const DEFAULT_WINDOW_ON: ScheduleUpdates = { enabled: true };
-const DEFAULT_WINDOW_OFF: ScheduleUpdates = { enabled: false };
 
 /** The body's one-off time, cron or window, checked: the first occurrence must come, within the horizon. */
 function planOf(body: CreateScheduleBody, maxHorizonDays: number): SchedulePlan {
   const now = Date.now();
   const horizon = now + maxHorizonDays * DAY_MS;
   if (body.recurrence || body.window) {
-    const field = body.recurrence ? 'recurrence' : 'window';
-    const recurrence = body.recurrence
-      ? storeCron(body.recurrence)
-      : storeWindow(body.window as WindowRecurrence, body.offUpdates ?? DEFAULT_WINDOW_OFF);
-    const first = firstOccurrence(recurrence, new Date(now));
-    if (!first) throw invalid(recurrence.until ? `${field}.until` : field, 'no occurrence is left before it ends');
-    if (first.at.getTime() > horizon) throw invalid(field, `first occurs beyond ${maxHorizonDays} days ahead`);
+    const { recurrence, first } = startSeries(body, maxHorizonDays, new Date(now));
     return { scheduledAt: first.at, recurrence, updates: body.updates ?? DEFAULT_WINDOW_ON };
   }
   const scheduledAt = new Date(body.scheduledAt as string);

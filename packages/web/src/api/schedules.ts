@@ -1,4 +1,4 @@
-import type { Schedule } from '@flagline/core';
+import type { RecurrencePreviewBody, Schedule } from '@flagline/core';
 import { queryOptions } from '@tanstack/react-query';
 import { type ApiScope, POLL_MS } from './scope';
 
@@ -7,6 +7,15 @@ const PENDING_PAGES = 4;
 
 export const scheduleQueries = {
   all: () => ['schedules'] as const,
+  /** The next occurrences of a recurrence not yet created; computed from now, so kept fresh for a minute at most. */
+  preview: ({ client }: ApiScope, body: RecurrencePreviewBody) =>
+    queryOptions({
+      queryKey: [...scheduleQueries.all(), 'preview', body] as const,
+      queryFn: () => client.previewRecurrence(body),
+      staleTime: 60_000,
+      // A 400 names the field at fault; asking again cannot change the answer.
+      retry: false,
+    }),
   forFlag: (scope: ApiScope, flagKey: string) =>
     queryOptions({
       queryKey: [...scheduleQueries.all(), scope.environment, 'flag', flagKey] as const,

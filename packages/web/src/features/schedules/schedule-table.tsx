@@ -8,6 +8,7 @@ import { Badge, ConfirmDialog } from '../../components/ui';
 import { idLabel, useTokenNames } from '../../lib/actors';
 import { formatAgo, formatLocal, formatRelative, formatUtc, useNow } from '../../lib/time';
 import { useSession } from '../session/session';
+import { describeSeries } from './describe-recurrence';
 import { describeUpdates } from './describe-updates';
 
 const statusTone: Record<ScheduleStatus, string> = {
@@ -51,6 +52,11 @@ export function ScheduleTable({ schedules, showFlag }: { schedules: Schedule[]; 
               <div className="muted small">
                 {formatUtc(schedule.scheduledAt)} · {formatRelative(schedule.scheduledAt, now)}
               </div>
+              {describeSeries(schedule) ? (
+                <div className="small" data-testid="series">
+                  {describeSeries(schedule)}
+                </div>
+              ) : null}
             </td>
             <td data-label="Change">{describeUpdates(schedule.updates)}</td>
             <td data-label="Status">

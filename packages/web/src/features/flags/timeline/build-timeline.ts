@@ -1,10 +1,11 @@
-import type { AuditEvent, AuditEventType, FlagView, Schedule } from '@flagline/core';
+import type { AuditEvent, AuditEventType, FlagView, Schedule, ScheduleUpdates } from '@flagline/core';
 
 export interface TimelinePoint {
   at: number;
   enabled: boolean;
   rollout: number;
-  kind: 'created' | 'change' | 'applied' | 'scheduled';
+  /** `planned`: a step of a plan being built, not saved yet. */
+  kind: 'created' | 'change' | 'applied' | 'scheduled' | 'planned';
   label: string;
 }
 
@@ -16,13 +17,15 @@ const asState = (value: unknown): { enabled?: boolean; rolloutPercentage?: numbe
 
 /**
  * The flag's rollout over time in one environment: its creation (disabled, 0%), every state change from the audit
- * trail (edits and applied schedules), then the pending schedules applied in order on top of the current state.
+ * trail (edits and applied schedules), then the pending schedules applied in order on top of the current state, with
+ * the steps of a plan not saved yet (`planned`) among them.
  */
 export function buildTimeline(
   events: AuditEvent[],
   pending: Schedule[],
   flag: FlagView,
   describeActor: (event: AuditEvent) => string,
+  planned: readonly { scheduledAt: string; updates: ScheduleUpdates }[] = [],
 ): { past: TimelinePoint[]; future: TimelinePoint[] } {
   const past: TimelinePoint[] = [];
   const ordered = events
@@ -72,18 +75,24 @@ export function buildTimeline(
   }
   const future: TimelinePoint[] = [];
   let state = { enabled: flag.enabled, rollout: flag.rolloutPercentage };
-  const upcoming = [...pending].sort((a, b) => new Date(a.scheduledAt).getTime() - new Date(b.scheduledAt).getTime());
-  for (const schedule of upcoming) {
-    state = {
-      enabled: schedule.updates.enabled ?? state.enabled,
-      rollout: schedule.updates.rolloutPercentage ?? state.rollout,
-    };
-    future.push({
-      at: new Date(schedule.scheduledAt).getTime(),
-      ...state,
-      kind: 'scheduled',
+  const upcoming = [
+    ...pending.map((schedule) => ({
+      ...schedule,
+      kind: 'scheduled' as const,
       label: `Scheduled${schedule.retryCount > 0 ? ` (retry ${schedule.retryCount}/${schedule.maxRetries})` : ''}`,
-    });
+    })),
+    ...planned.map((step, index) => ({
+      ...step,
+      kind: 'planned' as const,
+      label: `Plan step ${index + 1} (not saved)`,
+    })),
+  ].sort((a, b) => new Date(a.scheduledAt).getTime() - new Date(b.scheduledAt).getTime());
+  for (const change of upcoming) {
+    state = {
+      enabled: change.updates.enabled ?? state.enabled,
+      rollout: change.updates.rolloutPercentage ?? state.rollout,
+    };
+    future.push({ at: new Date(change.scheduledAt).getTime(), ...state, kind: change.kind, label: change.label });
   }
   return { past, future };
 }

@@ -164,8 +164,8 @@ export function Timeline({ past, future, now }: { past: TimelinePoint[]; future:
             ))}
             {future.map((point) => (
               <rect
-                key={`f${point.at}-${point.rollout}-${point.enabled}`}
-                className="marker marker-scheduled"
+                key={`f${point.kind}${point.at}-${point.rollout}-${point.enabled}`}
+                className={`marker marker-${point.kind}`}
                 x={x(point.at) - 5}
                 y={y(point.rollout) - 5}
                 width={10}
@@ -189,6 +189,11 @@ export function Timeline({ past, future, now }: { past: TimelinePoint[]; future:
           <li>
             <span className="swatch swatch-future" aria-hidden="true" /> Scheduled
           </li>
+          {future.some((point) => point.kind === 'planned') ? (
+            <li>
+              <span className="swatch swatch-planned" aria-hidden="true" /> Plan being built (not saved)
+            </li>
+          ) : null}
         </ul>
         <details>
           <summary>Timeline as a table</summary>
