@@ -14,7 +14,7 @@ import type { Config } from '../config';
 import type { ChangeScope } from '../db/unit-of-work';
 import { updateEnvironmentIn } from '../environments/environment-service';
 import { deleteFlagIn, updateFlagIn } from '../flags/flag-service';
-import { requireFlagByKey, requireFlagView } from '../flags/flag-store';
+import { requireFlagView } from '../flags/flag-store';
 import { setVariantsIn, updateTargetingIn } from '../flags/targeting-service';
 import { requireTargeting } from '../flags/targeting-store';
 import { importIn } from '../import/import-service';
@@ -73,8 +73,11 @@ async function withOverwriteConflicts<T extends object>(
 ): Promise<T & WithConflicts> {
   const fields = fieldsOf(patch);
   if (fields.length === 0) return result;
-  const flag = await requireFlagByKey(scope.tx, flagOf(target));
-  const conflicts = await overwriteConflicts(scope.tx, { flagId: flag.id, environment: target.environment }, fields);
+  const conflicts = await overwriteConflicts(
+    scope.tx,
+    { flagKey: flagOf(target), environment: target.environment },
+    fields,
+  );
   settleConflicts(conflicts, settings.onConflict);
   return conflicts.length > 0 ? { ...result, conflicts } : result;
 }

@@ -15,6 +15,7 @@ import {
   requireFlagByKey,
   requireFlagView,
   setState,
+  toFlagView,
 } from './flag-store';
 import { assertNoProblems, variantProblems } from './targeting-validation';
 
@@ -127,7 +128,8 @@ export async function updateFlagIn({ tx, audit }: ChangeScope, input: FlagUpdate
 
   const patch: FlagPatch = { enabled: after.enabled, rolloutPercentage: after.rolloutPercentage };
   if (changedFields.includes('description')) patch.description = after.description;
-  const state = await setState(tx, current.id, input.environment, patch, new Date());
+  const at = new Date();
+  const state = await setState(tx, current.id, input.environment, patch, at);
   if (!state) throw new Error(`flag ${input.key} lost its state in ${input.environment} inside its own transaction`);
   await audit.record({
     type: 'flag.updated',
@@ -137,7 +139,17 @@ export async function updateFlagIn({ tx, audit }: ChangeScope, input: FlagUpdate
     before: { ...before, version: current.version },
     after: { ...after, version: state.after.version },
   });
-  return (await requireFlagView(tx, input.key, input.environment)).view;
+  // What a read would now give, without the round trip: setState wrote these values, and `at` as the state's (and,
+  // with a new description, the flag's) updated_at.
+  return toFlagView({
+    ...current,
+    description: after.description,
+    enabled: state.after.enabled,
+    rolloutPercentage: state.after.rolloutPercentage,
+    version: state.after.version,
+    stateUpdatedAt: at,
+    flagUpdatedAt: changedFields.includes('description') ? at : current.flagUpdatedAt,
+  });
 }
 
 /** Deletes a flag in every environment, inside a change already under way. */

@@ -31,12 +31,14 @@ function conflictOf(kind: Conflict['kind'], row: ScheduleRow, fields: ConflictFi
 }
 
 /** A flag environment and the pending schedules that do not count against a change (its own plan's, its own). */
-export interface ConflictScope {
-  flagId: string;
+export type ConflictScope = FlagOfScope & {
   environment: string;
   exceptPlanId?: string | undefined;
   exceptIds?: string[];
-}
+};
+
+/** The flag by id, or by key where the caller has not read its id (one round trip less inside a change). */
+export type FlagOfScope = { flagId: string } | { flagKey: string };
 
 /**
  * Pending schedules of the flag environment that set a field one of `changes` sets, within `windowMinutes` of it.

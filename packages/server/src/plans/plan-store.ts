@@ -1,9 +1,10 @@
 import type { PlanStatus, ScheduleStatus, ScheduleUpdates } from '@flagline/core';
 import { and, asc, desc, eq, gt, inArray, lt, notInArray, sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../db/client';
-import { flagSchedules, rolloutPlans } from '../db/schema';
+import { flagSchedules, flags, rolloutPlans } from '../db/schema';
 import type { ScheduleRow } from '../schedules/schedule-store';
 import { isUuid } from '../shared/ids';
+import type { ConflictScope } from './conflicts';
 
 export type PlanRow = typeof rolloutPlans.$inferSelect;
 
@@ -163,16 +164,15 @@ export async function deferLaterSteps(tx: Tx, step: ScheduleRow, retryAt: Date):
 }
 
 /** Pending schedules of one flag environment, except those of `exceptPlanId`, for the conflict checks. */
-export async function pendingSchedulesOf(
-  executor: Executor,
-  where: { flagId: string; environment: string; exceptPlanId?: string | undefined; exceptIds?: string[] },
-): Promise<ScheduleRow[]> {
+export async function pendingSchedulesOf(executor: Executor, where: ConflictScope): Promise<ScheduleRow[]> {
   return executor
     .select()
     .from(flagSchedules)
     .where(
       and(
-        eq(flagSchedules.flagId, where.flagId),
+        'flagId' in where
+          ? eq(flagSchedules.flagId, where.flagId)
+          : sql`${flagSchedules.flagId} = (select ${flags.id} from ${flags} where ${flags.key} = ${where.flagKey})`,
         eq(flagSchedules.environment, where.environment),
         eq(flagSchedules.status, 'pending'),
         where.exceptPlanId ? sql`${flagSchedules.planId} is distinct from ${where.exceptPlanId}::uuid` : undefined,
