@@ -137,19 +137,20 @@ async function requestIn(
 }
 
 /**
- * The use case every guarded write goes through: in an unprotected environment the change is made at once; in a
- * protected one it is checked, previewed and stored as a pending change request (the route answers 202), in the
- * same transaction that read the protection, so a change cannot slip past a protection being switched on.
+ * A guarded write: `requestedIn` says, inside the change's transaction, where the change would need a second admin
+ * (undefined: nowhere); there it is checked, previewed and stored as a pending change request, elsewhere made at once.
  */
-export async function changeOrRequest<K extends RequestedChange['kind']>(
+async function guardedChange<K extends RequestedChange['kind']>(
   deps: ApprovalDeps,
   context: ChangeContext,
   target: ChangeTarget,
   change: ChangeOfKind<K>,
+  requestedIn: (scope: ChangeScope) => Promise<ChangeTarget | undefined>,
 ): Promise<ChangeOutcome<K>> {
   return runChange(deps, context, async (scope): Promise<ChangeOutcome<K>> => {
-    if (await isProtectedEnvironment(scope.tx, target.environment)) {
-      const changeRequest = await requestIn(scope, target, change, deps.settings);
+    const requestTarget = await requestedIn(scope);
+    if (requestTarget) {
+      const changeRequest = await requestIn(scope, requestTarget, change, deps.settings);
       if (changeRequest) return { changeRequest };
     }
     return { applied: await applyChange(scope, target, change, deps.settings) };
@@ -157,23 +158,35 @@ export async function changeOrRequest<K extends RequestedChange['kind']>(
 }
 
 /**
+ * The use case every guarded write goes through: in an unprotected environment the change is made at once; in a
+ * protected one it is checked, previewed and stored as a pending change request (the route answers 202), in the
+ * same transaction that read the protection, so a change cannot slip past a protection being switched on.
+ */
+export function changeOrRequest<K extends RequestedChange['kind']>(
+  deps: ApprovalDeps,
+  context: ChangeContext,
+  target: ChangeTarget,
+  change: ChangeOfKind<K>,
+): Promise<ChangeOutcome<K>> {
+  return guardedChange(deps, context, target, change, async (scope) =>
+    (await isProtectedEnvironment(scope.tx, target.environment)) ? target : undefined,
+  );
+}
+
+/**
  * The guarded write for a change to a flag itself (its variants, its deletion): it reaches every environment, so when
  * any is protected it is requested there (the first protected one by key) and waits for a second admin.
  */
-export async function changeFlagOrRequest<K extends 'flag.variants' | 'flag.delete'>(
+export function changeFlagOrRequest<K extends 'flag.variants' | 'flag.delete'>(
   deps: ApprovalDeps,
   context: ChangeContext,
   flagKey: string,
   change: ChangeOfKind<K>,
 ): Promise<ChangeOutcome<K>> {
-  return runChange(deps, context, async (scope): Promise<ChangeOutcome<K>> => {
+  // Flag-level appliers read no environment: applied at once, the target's is left empty.
+  return guardedChange(deps, context, { environment: '', flagKey }, change, async (scope) => {
     const environment = await firstProtectedEnvironment(scope.tx);
-    if (environment !== undefined) {
-      const changeRequest = await requestIn(scope, { environment, flagKey }, change, deps.settings);
-      if (changeRequest) return { changeRequest };
-    }
-    // Unprotected everywhere: the environment is not read by flag-level appliers.
-    return { applied: await applyChange(scope, { environment: '', flagKey }, change, deps.settings) };
+    return environment === undefined ? undefined : { environment, flagKey };
   });
 }
 
