@@ -8,7 +8,7 @@ import {
   timestampSchema,
 } from './common';
 import { rolloutPercentageSchema } from './flags';
-import { overrideTypeSchema } from './overrides';
+import { overrideTypeSchema, scheduledOverridesSchema } from './overrides';
 import { MAX_RULES, ruleSchema, segmentKeySchema, serveSchema, variantKeySchema } from './targeting/index';
 import { segmentUsageSchema, targetingDiffSchema } from './targeting-api';
 import { roleSchema } from './tokens';
@@ -27,6 +27,7 @@ export const scheduleUpdatesSchema = z
     offVariant: variantKeySchema.nullable().optional(),
     rules: z.array(ruleSchema).max(MAX_RULES).optional(),
     fallthrough: z.union([serveSchema, z.null()]).optional(),
+    overrides: scheduledOverridesSchema.optional(),
   })
   // Named, so the event union, schedules and their bodies refer to one schema instead of repeating it.
   .meta({ id: 'RecordedScheduleUpdates' });

@@ -30,6 +30,43 @@ export const setOverrideBodySchema = z
   .meta({ id: 'SetOverrideBody' });
 export type SetOverrideBody = z.infer<typeof setOverrideBodySchema>;
 
+/**
+ * The override changes a schedule carries: users to set (as the override route takes them) and users whose override
+ * goes. Applied with the rest of the schedule, in its transaction; removing an override that is not there is nothing
+ * to do.
+ */
+export const scheduledOverridesSchema = z
+  .strictObject({
+    set: z.array(setOverrideBodySchema).max(500).optional(),
+    remove: z.array(userIdSchema).max(500).optional(),
+  })
+  .superRefine((changes, context) => {
+    const set = changes.set ?? [];
+    const remove = changes.remove ?? [];
+    if (set.length + remove.length === 0) {
+      context.addIssue({ code: 'custom', message: 'give at least one user to set or remove' });
+    }
+    const seen = new Set<string>();
+    for (const [index, body] of set.entries()) {
+      if (seen.has(body.userId)) {
+        context.addIssue({ code: 'custom', path: ['set', index, 'userId'], message: 'this user is set twice' });
+      }
+      seen.add(body.userId);
+    }
+    for (const [index, userId] of remove.entries()) {
+      if (seen.has(userId)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['remove', index],
+          message: 'this user is also set or removed before',
+        });
+      }
+      seen.add(userId);
+    }
+  })
+  .meta({ id: 'ScheduledOverrides' });
+export type ScheduledOverrides = z.infer<typeof scheduledOverridesSchema>;
+
 export const listOverridesQuerySchema = z.object({
   environment: environmentKeySchema.optional(),
   page: queryInt(1, 1_000_000, 1),

@@ -7,7 +7,14 @@ import { flagTargetingSchema } from './targeting-api';
 export const MAX_PLAN_STEPS = 50;
 
 /** The fields of a flag environment a schedule, a plan step or a manual change can touch. */
-export const conflictFieldSchema = z.enum(['enabled', 'rolloutPercentage', 'offVariant', 'rules', 'fallthrough']);
+export const conflictFieldSchema = z.enum([
+  'enabled',
+  'rolloutPercentage',
+  'offVariant',
+  'rules',
+  'fallthrough',
+  'overrides',
+]);
 export type ConflictField = z.infer<typeof conflictFieldSchema>;
 
 /**

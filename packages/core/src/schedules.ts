@@ -11,10 +11,10 @@ export const scheduleStatusSchema = z
   });
 export type ScheduleStatus = z.infer<typeof scheduleStatusSchema>;
 
-/** What a schedule changes: at least one of enabled / rolloutPercentage / offVariant / rules / fallthrough. */
+/** What a schedule changes: at least one of enabled / rolloutPercentage / offVariant / rules / fallthrough / overrides. */
 export const scheduleChangesSchema = scheduleUpdatesSchema
   .refine((updates) => Object.values(updates).some((value) => value !== undefined), {
-    message: 'give at least one of enabled, rolloutPercentage, offVariant, rules, fallthrough',
+    message: 'give at least one of enabled, rolloutPercentage, offVariant, rules, fallthrough, overrides',
   })
   .meta({ id: 'ScheduleUpdates' });
 export type ScheduleUpdates = z.infer<typeof scheduleUpdatesSchema>;

@@ -220,6 +220,7 @@ export interface GuardedWritesSchemas {
             split: components['schemas']['Split'];
           }
         | null;
+      overrides?: components['schemas']['ScheduledOverrides'];
     };
     /** @description A window only: applied at `off` (default {"enabled": false}). */
     offUpdates?: {
@@ -243,6 +244,7 @@ export interface GuardedWritesSchemas {
             split: components['schemas']['Split'];
           }
         | null;
+      overrides?: components['schemas']['ScheduledOverrides'];
     };
     /** @description Retries after a failed attempt (default 3). */
     maxRetries?: number;

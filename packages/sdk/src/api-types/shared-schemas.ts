@@ -22,7 +22,11 @@ export interface SharedSchemas {
      * @description ISO 8601 timestamp (UTC).
      */
     scheduledAt: string;
-    fields: ('enabled' | 'rolloutPercentage' | 'offVariant' | 'rules' | 'fallthrough')[];
+    fields: ('enabled' | 'rolloutPercentage' | 'offVariant' | 'rules' | 'fallthrough' | 'overrides')[];
+  };
+  ScheduledOverrides: {
+    set?: components['schemas']['SetOverrideBody'][];
+    remove?: string[];
   };
   CreatePlanBody: {
     name?: string;
@@ -56,6 +60,7 @@ export interface SharedSchemas {
           split: components['schemas']['Split'];
         }
       | null;
+    overrides?: components['schemas']['ScheduledOverrides'];
   };
   Recurrence:
     | {

@@ -170,5 +170,6 @@ export interface TargetingModelSchemas {
           split: components['schemas']['Split'];
         }
       | null;
+    overrides?: components['schemas']['ScheduledOverrides'];
   };
 }

@@ -1,4 +1,4 @@
-import type { Override, OverrideList, OverrideType, SetOverrideBody } from '@flagline/core';
+import type { Override, OverrideList, OverrideType, ScheduledOverrides, SetOverrideBody } from '@flagline/core';
 import type { Db, Tx } from '../db/client';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
@@ -50,13 +50,16 @@ async function enforceRateLimit(tx: Tx, flagKey: string, limitPerHour: number): 
 const pinned = (variant: string | null) => (variant === null ? {} : { variant });
 
 /** Only includes pin a variant, and only one the flag has (a boolean flag's implicit on/off included). */
+/** Why an override cannot pin `variant` on the flag, or null when it can. */
+function pinProblem(flag: Pick<FlagRow, 'type' | 'variants'>, overrideType: OverrideType, variant: string) {
+  if (overrideType !== 'include') return 'only include overrides pin a variant';
+  return effectiveVariants(flag.type, flag.variants).some((declared) => declared.key === variant)
+    ? null
+    : `the flag has no variant "${variant}"`;
+}
+
 function checkPinnedVariant(flag: FlagRow, overrideType: OverrideType, variant: string): void {
-  const reason =
-    overrideType !== 'include'
-      ? 'only include overrides pin a variant'
-      : effectiveVariants(flag.type, flag.variants).some((declared) => declared.key === variant)
-        ? null
-        : `the flag has no variant "${variant}"`;
+  const reason = pinProblem(flag, overrideType, variant);
   if (reason) {
     throw new AppError('VALIDATION_FAILED', `Invalid body: variant: ${reason}.`, {
       location: 'body',
@@ -189,4 +192,38 @@ export async function listOverrides(
     excludes: rows.filter((row) => row.overrideType === 'exclude').map(toOverride),
     pagination: { page: input.page, pageSize: input.pageSize, total },
   };
+}
+
+/**
+ * What a schedule's override changes cannot do to the flag as it is (pins of variants it does not have), each with its
+ * path under `at`: checked when the schedule is made, and again when it applies.
+ */
+export function scheduledOverrideProblems(
+  flag: Pick<FlagRow, 'type' | 'variants'>,
+  changes: ScheduledOverrides,
+  at: string,
+): { path: string; message: string }[] {
+  return (changes.set ?? []).flatMap((body, index) => {
+    const reason = body.variant === undefined ? null : pinProblem(flag, body.overrideType, body.variant);
+    return reason ? [{ path: `${at}overrides.set.${index}.variant`, message: reason }] : [];
+  });
+}
+
+/**
+ * A schedule's override changes, in the transaction that applies the schedule: each set or removal recorded as the
+ * override routes record it, with no rate limit (the schedule was checked when it was made); removing an override that
+ * is not there is nothing to do.
+ */
+export async function applyScheduledOverrides(
+  scope: ChangeScope,
+  target: { flagKey: string; environment: string },
+  changes: ScheduledOverrides,
+): Promise<void> {
+  for (const body of changes.set ?? []) await setOverrideIn(scope, { ...target, body }, 0);
+  if (!changes.remove?.length) return;
+  const flag = await requireFlagByKey(scope.tx, target.flagKey);
+  for (const userId of changes.remove) {
+    const existing = await findOverride(scope.tx, { flagId: flag.id, environment: target.environment, userId });
+    if (existing) await removeOverrideIn(scope, { ...target, userId }, 0);
+  }
 }

@@ -11,10 +11,8 @@ import type { Db, Executor } from '../db/client';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
 import { requireFlagByKey } from '../flags/flag-store';
-import { targetingFieldProblems } from '../flags/targeting-service';
-import { requireTargeting } from '../flags/targeting-store';
 import { assertNoProblems } from '../flags/targeting-validation';
-import { hasTargetingFields } from '../schedules/schedule-service';
+import { scheduledChangeProblems } from '../schedules/schedule-service';
 import { notifySchedulers, type ScheduleRow, toSchedule } from '../schedules/schedule-store';
 import { lockFlagStatesOf } from '../schedules/sql/lock-flag-states';
 import { AppError, notFound } from '../shared/errors';
@@ -83,13 +81,9 @@ export async function createPlanIn(scope: ChangeScope, input: PlanCreation): Pro
   const steps = stepTimes(input.body, input.maxHorizonDays);
   await requireEnvironment(tx, input.environment);
   const flag = await requireFlagByKey(tx, input.flagKey);
-  if (steps.some((step) => hasTargetingFields(step.updates))) {
-    const current = await requireTargeting(tx, input.flagKey, input.environment);
-    for (const [index, step] of steps.entries()) {
-      if (!hasTargetingFields(step.updates)) continue;
-      const prefix = `steps.${index}.updates.`;
-      assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, step.updates, prefix));
-    }
+  for (const [index, step] of steps.entries()) {
+    const prefix = `steps.${index}.updates.`;
+    assertNoProblems(await scheduledChangeProblems(tx, flag, input.environment, step.updates, prefix));
   }
   const conflicts = await pendingConflictsUnlessRejected(
     tx,

@@ -8,13 +8,13 @@ import {
 import type { AuditInput } from '../audit/recorder';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { findFlagById, type StateChange, setStates } from '../flags/flag-store';
-import { targetingFieldProblems } from '../flags/targeting-service';
 import { findTargeting } from '../flags/targeting-store';
+import { applyScheduledOverrides } from '../overrides/override-service';
 import { completeFinishedPlans, heldBackSteps, pausePlanOfFailedStep } from '../plans/plan-progress';
 import { deferLaterSteps } from '../plans/plan-store';
 import { scheduleLateness, schedulesProcessed } from '../shared/metrics';
 import { latestDue, type Point, pendingPoint, updatesOf } from './recurrence';
-import { hasTargetingFields } from './schedule-service';
+import { hasTargetingFields, scheduledChangeProblems } from './schedule-service';
 import { recurrenceOf, type ScheduleRow, toSchedule } from './schedule-store';
 import { advanceRecurring } from './sql/advance-recurring';
 import { anyDue } from './sql/any-due';
@@ -164,20 +164,19 @@ function validate(schedule: ScheduleRow, now: Date): Checked | PermanentFailure 
 }
 
 /**
- * A schedule that sets rules, an off variant or a fallthrough was checked against the flag when it was created; the
- * flag may have changed since (a variant or segment it names is gone). Then it fails rather than store what
- * evaluation could not serve. Schedules of only enabled / rolloutPercentage cost no query here.
+ * A schedule that sets rules, an off variant, a fallthrough or pinned overrides was checked against the flag when it was
+ * created; the flag may have changed since (a variant or segment it names is gone). Then it fails rather than store
+ * what evaluation could not serve. Schedules of only enabled / rolloutPercentage cost no query here.
  */
-async function incompatibleTargeting(
+async function incompatibleChange(
   tx: ChangeScope['tx'],
   { flagKey, environment }: ScheduleRow,
   checked: Checked,
 ): Promise<PermanentFailure | undefined> {
-  if (!hasTargetingFields(checked.updates)) return undefined;
+  if (!hasTargetingFields(checked.updates) && !checked.updates.overrides) return undefined;
   const flag = await findFlagById(tx, checked.flagId);
-  const current = flag && (await findTargeting(tx, flag.key, environment));
-  if (!flag || !current) return undefined; // failed below as a flag or state that is gone
-  const problems = await targetingFieldProblems(tx, flag, current.targeting, checked.updates, 'updates.');
+  if (!flag || !(await findTargeting(tx, flag.key, environment))) return undefined; // failed below: flag or state gone
+  const problems = await scheduledChangeProblems(tx, flag, environment, checked.updates, 'updates.');
   if (problems.length === 0) return undefined;
   return new PermanentFailure(
     `the change no longer fits flag "${flagKey}": ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
@@ -198,7 +197,7 @@ async function applySchedules(scope: ChangeScope, schedules: ScheduleRow[], opti
   for (const schedule of schedules) {
     const checked = validate(schedule, appliedAt);
     const incompatible =
-      checked instanceof PermanentFailure ? checked : await incompatibleTargeting(tx, schedule, checked);
+      checked instanceof PermanentFailure ? checked : await incompatibleChange(tx, schedule, checked);
     if (incompatible) permanent.push({ schedule, error: incompatible });
     else if (!(checked instanceof PermanentFailure)) valid.push({ schedule, ...checked });
   }
@@ -210,9 +209,19 @@ async function applySchedules(scope: ChangeScope, schedules: ScheduleRow[], opti
   if (held.size > 0) valid.splice(0, valid.length, ...valid.filter(({ schedule }) => !held.has(schedule.id)));
   const changes = await setStates(
     tx,
-    valid.map(({ schedule, flagId, updates }) => ({ flagId, environment: schedule.environment, patch: updates })),
+    valid.map(({ schedule, flagId, updates: { overrides: _overrides, ...patch } }) => ({
+      flagId,
+      environment: schedule.environment,
+      patch,
+    })),
     appliedAt,
   );
+  // Override changes after the states, in due order, in the same savepoint: a schedule applies whole or not at all.
+  for (const [i, { schedule, updates }] of valid.entries()) {
+    if (updates.overrides && changes[i]) {
+      await applyScheduledOverrides(scope, schedule, updates.overrides);
+    }
+  }
   const applied: { schedule: ScheduleRow; occurrence: OccurrenceDue | undefined }[] = [];
   const events: AuditInput[] = [];
   valid.forEach(({ schedule, updates, occurrence }, i) => {

@@ -12,10 +12,11 @@ import type {
 import type { Db, Executor } from '../db/client';
 import { type ChangeContext, type ChangeScope, runChange, type UnitOfWorkDeps } from '../db/unit-of-work';
 import { requireEnvironment } from '../environments/environment-store';
-import { requireFlagByKey } from '../flags/flag-store';
+import { type FlagRow, requireFlagByKey } from '../flags/flag-store';
 import { targetingFieldProblems } from '../flags/targeting-service';
 import { requireTargeting } from '../flags/targeting-store';
 import { assertNoProblems } from '../flags/targeting-validation';
+import { scheduledOverrideProblems } from '../overrides/override-service';
 import { pendingConflictsUnlessRejected } from '../plans/conflicts';
 import { completeFinishedPlans } from '../plans/plan-progress';
 import { decodeCursor, encodeCursor, isTimeIdCursor } from '../shared/cursor';
@@ -38,6 +39,26 @@ const DAY_MS = 86_400_000;
 /** Whether a schedule changes more than the boolean shorthand (and so must be checked against the flag's targeting). */
 export const hasTargetingFields = (updates: ScheduleUpdates) =>
   updates.offVariant !== undefined || updates.rules !== undefined || updates.fallthrough !== undefined;
+
+/**
+ * What a scheduled change could not do to the flag environment as it is now (each problem with its path under `at`):
+ * targeting that names variants or segments it lacks, overrides pinning variants it lacks. Checked when a schedule or
+ * plan step is made, and again when it applies. The boolean shorthand alone costs no query.
+ */
+export async function scheduledChangeProblems(
+  tx: Executor,
+  flag: Pick<FlagRow, 'key' | 'type' | 'variants'>,
+  environment: string,
+  updates: ScheduleUpdates,
+  at: string,
+): Promise<{ path: string; message: string }[]> {
+  const problems = updates.overrides ? scheduledOverrideProblems(flag, updates.overrides, at) : [];
+  if (hasTargetingFields(updates)) {
+    const current = await requireTargeting(tx, flag.key, environment);
+    problems.push(...(await targetingFieldProblems(tx, flag, current.targeting, updates, at)));
+  }
+  return problems;
+}
 
 function invalid(field: string, reason: string): AppError {
   return new AppError('VALIDATION_FAILED', `Invalid body: ${field}: ${reason}.`, {
@@ -101,12 +122,9 @@ export async function createScheduleIn(
   await requireEnvironment(tx, input.environment);
   const flag = await requireFlagByKey(tx, input.flagKey);
   const offUpdates = recurrence?.kind === 'window' ? recurrence.offUpdates : undefined;
-  if (hasTargetingFields(updates) || (offUpdates && hasTargetingFields(offUpdates))) {
-    const current = await requireTargeting(tx, input.flagKey, input.environment);
-    assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, updates, 'updates.'));
-    if (offUpdates) {
-      assertNoProblems(await targetingFieldProblems(tx, flag, current.targeting, offUpdates, 'offUpdates.'));
-    }
+  assertNoProblems(await scheduledChangeProblems(tx, flag, input.environment, updates, 'updates.'));
+  if (offUpdates) {
+    assertNoProblems(await scheduledChangeProblems(tx, flag, input.environment, offUpdates, 'offUpdates.'));
   }
   const changes = [{ scheduledAt, updates }];
   if (offUpdates) changes.push({ scheduledAt, updates: offUpdates });
