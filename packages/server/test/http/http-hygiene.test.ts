@@ -19,6 +19,7 @@ const SAMPLE_PARAMS: Record<string, string> = {
   userId: 'user-1',
   id: '00000000-0000-4000-8000-000000000000',
   scheduleId: '00000000-0000-4000-8000-000000000000',
+  planId: '00000000-0000-4000-8000-000000000000',
   segmentKey: 'hygiene-segment',
   key: 'production',
 };
