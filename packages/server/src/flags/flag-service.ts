@@ -90,7 +90,10 @@ export async function createFlagIn(
  * version in every environment (see FlagStateValues.version), so If-Match in any of them sees it.
  */
 export async function updateFlag(deps: UnitOfWorkDeps, context: ChangeContext, input: FlagUpdate): Promise<FlagView> {
-  return runChange(deps, context, (scope) => updateFlagIn(scope, input));
+  return runChange(deps, context, async (scope) => {
+    await requireEnvironment(scope.tx, input.environment);
+    return updateFlagIn(scope, input);
+  });
 }
 
 export interface FlagUpdate {
@@ -100,9 +103,11 @@ export interface FlagUpdate {
   expectedVersion: number | undefined;
 }
 
-/** updateFlag inside a change already under way (an approved change request). */
+/**
+ * updateFlag inside a change already under way: a guarded write, whose use case has already read the environment
+ * (its protection, under a share lock: a missing one is a 404 there), or an approved change request.
+ */
 export async function updateFlagIn({ tx, audit }: ChangeScope, input: FlagUpdate): Promise<FlagView> {
-  await requireEnvironment(tx, input.environment);
   const current = await requireFlagView(tx, input.key, input.environment, { lock: true });
   if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
     throw new AppError(
