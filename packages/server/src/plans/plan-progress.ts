@@ -50,17 +50,30 @@ async function lockedPlan(tx: Tx, planId: string) {
   return plan;
 }
 
-/** After steps applied: a plan with no step left to apply is completed (one plan.completed event). */
-export async function completeFinishedPlans(scope: ChangeScope, applied: ScheduleRow[]): Promise<void> {
-  const planIds = [...new Set(applied.flatMap((row) => (row.planId ? [row.planId] : [])))];
+/**
+ * After steps applied or were cancelled: a plan with no step left to apply is over — completed when any step applied
+ * (one plan.completed event), cancelled when every step was cancelled one by one before its time (plan.cancelled).
+ */
+export async function completeFinishedPlans(scope: ChangeScope, touched: ScheduleRow[]): Promise<void> {
+  const planIds = [...new Set(touched.flatMap((row) => (row.planId ? [row.planId] : [])))];
   for (const planId of planIds) {
     if (await hasStepsLeft(scope.tx, planId)) continue;
     const plan = await lockedPlan(scope.tx, planId);
     if (plan?.status !== 'active') continue;
-    const completed = await setPlanStatus(scope.tx, planId, 'completed', new Date());
     const steps = await stepsOfPlans(scope.tx, [planId]);
+    const status = steps.some((step) => step.status === 'applied') ? 'completed' : 'cancelled';
+    const ended = await setPlanStatus(scope.tx, planId, status, new Date());
     await scope.audit.record(
-      planEvent('plan.completed', completed, steps, {}, { status: 'completed' }, { status: 'active' }),
+      planEvent(
+        status === 'completed' ? 'plan.completed' : 'plan.cancelled',
+        ended,
+        steps,
+        {},
+        { status },
+        {
+          status: 'active',
+        },
+      ),
     );
   }
 }

@@ -197,7 +197,7 @@ describe.each(testBackends())('rollout plans (%s)', (backend) => {
     expect(await flagState(key)).toMatchObject({ rolloutPercentage: 100 });
   });
 
-  it('deleting the flag cancels its plans and their paused steps; cancelling the last step completes a plan', async () => {
+  it('deleting the flag cancels its plans and their paused steps; cancelling the only step cancels a plan', async () => {
     const key = await newFlag();
     const paused = (await createPlan(key, threeSteps())).body.plan;
     const active = (await createPlan(key, { steps: [{ scheduledAt: inMinutes(400), updates: { enabled: true } }] }))
@@ -221,7 +221,7 @@ describe.each(testBackends())('rollout plans (%s)', (backend) => {
       .body.plan;
     const step = plan.steps[0]?.id ?? '';
     expect((await t.request('DELETE', `/api/admin/flags/${other}/schedule/${step}`)).status).toBe(200);
-    expect((await getPlan(other, plan.id)).status).toBe('completed');
+    expect((await getPlan(other, plan.id)).status).toBe('cancelled');
   });
 
   it('conflicts: schedules within the window on a shared field, not outside it, not within one plan', async () => {
@@ -353,5 +353,16 @@ describe.each(testBackends())('rollout plans (%s)', (backend) => {
     const plans = (await t.request<Plan[]>('GET', `/api/admin/flags/${key}/plans?environment=development`)).body;
     expect(plans).toHaveLength(1);
     expect(plans[0]?.steps).toHaveLength(3);
+  });
+
+  it('a plan whose steps are all cancelled one by one is cancelled, not completed', async () => {
+    const key = await newFlag();
+    const { plan } = (await createPlan(key, threeSteps())).body;
+    for (const step of plan.steps) {
+      const cancelled = await t.request<Schedule>('DELETE', `/api/admin/flags/${key}/schedule/${step.id}`);
+      expect(cancelled.status).toBe(200);
+    }
+    expect((await getPlan(key, plan.id)).status).toBe('cancelled');
+    expect(await flagState(key)).toMatchObject({ enabled: false, rolloutPercentage: 0 });
   });
 });
