@@ -21,6 +21,11 @@ const BLOCKED_RETRY_MS = 10;
 const MIN_GAP_MS = 15;
 /** How long an instance that found another sealing leaves it to that one. */
 const STANDBY_MS = 250;
+/**
+ * How long a sealer woken from idle by a change waits before sealing it: the change's delivery (every instance's
+ * snapshot reload, the streams) goes first instead of sharing the two cores and the database with the seal.
+ */
+const SETTLE_MS = 10;
 /** The safety-net poll when no NOTIFY arrives. */
 const POLL_MS = 1_000;
 
@@ -198,9 +203,16 @@ export class AuditSealer extends WakeableLoop {
     super(database, logger, CHANGES_CHANNEL, POLL_MS);
   }
 
+  private idle = false;
+
   protected async pass(): Promise<number | undefined> {
     const early = this.notBefore - Date.now();
     if (early > 0) return early;
+    if (this.idle) {
+      this.idle = false;
+      this.notBefore = Date.now() + SETTLE_MS;
+      return SETTLE_MS;
+    }
     const result = await sealAll(this.database.db, this.batchSize);
     await this.afterSeal?.(result.head);
     if (!result.locked) {
@@ -209,6 +221,8 @@ export class AuditSealer extends WakeableLoop {
       return STANDBY_MS;
     }
     this.notBefore = Date.now() + MIN_GAP_MS;
-    return result.waiting ? Math.max(BLOCKED_RETRY_MS, MIN_GAP_MS) : undefined;
+    if (result.waiting) return Math.max(BLOCKED_RETRY_MS, MIN_GAP_MS);
+    this.idle = true;
+    return undefined;
   }
 }
