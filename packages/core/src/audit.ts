@@ -75,6 +75,40 @@ const planEvents = [
   z.object({ type: z.literal('plan.completed'), data: planData }),
 ] as const;
 
+/** The schedule events' data, named: the event union stays short enough to read in the generated types. */
+const scheduleCreatedData = z
+  .object({
+    scheduleId: z.string(),
+    flagKey: flagKeySchema,
+    scheduledAt: z.string(),
+    updates: scheduleUpdatesSchema,
+    adminUserId: z.string(),
+    adminEmail: z.string().nullable(),
+    /** A recurring schedule's cron or window (its scheduledAt is the first occurrence). */
+    recurrence: z.record(z.string(), z.unknown()).optional(),
+    /** A step of a rollout plan. */
+    planId: z.string().optional(),
+  })
+  .meta({ id: 'ScheduleCreatedEventData' });
+const scheduleAppliedData = z
+  .object({
+    scheduleId: z.string(),
+    flagKey: flagKeySchema,
+    updates: scheduleUpdatesSchema,
+    appliedAt: z.string(),
+    flagState: flagStateSnapshot,
+    /** An occurrence of a recurring schedule (scheduleId is then the recurring schedule's id). */
+    recurringScheduleId: z.string().optional(),
+    occurrenceAt: z.string().optional(),
+    action: z.enum(['on', 'off']).optional(),
+    /** Occurrences missed during downtime and skipped: only the latest missed one is applied. */
+    skippedOccurrences: z.number().int().optional(),
+    /** A step of a rollout plan. */
+    planId: z.string().optional(),
+    planStep: z.number().int().optional(),
+  })
+  .meta({ id: 'ScheduleAppliedEventData' });
+
 /**
  * One entry per event type: the type name and what its `data` holds. The flag_schedule.* fields are the origin's
  * audit metadata, kept so existing log queries keep working.
@@ -186,18 +220,7 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
   ...planEvents,
   z.object({
     type: z.literal('flag_schedule.created'),
-    data: z.object({
-      scheduleId: z.string(),
-      flagKey: flagKeySchema,
-      scheduledAt: z.string(),
-      updates: scheduleUpdatesSchema,
-      adminUserId: z.string(),
-      adminEmail: z.string().nullable(),
-      /** A recurring schedule's cron or window (its scheduledAt is the first occurrence). */
-      recurrence: z.record(z.string(), z.unknown()).optional(),
-      /** A step of a rollout plan. */
-      planId: z.string().optional(),
-    }),
+    data: scheduleCreatedData,
   }),
   z.object({
     type: z.literal('flag_schedule.cancelled'),
@@ -210,25 +233,7 @@ export const auditEventDataSchema = z.discriminatedUnion('type', [
       reason: z.string(),
     }),
   }),
-  z.object({
-    type: z.literal('flag_schedule.applied'),
-    data: z.object({
-      scheduleId: z.string(),
-      flagKey: flagKeySchema,
-      updates: scheduleUpdatesSchema,
-      appliedAt: z.string(),
-      flagState: flagStateSnapshot,
-      /** An occurrence of a recurring schedule (scheduleId is then the recurring schedule's id). */
-      recurringScheduleId: z.string().optional(),
-      occurrenceAt: z.string().optional(),
-      action: z.enum(['on', 'off']).optional(),
-      /** Occurrences missed during downtime and skipped: only the latest missed one is applied. */
-      skippedOccurrences: z.number().int().optional(),
-      /** A step of a rollout plan. */
-      planId: z.string().optional(),
-      planStep: z.number().int().optional(),
-    }),
-  }),
+  z.object({ type: z.literal('flag_schedule.applied'), data: scheduleAppliedData }),
   z.object({
     type: z.literal('flag_schedule.retrying'),
     data: z.object({

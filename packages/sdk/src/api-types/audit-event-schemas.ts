@@ -313,22 +313,7 @@ export interface AuditEventSchemas {
       | {
           /** @enum {string} */
           type: 'flag_schedule.created';
-          data: {
-            scheduleId: string;
-            /**
-             * @description Flag key.
-             * @example new-checkout
-             */
-            flagKey: string;
-            scheduledAt: string;
-            updates: components['schemas']['RecordedScheduleUpdates'];
-            adminUserId: string;
-            adminEmail: string | null;
-            recurrence?: {
-              [key: string]: unknown;
-            };
-            planId?: string;
-          };
+          data: components['schemas']['ScheduleCreatedEventData'];
         }
       | {
           /** @enum {string} */
@@ -349,24 +334,7 @@ export interface AuditEventSchemas {
       | {
           /** @enum {string} */
           type: 'flag_schedule.applied';
-          data: {
-            scheduleId: string;
-            /**
-             * @description Flag key.
-             * @example new-checkout
-             */
-            flagKey: string;
-            updates: components['schemas']['RecordedScheduleUpdates'];
-            appliedAt: string;
-            flagState: components['schemas']['FlagStateSnapshot'];
-            recurringScheduleId?: string;
-            occurrenceAt?: string;
-            /** @enum {string} */
-            action?: 'on' | 'off';
-            skippedOccurrences?: number;
-            planId?: string;
-            planStep?: number;
-          };
+          data: components['schemas']['ScheduleAppliedEventData'];
         }
       | {
           /** @enum {string} */

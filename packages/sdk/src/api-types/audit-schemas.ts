@@ -179,6 +179,40 @@ export interface AuditSchemas {
     scheduleIds?: string[];
     skippedScheduleIds?: string[];
   };
+  ScheduleCreatedEventData: {
+    scheduleId: string;
+    /**
+     * @description Flag key.
+     * @example new-checkout
+     */
+    flagKey: string;
+    scheduledAt: string;
+    updates: components['schemas']['RecordedScheduleUpdates'];
+    adminUserId: string;
+    adminEmail: string | null;
+    recurrence?: {
+      [key: string]: unknown;
+    };
+    planId?: string;
+  };
+  ScheduleAppliedEventData: {
+    scheduleId: string;
+    /**
+     * @description Flag key.
+     * @example new-checkout
+     */
+    flagKey: string;
+    updates: components['schemas']['RecordedScheduleUpdates'];
+    appliedAt: string;
+    flagState: components['schemas']['FlagStateSnapshot'];
+    recurringScheduleId?: string;
+    occurrenceAt?: string;
+    /** @enum {string} */
+    action?: 'on' | 'off';
+    skippedOccurrences?: number;
+    planId?: string;
+    planStep?: number;
+  };
   FlagStateSnapshot: {
     enabled: boolean;
     rolloutPercentage: number;

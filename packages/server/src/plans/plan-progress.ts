@@ -37,7 +37,7 @@ export async function heldBackSteps(
           select 1 from flag_schedules e
           where e.plan_id = ${step.planId} and e.plan_step < ${step.planStep}
             and e.status in ('pending', 'paused', 'failed')
-            and not (e.id = any(${`{${batchIds.join(',')}}`}::uuid[]))
+            and e.id <> all(${`{${batchIds.join(',')}}`}::uuid[])
         ) or exists (select 1 from rollout_plans p where p.id = ${step.planId} and p.status <> 'active') as blocked`),
     );
     if (blocked?.blocked) held.add(step.id);

@@ -176,7 +176,7 @@ describe.each(testBackends())('incremental snapshot reload (%s)', (backend) => {
         expect(next, `step ${step}: a flag-scoped change reloads incrementally`).toBeDefined();
         scoped++;
       } else {
-        expect(next, `step ${step}: any other change takes a full load`).toBeUndefined();
+        expect(next, `step ${step}: every other kind of change takes a full load`).toBeUndefined();
       }
       incremental = next ?? full;
       expect(served(incremental)).toEqual(served(full));
