@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { FlaglineClient } from '../../packages/sdk/src/client';
-import { createDatabase, freePort, root, round, sleep, startFlagline, writeResult } from '../lib';
+import { createDatabase, freePort, root, round, sleep, startFlagline, summarise, writeResult } from '../lib';
 import { alternate, type LoadTarget } from './load';
 import { measurePropagation, type Observer } from './propagation';
 
@@ -21,6 +21,8 @@ const FLAGS = 50;
 const LOAD = { connections: 50, durationS: 5, warmupS: 2, rounds: 3 };
 const FLAG = 'relay-bench-watched';
 const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'JP'];
+/** What `--workers auto` starts: one per core. */
+const RELAY_WORKERS = availableParallelism();
 
 /** The relay rows' place in bench/results/peers.md: the peers report keeps them when it rewrites the file. */
 const BLOCK_START = '<!-- relay:start -->';
@@ -43,11 +45,20 @@ async function admin(url: string, method: string, path: string, body?: unknown):
   if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
 }
 
-async function startRelay(upstream: string, token: string) {
+async function startRelay(upstream: string, token: string, workers: string) {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [join(root, 'packages/server/bin/flagline.js'), 'relay', '--upstream', upstream, '--token', token],
+    [
+      join(root, 'packages/server/bin/flagline.js'),
+      'relay',
+      '--upstream',
+      upstream,
+      '--token',
+      token,
+      '--workers',
+      workers,
+    ],
     {
       env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -134,18 +145,27 @@ export async function benchRelay(): Promise<void> {
       body: JSON.stringify({ name: 'relay bench', role: 'server', environment: 'production' }),
     });
     const { secret } = (await tokenResponse.json()) as { secret: string };
-    const relay = await startRelay(b.url, secret);
+    // The relay as deployed for scale: one process per core (`--workers auto`), as Unleash Edge uses every core. A
+    // single-process relay is measured beside it, so the figure shows what the workers add.
+    const relay = await startRelay(b.url, secret, 'auto');
     stops.push(relay.stop);
-    progress(`relay ${relay.url} (upstream B)`);
+    progress(`relay ${relay.url} (upstream B, ${RELAY_WORKERS} workers)`);
 
     const observers = [
       streamObserver('relay', relay.url, secret, abort.signal),
       streamObserver('direct', b.url, secret, abort.signal),
     ];
     await sleep(1000);
+    const adminWrites: number[] = [];
     const propagation = await measurePropagation(
       {
-        change: (value) => admin(a.url, 'PATCH', `/api/admin/flags/${FLAG}?environment=production`, { enabled: value }),
+        // The admin write's own time is inside every propagation sample: recorded so a slow tail can be told apart
+        // from delivery (on this shared machine an occasional write takes 60–100 ms before it commits).
+        change: async (value) => {
+          const started = performance.now();
+          await admin(a.url, 'PATCH', `/api/admin/flags/${FLAG}?environment=production`, { enabled: value });
+          adminWrites.push(performance.now() - started);
+        },
         observers,
         changes: CHANGES,
         delayBeforeMs: () => 20 + Math.random() * 40,
@@ -155,6 +175,10 @@ export async function benchRelay(): Promise<void> {
       progress,
     );
 
+    // Started only now, so its stream and recompiles do not share the cores with the propagation measured above.
+    const singleRelay = await startRelay(b.url, secret, '1');
+    stops.push(singleRelay.stop);
+    progress(`single-process relay ${singleRelay.url} (upstream B)`);
     const target = (name: string, url: string): LoadTarget => ({
       name,
       system: 'flagline',
@@ -166,17 +190,30 @@ export async function benchRelay(): Promise<void> {
         JSON.stringify({ context: { targetingKey: `user-${n % 10_000}`, country: COUNTRIES[n % COUNTRIES.length] } }),
     });
     const load = await alternate(
-      [target('server (instance B) OFREP bulk', b.url), target('relay OFREP bulk', relay.url)],
+      [
+        target('server (instance B) OFREP bulk', b.url),
+        target(`relay (${RELAY_WORKERS} workers) OFREP bulk`, relay.url),
+        target('relay (1 process) OFREP bulk', singleRelay.url),
+      ],
       LOAD,
       progress,
     );
-    const [server, relayed] = load as [(typeof load)[0], (typeof load)[0]];
+    const [server, relayed, single] = load as [(typeof load)[0], (typeof load)[0], (typeof load)[0]];
     const relayP99 = propagation.relay?.ms?.p99 ?? Number.NaN;
     const directP99 = propagation.direct?.ms?.p99 ?? Number.NaN;
     const summary = {
-      setup: { instances: 2, relays: 1, database: 'postgresql', flags: FLAGS + 1, changes: CHANGES, load: LOAD },
+      setup: {
+        instances: 2,
+        relays: 1,
+        relayWorkers: RELAY_WORKERS,
+        database: 'postgresql',
+        flags: FLAGS + 1,
+        changes: CHANGES,
+        load: LOAD,
+      },
       loadAverage: { before: loadBefore, after: loadavg().map((value) => round(value, 2)) },
       propagation: {
+        adminWriteMs: summarise(adminWrites.map((ms) => round(ms, 1))),
         relay: { ...propagation.relay, raw: undefined },
         direct: { ...propagation.direct, raw: undefined },
         verdict: {
@@ -195,7 +232,9 @@ export async function benchRelay(): Promise<void> {
       throughput: {
         server: { requestsPerSecond: server.requestsPerSecond, p99Ms: server.p99Ms, non2xx: server.non2xx },
         relay: { requestsPerSecond: relayed.requestsPerSecond, p99Ms: relayed.p99Ms, non2xx: relayed.non2xx },
+        singleProcessRelay: { requestsPerSecond: single.requestsPerSecond, p99Ms: single.p99Ms, non2xx: single.non2xx },
         ratio: round(relayed.requestsPerSecond / server.requestsPerSecond, 3),
+        singleProcessRatio: round(single.requestsPerSecond / server.requestsPerSecond, 3),
         met: relayed.requestsPerSecond >= server.requestsPerSecond,
       },
     };
@@ -210,7 +249,9 @@ export async function benchRelay(): Promise<void> {
       '| --- | --- | --- | --- |',
       `| change → SDK stream behind the relay, p99 | ${relayP99} ms (p50 ${propagation.relay?.ms?.p50} ms, ${propagation.relay?.lost} lost of ${CHANGES}) | ≤ ${RELAY_PROPAGATION_P99_TARGET_MS} ms | ${summary.propagation.verdict.relay.met ? 'yes' : 'no'} |`,
       `| change → SDK stream on instance B, p99 | ${directP99} ms (p50 ${propagation.direct?.ms?.p50} ms, ${propagation.direct?.lost} lost) | ≤ ${DIRECT_PROPAGATION_P99_TARGET_MS} ms | ${summary.propagation.verdict.direct.met ? 'yes' : 'no'} |`,
-      `| OFREP bulk req/s, relay vs server (${LOAD.connections} connections, median of ${LOAD.rounds}) | ${relayed.requestsPerSecond} vs ${server.requestsPerSecond} (×${summary.throughput.ratio}) | ≥ server | ${summary.throughput.met ? 'yes' : 'no'} |`,
+      `| OFREP bulk req/s, relay (\`--workers auto\`: ${RELAY_WORKERS}) vs server (${LOAD.connections} connections, median of ${LOAD.rounds}) | ${relayed.requestsPerSecond} vs ${server.requestsPerSecond} (×${summary.throughput.ratio}) | ≥ server | ${summary.throughput.met ? 'yes' : 'no'} |`,
+      `| the same, a single-process relay (for comparison) | ${single.requestsPerSecond} vs ${server.requestsPerSecond} (×${summary.throughput.singleProcessRatio}) | — | — |`,
+      `| the admin write itself (PATCH on A until it answers), inside both rows above | p50 ${summary.propagation.adminWriteMs.p50} ms, p99 ${summary.propagation.adminWriteMs.p99} ms | — | — |`,
       BLOCK_END,
     ].join('\n');
     const markdown = join(root, 'bench/results/peers.md');

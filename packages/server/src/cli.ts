@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AuditExportOptions, ImportUnleashOptions, RelayCommandOptions } from './cli/commands';
 import { VERSION } from './version';
@@ -38,12 +39,22 @@ function portNumber(value: string): number {
   return port;
 }
 
+/** --workers: a count of processes, or "auto" for one per core. */
+function workerCount(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 64) throw new InvalidArgumentError('must be 1–64 or auto');
+  return count;
+}
+
 const RELAY_HELP = `
 The relay keeps the environment's flags in memory from the upstream's stream (GET /api/client/stream) and serves
 the evaluation routes from them: /api/config/flags, /api/client/flags and /api/client/stream, /api/config/stream and
 OFREP (/ofrep/v1/...). It has no database. The upstream may be a flagline serve instance or another relay.
 Credentials presented to it are checked against the upstream (cached 10 s); admin routes answer 404.
 When the upstream is down it serves its last snapshot and reports itself stale in /readyz and /metrics.
+With --workers N (or auto, one per core) N processes share the port, each with its own upstream stream; /metrics
+adds up all of them, while stream limits (SSE_*) apply per process.
 
 Example:
   flagline relay --upstream http://flagline.internal:3000 --token fl_... --port 4000
@@ -86,6 +97,11 @@ export function buildProgram(): Command {
     )
     .addOption(new Option('--port <n>', 'the port to listen on (default: PORT, else 4747)').argParser(portNumber))
     .option('--environment <key>', "the environment to relay (default: the token's own)")
+    .addOption(
+      new Option('--workers <n>', 'processes serving on the one port, each with its own snapshot (default: 1)')
+        .env('FLAGLINE_RELAY_WORKERS')
+        .argParser(workerCount),
+    )
     .addHelpText('after', RELAY_HELP)
     .action(async (options: RelayCommandOptions) => (await loadCommands()).relay(options));
 

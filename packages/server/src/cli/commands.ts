@@ -33,6 +33,7 @@ import { validationError } from '../http/validation';
 import { planImport, unleashImportChange } from '../import/import-service';
 import { createLogger } from '../logger';
 import { progressBar } from '../progress';
+import { isRelayWorker, superviseRelayWorkers } from '../relay/relay-cluster';
 import { startRelay } from '../relay/relay-server';
 import { runDueOnce } from '../schedules/lambda';
 import { AppError } from '../shared/errors';
@@ -91,14 +92,26 @@ export interface RelayCommandOptions {
   token: string;
   port?: number;
   environment?: string;
+  workers?: number;
 }
 
 export async function relay(options: RelayCommandOptions): Promise<void> {
   const loaded = readConfig();
   const config = options.port === undefined ? loaded : { ...loaded, port: options.port };
   const logger = createLogger(config.logLevel);
+  if ((options.workers ?? 1) > 1 && !isRelayWorker()) {
+    process.exit(await superviseRelayWorkers(options.workers ?? 1, logger));
+  }
   const starting = startRelay(config, { ...options, environment: options.environment }, logger);
-  onShutdownSignal(logger, 'relay shutting down', async () => (await starting).close());
+  // A worker's primary forwards the operator's signal as SIGTERM: a terminal's SIGINT reaching the worker too must
+  // not count as the second, "exit now" signal.
+  if (isRelayWorker()) process.on('SIGINT', () => {});
+  onShutdownSignal(
+    logger,
+    'relay shutting down',
+    async () => (await starting).close(),
+    isRelayWorker() ? ['SIGTERM'] : undefined,
+  );
   await starting;
 }
 

@@ -18,7 +18,12 @@ export function describeFailure(error: unknown): string {
  * The first SIGINT/SIGTERM stops gracefully (in-flight webhook sends are cut off, so receivers cannot hold it up);
  * a second one, from an operator who will not wait, exits at once.
  */
-export function onShutdownSignal(logger: Logger, message: string, stop: () => Promise<void>): void {
+export function onShutdownSignal(
+  logger: Logger,
+  message: string,
+  stop: () => Promise<void>,
+  signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+): void {
   let stopping = false;
   const handle = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -35,6 +40,5 @@ export function onShutdownSignal(logger: Logger, message: string, stop: () => Pr
       },
     );
   };
-  process.on('SIGINT', handle);
-  process.on('SIGTERM', handle);
+  for (const signal of signals) process.on(signal, handle);
 }

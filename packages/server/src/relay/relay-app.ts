@@ -17,6 +17,8 @@ export interface RelayDeps {
   upstream: string;
   snapshot: RelaySnapshot;
   authenticator: UpstreamAuthenticator;
+  /** The metrics text: the relay's registry, or with --workers every worker's added up. */
+  metrics: () => Promise<string>;
 }
 
 let relaySource: RelaySnapshot | undefined;
@@ -25,6 +27,8 @@ new Gauge({
   name: 'flagline_relay_upstream_connected',
   help: 'Whether the relay is connected to its upstream stream (1) or serving its last snapshot without it (0)',
   registers: [registry],
+  // With --workers: connected only when every worker is.
+  aggregator: 'min',
   collect() {
     if (relaySource) this.set(relaySource.state.connected ? 1 : 0);
   },
@@ -34,6 +38,7 @@ new Gauge({
   name: 'flagline_relay_snapshot_age_seconds',
   help: "Seconds the relay's snapshot may be behind its upstream: 0 while connected, else since it last heard from it",
   registers: [registry],
+  aggregator: 'max',
   collect() {
     if (relaySource?.ready) this.set(relaySource.staleSeconds);
   },
@@ -99,7 +104,7 @@ export function createRelayApp(deps: RelayDeps): OpenAPIHono<AppEnv> {
 
   app.get('/metrics', requireMetricsToken(deps.config.metricsToken), async (c) => {
     c.header('content-type', registry.contentType);
-    return c.body(await registry.metrics());
+    return c.body(await deps.metrics());
   });
 
   mountDelivery(app, deps, deps.authenticator.revoked);

@@ -5,6 +5,7 @@ import { type Config, ConfigError } from '../config';
 import { createEvaluateFastPath } from '../delivery/evaluate-fast-path';
 import { InFlightRequests, type RunningServer } from '../server';
 import { createRelayApp } from './relay-app';
+import { announceRelayListening, relayMetrics } from './relay-cluster';
 import { RelaySnapshot } from './relay-snapshot';
 import { UpstreamAuthenticator } from './upstream-authenticator';
 
@@ -42,7 +43,14 @@ export async function startRelay(config: Config, options: RelayOptions, logger: 
       'relay: no snapshot from the upstream yet; /readyz answers 503 until one arrives',
     );
   }
-  const app = createRelayApp({ config, logger, upstream: options.upstream, snapshot, authenticator });
+  const app = createRelayApp({
+    config,
+    logger,
+    upstream: options.upstream,
+    snapshot,
+    authenticator,
+    metrics: relayMetrics,
+  });
   const honoListener = getRequestListener(app.fetch);
   const general = (request: IncomingMessage, response: ServerResponse) => void honoListener(request, response);
   const fastPath = createEvaluateFastPath(authenticator, snapshot, logger, general);
@@ -73,6 +81,7 @@ export async function startRelay(config: Config, options: RelayOptions, logger: 
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
   logger.info({ url, upstream: options.upstream }, `Flagline relay listening on ${url}`);
+  announceRelayListening(url);
   return {
     url,
     async close() {

@@ -60,6 +60,8 @@ new Gauge({
   name: 'flagline_snapshot_version',
   help: 'Config version of the in-memory snapshot',
   registers: [registry],
+  // A relay with --workers reports its most outdated worker.
+  aggregator: 'min',
   collect() {
     const snapshot = snapshotSource?.();
     if (snapshot) this.set(snapshot.version);
@@ -70,6 +72,7 @@ new Gauge({
   name: 'flagline_snapshot_age_seconds',
   help: 'Seconds since the snapshot was last confirmed current (refreshed or its version checked)',
   registers: [registry],
+  aggregator: 'max',
   collect() {
     const snapshot = snapshotSource?.();
     if (snapshot) this.set((Date.now() - snapshot.checkedAt.getTime()) / 1000);

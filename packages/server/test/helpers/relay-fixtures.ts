@@ -12,13 +12,13 @@ export interface Endpoint {
 export async function startRelayProcess(
   upstream: string,
   token: string,
-  options: { port?: number; env?: Record<string, string> } = {},
+  options: { port?: number; env?: Record<string, string>; args?: string[] } = {},
 ): Promise<Endpoint & { port: number }> {
   const port = options.port ?? (await freePort());
-  const flagline = spawnFlagline(['relay', '--upstream', upstream, '--token', token, '--port', String(port)], {
-    HOST: '127.0.0.1',
-    ...options.env,
-  });
+  const flagline = spawnFlagline(
+    ['relay', '--upstream', upstream, '--token', token, '--port', String(port), ...(options.args ?? [])],
+    { HOST: '127.0.0.1', ...options.env },
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHealthy(flagline, `${url}/readyz`);
