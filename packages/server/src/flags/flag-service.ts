@@ -134,7 +134,12 @@ export async function updateFlagIn({ tx, audit }: ChangeScope, input: FlagUpdate
   const patch: FlagPatch = { enabled: after.enabled, rolloutPercentage: after.rolloutPercentage };
   if (changedFields.includes('description')) patch.description = after.description;
   const at = new Date();
-  const state = await setState(tx, current.id, input.environment, patch, at);
+  // requireFlagView locked the state row (for update) and read it: setState need not read it again.
+  const state = await setState(tx, current.id, input.environment, patch, at, {
+    flagId: current.id,
+    environment: input.environment,
+    values: { enabled: current.enabled, rolloutPercentage: current.rolloutPercentage, version: current.version },
+  });
   if (!state) throw new Error(`flag ${input.key} lost its state in ${input.environment} inside its own transaction`);
   await audit.record({
     type: 'flag.updated',

@@ -205,6 +205,13 @@ export interface StateWrite {
   patch: StatePatch;
 }
 
+/** A state the caller has read `for update` earlier in the same transaction, with the values it read. */
+export interface LockedState {
+  flagId: string;
+  environment: string;
+  values: FlagStateValues;
+}
+
 const stateKey = (flagId: string, environment: string) => `${flagId} ${environment}`;
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 
@@ -218,6 +225,7 @@ export async function setStates(
   executor: Executor,
   writes: StateWrite[],
   at: Date,
+  alreadyLocked?: LockedState,
 ): Promise<(StateChange | undefined)[]> {
   if (writes.length === 0) return [];
   const targets = new Map(writes.map((write) => [stateKey(write.flagId, write.environment), write]));
@@ -225,24 +233,45 @@ export async function setStates(
   // The jsonb columns are read and written only by batches that change them: the origin's writes stay as cheap.
   const withTargeting = writes.some((write) => touchesTargeting(write.patch));
   const targetingColumns = withTargeting ? sql`, s.off_variant, s.rules, s.fallthrough` : sql``;
-  const locked = rowsOf<{
-    flag_id: string;
-    environment: string;
-    enabled: boolean;
-    rollout_percentage: number;
-    version: number;
-    off_variant?: string | null;
-    rules?: Rule[];
-    fallthrough?: Serve | null;
-  }>(
-    await executor.execute(sql`
+  // A single write whose state the caller has locked and read in this transaction needs no second read.
+  const [only] = writes;
+  const known =
+    alreadyLocked &&
+    writes.length === 1 &&
+    only &&
+    !withTargeting &&
+    only.flagId === alreadyLocked.flagId &&
+    only.environment === alreadyLocked.environment
+      ? alreadyLocked
+      : undefined;
+  const locked = known
+    ? [
+        {
+          flag_id: known.flagId,
+          environment: known.environment,
+          enabled: known.values.enabled,
+          rollout_percentage: known.values.rolloutPercentage,
+          version: known.values.version,
+        },
+      ]
+    : rowsOf<{
+        flag_id: string;
+        environment: string;
+        enabled: boolean;
+        rollout_percentage: number;
+        version: number;
+        off_variant?: string | null;
+        rules?: Rule[];
+        fallthrough?: Serve | null;
+      }>(
+        await executor.execute(sql`
       select s.flag_id, s.environment, s.enabled, s.rollout_percentage, s.version${targetingColumns}
       from flag_states s
       join jsonb_to_recordset(${keys}::jsonb) as k(flag_id uuid, environment text)
         on s.flag_id = k.flag_id and s.environment = k.environment
       order by s.flag_id, s.environment
       for update of s`),
-  );
+      );
   const states = new Map<string, FlagStateValues>(
     locked.map((row) => [
       stateKey(row.flag_id, row.environment),
@@ -335,6 +364,7 @@ export async function setState(
   environment: string,
   patch: FlagPatch,
   at: Date,
+  alreadyLocked?: LockedState,
 ): Promise<StateChange | undefined> {
   const { description, ...statePatch } = patch;
   const writes: StateWrite[] = [{ flagId, environment, patch: statePatch }];
@@ -346,6 +376,11 @@ export async function setState(
       .where(and(eq(flagStates.flagId, flagId), ne(flagStates.environment, environment)));
     for (const other of others) writes.push({ flagId, environment: other.environment, patch: {} });
   }
-  const [change] = await setStates(executor, writes, at);
+  const [change] = await setStates(
+    executor,
+    writes,
+    at,
+    alreadyLocked?.environment === environment ? alreadyLocked : undefined,
+  );
   return change;
 }
