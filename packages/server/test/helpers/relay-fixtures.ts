@@ -1,5 +1,15 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
-import { type FlaglineProcess, freePort, spawnFlagline, waitForHealthy } from './processes';
+import {
+  type FlaglineProcess,
+  freePort,
+  type StartedServer,
+  spawnFlagline,
+  startServe,
+  waitForHealthy,
+} from './processes';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -27,6 +37,43 @@ export async function startRelayProcess(
     throw error;
   }
   return { url, flagline, port };
+}
+
+/** Polls `check` until it holds (a check that throws counts as not yet); fails after `timeoutMs`. */
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+export interface SeededRelay {
+  dataDir: string;
+  server: StartedServer;
+  serverToken: { id: string; secret: string };
+  relay: Endpoint & { port: number };
+}
+
+/**
+ * A `flagline serve` on its embedded database in a new temporary directory, seeded with the typed flags, a server
+ * token, and a relay in front of it started with `relayArgs`. The caller removes `dataDir`.
+ */
+export async function startSeededRelay(options: {
+  adminToken: string;
+  name: string;
+  relayArgs?: string[];
+}): Promise<SeededRelay> {
+  const dataDir = await mkdtemp(join(tmpdir(), `flagline-${options.name}-`));
+  const server = await startServe({
+    FLAGLINE_DATA_DIR: join(dataDir, 'data'),
+    FLAGLINE_ADMIN_TOKEN: options.adminToken,
+  });
+  await seedTypedFlags(server.url, options.adminToken);
+  const serverToken = await createToken(server.url, options.adminToken, { name: options.name, role: 'server' });
+  const relay = await startRelayProcess(server.url, serverToken.secret, { args: options.relayArgs ?? [] });
+  return { dataDir, server, serverToken, relay };
 }
 
 /** An admin API call that must succeed; answers the parsed body. */

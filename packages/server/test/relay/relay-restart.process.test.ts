@@ -1,19 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, postgresBackends } from '../helpers/database';
 import { freePort, killAllFlaglines, spawnFlagline, startServe, waitForHealthy } from '../helpers/processes';
-import { adminCall, changes, createToken, EventReader, startRelayProcess } from '../helpers/relay-fixtures';
+import { adminCall, changes, createToken, EventReader, startRelayProcess, waitUntil } from '../helpers/relay-fixtures';
 
 const ADMIN_TOKEN = 'relay-restart-admin-token-0123456789abc';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 describe.each(postgresBackends())('a relay rides out an upstream restart (%s)', () => {
   const cleanups: (() => Promise<void>)[] = [];

@@ -1,19 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAllFlaglines, runFlagline, type StartedServer, startServe } from '../helpers/processes';
+import { killAllFlaglines, runFlagline, type StartedServer } from '../helpers/processes';
 import {
   adminCall,
   changes,
   contextAt,
-  createToken,
   type Endpoint,
   EventReader,
-  seedTypedFlags,
-  startRelayProcess,
+  startSeededRelay,
+  waitUntil,
 } from '../helpers/relay-fixtures';
 
 const ADMIN_TOKEN = 'relay-workers-admin-token-0123456789abcdef';
@@ -44,15 +41,6 @@ async function metricsOf(url: string): Promise<string> {
   return response.body;
 }
 
-async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await sleep(50);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
-
 describe('flagline relay --workers (processes: a server on its embedded database, a relay of two workers)', () => {
   let dataDir: string;
   let server: StartedServer;
@@ -60,11 +48,11 @@ describe('flagline relay --workers (processes: a server on its embedded database
   let serverToken: { id: string; secret: string };
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'flagline-relay-workers-'));
-    server = await startServe({ FLAGLINE_DATA_DIR: join(dataDir, 'data'), FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN });
-    await seedTypedFlags(server.url, ADMIN_TOKEN);
-    serverToken = await createToken(server.url, ADMIN_TOKEN, { name: 'relay workers', role: 'server' });
-    relay = await startRelayProcess(server.url, serverToken.secret, { args: ['--workers', '2'] });
+    ({ dataDir, server, serverToken, relay } = await startSeededRelay({
+      adminToken: ADMIN_TOKEN,
+      name: 'relay-workers',
+      relayArgs: ['--workers', '2'],
+    }));
   }, 240_000);
 
   afterAll(async () => {

@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAllFlaglines, runFlagline, type StartedServer, startServe } from '../helpers/processes';
+import { killAllFlaglines, runFlagline, type StartedServer } from '../helpers/processes';
 import {
   adminCall,
   changes,
@@ -10,8 +8,8 @@ import {
   createToken,
   type Endpoint,
   EventReader,
-  seedTypedFlags,
   startRelayProcess,
+  startSeededRelay,
 } from '../helpers/relay-fixtures';
 
 const ADMIN_TOKEN = 'relay-test-admin-token-0123456789abcdef';
@@ -35,11 +33,7 @@ describe('flagline relay (processes: a server on its embedded database, relays i
   let serverToken: { id: string; secret: string };
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'flagline-relay-'));
-    server = await startServe({ FLAGLINE_DATA_DIR: join(dataDir, 'data'), FLAGLINE_ADMIN_TOKEN: ADMIN_TOKEN });
-    await seedTypedFlags(server.url, ADMIN_TOKEN);
-    serverToken = await createToken(server.url, ADMIN_TOKEN, { name: 'relay', role: 'server' });
-    relay = await startRelayProcess(server.url, serverToken.secret);
+    ({ dataDir, server, serverToken, relay } = await startSeededRelay({ adminToken: ADMIN_TOKEN, name: 'relay' }));
   }, 240_000);
 
   afterAll(async () => {
