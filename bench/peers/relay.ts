@@ -243,7 +243,7 @@ export async function benchRelay(): Promise<void> {
       BLOCK_START,
       '## Relay (#13): two instances and one relay on PostgreSQL',
       '',
-      `Written by \`npm run bench -- relay\` (${path.slice(path.indexOf('bench/results/'))}). A change made on instance A; the relay's upstream is instance B. Load average (1 min) ${loadBefore[0]} before, ${round(loadavg()[0] ?? 0, 2)} after, on ${cpus().length} cores.`,
+      `Written by \`npm run bench -- relay\` (${path.slice(path.indexOf('bench/results/'))}). A change made on instance A; the relay's upstream is instance B. Load average (1 min) ${loadBefore[0]} before, ${round(loadavg()[0] ?? 0, 2)} after, on ${cpus().length} cores. One run: the propagation p99s move with the shared machine from run to run, so \`bench/results/relay-runs.md\` keeps every run with its spread.`,
       '',
       '| measure | result | target | met |',
       '| --- | --- | --- | --- |',
