@@ -33,7 +33,7 @@ import { validationError } from '../http/validation';
 import { planImport, unleashImportChange } from '../import/import-service';
 import { createLogger } from '../logger';
 import { progressBar } from '../progress';
-import { isRelayWorker, superviseRelayWorkers } from '../relay/relay-cluster';
+import { isRelayWorker, relayWorkerId, superviseRelayWorkers } from '../relay/relay-cluster';
 import { startRelay } from '../relay/relay-server';
 import { runDueOnce } from '../schedules/lambda';
 import { AppError } from '../shared/errors';
@@ -98,10 +98,13 @@ export interface RelayCommandOptions {
 export async function relay(options: RelayCommandOptions): Promise<void> {
   const loaded = readConfig();
   const config = options.port === undefined ? loaded : { ...loaded, port: options.port };
-  const logger = createLogger(config.logLevel);
+  const base = createLogger(config.logLevel);
   if ((options.workers ?? 1) > 1 && !isRelayWorker()) {
-    process.exit(await superviseRelayWorkers(options.workers ?? 1, logger));
+    process.exit(await superviseRelayWorkers(options.workers ?? 1, base));
   }
+  // N workers write to one log: each line says which.
+  const workerId = relayWorkerId();
+  const logger = workerId === undefined ? base : base.child({ worker: workerId });
   const starting = startRelay(config, { ...options, environment: options.environment }, logger);
   // A worker's primary forwards the operator's signal as SIGTERM: a terminal's SIGINT reaching the worker too must
   // not count as the second, "exit now" signal.

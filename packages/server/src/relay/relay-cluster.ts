@@ -37,6 +37,9 @@ const METRICS_TIMEOUT_MS = 5_000;
 
 export const isRelayWorker = (): boolean => cluster.isWorker;
 
+/** Which worker a log line comes from (1, 2, …; a replacement gets the next number), or undefined in the primary. */
+export const relayWorkerId = (): number | undefined => cluster.worker?.id;
+
 /** The primary's /metrics: the registries of the workers that listen, added up with each metric's aggregator. */
 async function collectFrom(workers: Iterable<Worker>, logger: Logger): Promise<string> {
   let next = 0;
@@ -124,7 +127,8 @@ export async function superviseRelayWorkers(count: number, logger: Logger): Prom
         setTimeout(() => {
           if (stopping) return;
           void fork().then((replacement) => {
-            if ('exitCode' in replacement) {
+            // A replacement stopped by the relay's own shutdown before it listened is no failure.
+            if ('exitCode' in replacement && !stopping) {
               logger.error({ code: replacement.exitCode }, 'relay: a replacement worker failed to start');
             }
           });

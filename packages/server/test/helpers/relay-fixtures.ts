@@ -64,6 +64,7 @@ export async function startSeededRelay(options: {
   adminToken: string;
   name: string;
   relayArgs?: string[];
+  relayEnv?: Record<string, string>;
 }): Promise<SeededRelay> {
   const dataDir = await mkdtemp(join(tmpdir(), `flagline-${options.name}-`));
   const server = await startServe({
@@ -72,7 +73,10 @@ export async function startSeededRelay(options: {
   });
   await seedTypedFlags(server.url, options.adminToken);
   const serverToken = await createToken(server.url, options.adminToken, { name: options.name, role: 'server' });
-  const relay = await startRelayProcess(server.url, serverToken.secret, { args: options.relayArgs ?? [] });
+  const relay = await startRelayProcess(server.url, serverToken.secret, {
+    args: options.relayArgs ?? [],
+    env: options.relayEnv ?? {},
+  });
   return { dataDir, server, serverToken, relay };
 }
 

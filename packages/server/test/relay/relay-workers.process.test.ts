@@ -52,6 +52,8 @@ describe('flagline relay --workers (processes: a server on its embedded database
       adminToken: ADMIN_TOKEN,
       name: 'relay-workers',
       relayArgs: ['--workers', '2'],
+      // Info lines too, to see which process wrote each.
+      relayEnv: { LOG_LEVEL: 'info' },
     }));
   }, 240_000);
 
@@ -116,6 +118,11 @@ describe('flagline relay --workers (processes: a server on its embedded database
       const now = childPids(relay.flagline.pid);
       return now.length === 2 && !now.includes(victim);
     }, 'a replacement worker');
+    // The replacement (worker 3: cluster numbers every worker it starts) listens once it has its snapshot.
+    await waitUntil(
+      async () => /"worker":3,[^\n]*"msg":"Flagline relay listening/.test(relay.flagline.stdout()),
+      'the replacement listening',
+    );
     await waitUntil(
       async () => gauge(await metricsOf(relay.url), 'flagline_relay_upstream_connected') === 1,
       'every worker connected upstream again',
@@ -128,6 +135,14 @@ describe('flagline relay --workers (processes: a server on its embedded database
     expect(workers).toHaveLength(2);
     const exit = await relay.flagline.stop('SIGTERM', 15_000);
     expect(exit).toEqual({ code: 0, signal: null });
+    // One log for every process: each worker's lines name it.
+    const shutdowns = relay.flagline
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('relay shutting down'))
+      .map((line) => (JSON.parse(line) as { worker?: number }).worker);
+    expect(shutdowns).toContain(undefined);
+    expect(shutdowns.filter((id) => id !== undefined)).toHaveLength(2);
     expect(workers.filter((pid) => childPids(1).includes(pid) || isAlive(pid))).toEqual([]);
   });
 
