@@ -25,8 +25,9 @@ export async function isProtectedEnvironment(executor: Executor, key: string): P
 }
 
 /**
- * The first protected environment by key (undefined when none is), for a change to a flag itself (its variants, its deletion), which
- * reaches every environment. Every environment row is share-locked, as isProtectedEnvironment locks one.
+ * The first protected environment by key (undefined when none is), for a change to a flag itself (its variants, its
+ * deletion), which reaches every environment. Every environment row is share-locked, as isProtectedEnvironment locks
+ * one.
  */
 export async function firstProtectedEnvironment(executor: Executor): Promise<string | undefined> {
   const rows = await executor

@@ -376,11 +376,7 @@ export async function setState(
       .where(and(eq(flagStates.flagId, flagId), ne(flagStates.environment, environment)));
     for (const other of others) writes.push({ flagId, environment: other.environment, patch: {} });
   }
-  const [change] = await setStates(
-    executor,
-    writes,
-    at,
-    alreadyLocked?.environment === environment ? alreadyLocked : undefined,
-  );
+  // setStates uses alreadyLocked only when it is this very state and nothing else is written.
+  const [change] = await setStates(executor, writes, at, alreadyLocked);
   return change;
 }

@@ -70,9 +70,7 @@ export async function completeFinishedPlans(scope: ChangeScope, touched: Schedul
         steps,
         {},
         { status },
-        {
-          status: 'active',
-        },
+        { status: 'active' },
       ),
     );
   }

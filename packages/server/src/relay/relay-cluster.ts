@@ -40,14 +40,16 @@ export const isRelayWorker = (): boolean => cluster.isWorker;
 /** Which worker a log line comes from (1, 2, …; a replacement gets the next number), or undefined in the primary. */
 export const relayWorkerId = (): number | undefined => cluster.worker?.id;
 
+/** Numbers every collection request, so overlapping scrapes never take each other's answers. */
+let collections = 0;
+
 /** The primary's /metrics: the registries of the workers that listen, added up with each metric's aggregator. */
 async function collectFrom(workers: Iterable<Worker>, logger: Logger): Promise<string> {
-  let next = 0;
   const answers = await Promise.all(
     [...workers].map(
       (worker) =>
         new Promise<object[] | undefined>((resolve) => {
-          const id = ++next;
+          const id = ++collections;
           const timer = setTimeout(() => {
             worker.off('message', onMessage);
             logger.warn({ pid: worker.process.pid }, 'relay: a worker did not hand over its metrics in time');
@@ -152,7 +154,8 @@ export async function superviseRelayWorkers(count: number, logger: Logger): Prom
   process.on('SIGTERM', onSignal);
 
   const first = await fork();
-  if ('exitCode' in first) return first.exitCode;
+  // Stopped by the operator before it listened: a shutdown, not a failure.
+  if ('exitCode' in first) return stopping ? stopping.code : first.exitCode;
   const rest = await Promise.all(Array.from({ length: count - 1 }, () => fork()));
   const failed = rest.find((started) => 'exitCode' in started);
   if (failed && 'exitCode' in failed && !stopping) {
