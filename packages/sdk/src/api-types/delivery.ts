@@ -36,7 +36,7 @@ export interface paths {
     };
     /**
      * Live changes (Server-Sent Events)
-     * @description Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted, and segments/deletedSegments when a segment the flags use changed — its flags are in changed too}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Comment lines are heartbeats. The stream ends when access ends — its token revoked (on any instance), an access token reaching `exp` — and after SSE_MAX_LIFETIME_MS; reconnect after the `retry:` delay. A reader that falls SSE_MAX_QUEUED_EVENTS events behind is dropped. One credential may hold SSE_MAX_STREAMS_PER_TOKEN streams per instance (429 beyond). Not for frontend tokens (403).
+     * @description Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted, and segments/deletedSegments when a segment the flags use changed — its flags are in changed too}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Event `credentials` (data `{}`, no id) says API tokens were created or revoked: a relay checks the credentials of its own open streams at once; SDKs ignore it. Comment lines are heartbeats. The stream ends when access ends — its token revoked (on any instance), an access token reaching `exp` — and after SSE_MAX_LIFETIME_MS; reconnect after the `retry:` delay. A reader that falls SSE_MAX_QUEUED_EVENTS events behind is dropped. One credential may hold SSE_MAX_STREAMS_PER_TOKEN streams per instance (429 beyond). Not for frontend tokens (403).
      */
     get: operations['streamChanges'];
     put?: never;

@@ -50,10 +50,14 @@ const isEmpty = (change: RulesetChange): boolean =>
  */
 export class ChangeHub {
   private readonly listeners = new Map<string, Set<ChangeListener>>();
+  private readonly credentialListeners = new Set<() => void>();
   private readonly history = new Map<string, HistoryEntry[]>();
 
   constructor(snapshots: SnapshotSource) {
     snapshots.onChange((next, previous) => this.publish(next, previous));
+    snapshots.onTokensChange(() => {
+      for (const listener of this.credentialListeners) listener();
+    });
   }
 
   subscribe(environment: string, listener: ChangeListener): () => void {
@@ -61,6 +65,15 @@ export class ChangeHub {
     this.listeners.set(environment, set);
     set.add(listener);
     return () => set.delete(listener);
+  }
+
+  /**
+   * Tokens were created or revoked (on any instance, or upstream of a relay): the server stream passes this on, so a
+   * relay following it checks its own open streams' credentials at once instead of at its next poll.
+   */
+  subscribeCredentials(listener: () => void): () => void {
+    this.credentialListeners.add(listener);
+    return () => this.credentialListeners.delete(listener);
   }
 
   get connections(): number {

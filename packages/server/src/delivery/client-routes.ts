@@ -40,7 +40,7 @@ const streamRoute = createRoute({
   tags,
   summary: 'Live changes (Server-Sent Events)',
   description:
-    'Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted, and segments/deletedSegments when a segment the flags use changed — its flags are in changed too}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Comment lines are heartbeats. The stream ends when access ends — its token revoked (on any instance), an access token reaching `exp` — and after SSE_MAX_LIFETIME_MS; reconnect after the `retry:` delay. A reader that falls SSE_MAX_QUEUED_EVENTS events behind is dropped. One credential may hold SSE_MAX_STREAMS_PER_TOKEN streams per instance (429 beyond). Not for frontend tokens (403).',
+    'Event `snapshot` (a Ruleset) on connect, then `change` events ({version, changed, deleted, and segments/deletedSegments when a segment the flags use changed — its flags are in changed too}) as changes commit on any instance; each event id is the config version. Reconnect with Last-Event-ID to receive only what you missed. Event `credentials` (data `{}`, no id) says API tokens were created or revoked: a relay checks the credentials of its own open streams at once; SDKs ignore it. Comment lines are heartbeats. The stream ends when access ends — its token revoked (on any instance), an access token reaching `exp` — and after SSE_MAX_LIFETIME_MS; reconnect after the `retry:` delay. A reader that falls SSE_MAX_QUEUED_EVENTS events behind is dropped. One credential may hold SSE_MAX_STREAMS_PER_TOKEN streams per instance (429 beyond). Not for frontend tokens (403).',
   security: bearerSecurity,
   request: { query: environmentQuery },
   responses: {
@@ -72,9 +72,13 @@ export function clientRoutes(deps: DeliveryDeps, hub: ChangeHub, streams: Stream
           return [{ event: 'snapshot', id: String(current.version), data: current.rulesetBody().json }];
         },
         change: changeEvent,
+        credentials: CREDENTIALS_EVENT,
       });
     });
 }
+
+/** No id: it is not a config version, so it must not move a client's Last-Event-ID. */
+const CREDENTIALS_EVENT = { event: 'credentials', data: '{}' };
 
 const changeEvent = (change: RulesetChange) => ({
   event: 'change',

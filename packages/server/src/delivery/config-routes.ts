@@ -79,7 +79,7 @@ const principalRoute = createRoute({
   tags,
   summary: 'What these credentials may evaluate (for relays)',
   description:
-    'The role, bound environment and allowed origins of the presented credential, and when an access token expires: how `flagline relay`, which has no token table, checks the credentials presented to it (it caches answers for 10 s and asks again every 2 s for its open streams, so a revocation ends them there too). Reads nothing but the credential, records nothing; failures count towards AUTH_FAILURES_PER_MINUTE like any other.',
+    'The role, bound environment and allowed origins of the presented credential, and when an access token expires: how `flagline relay`, which has no token table, checks the credentials presented to it (it caches answers for 10 s, and asks again for its open streams when the `credentials` event of the server stream says tokens changed, so a revocation ends them there too). Reads nothing but the credential, records nothing; failures count towards AUTH_FAILURES_PER_MINUTE like any other.',
   security: bearerSecurity,
   responses: { 200: jsonContent(evaluationPrincipalSchema, 'The principal.'), ...commonErrors },
 });

@@ -20,6 +20,8 @@ export interface StreamContent {
   opening(): SSEMessage[];
   /** The event for one change in the environment. */
   change(change: RulesetChange): SSEMessage;
+  /** When set, sent whenever tokens were created or revoked (see ChangeHub.subscribeCredentials). */
+  credentials?: SSEMessage;
 }
 
 /** The node:http response behind a request, when served by @hono/node-server (its bindings carry it). */
@@ -50,7 +52,8 @@ export function changeStream(
   // Taken before the response starts, so a credential over its cap gets a 429 rather than an empty stream.
   const lease = streams.open(c.get('principal'), (reason) => end(reason), c.req.header('authorization'));
   return streamSSE(c, async (stream) => {
-    const queue: RulesetChange[] = [];
+    // Each event is rendered when it is written, not when it is queued.
+    const queue: (() => SSEMessage)[] = [];
     let wake: (() => void) | undefined;
     let closed = false;
     end = (reason) => {
@@ -61,13 +64,18 @@ export function changeStream(
       // A reader that stopped reading never drains what is already in the socket's buffers: cut the connection.
       if (reason === 'slow_reader') nodeResponse(c.env)?.destroy();
     };
-    const unsubscribe = hub.subscribe(environment, (change) => {
-      queue.push(change);
+    const enqueue = (event: () => SSEMessage) => {
+      queue.push(event);
       // Past the bound the reader is not keeping up: drop it (it reconnects with Last-Event-ID) rather than hold
       // every change for it in memory.
       if (queue.length > settings.maxQueued) lease.end('slow_reader');
       wake?.();
-    });
+    };
+    const unsubscribe = hub.subscribe(environment, (change) => enqueue(() => content.change(change)));
+    const { credentials } = content;
+    const unsubscribeCredentials = credentials
+      ? hub.subscribeCredentials(() => enqueue(() => credentials))
+      : () => undefined;
     sseConnections.inc();
     stream.onAbort(() => {
       closed = true;
@@ -80,7 +88,7 @@ export function changeStream(
       while (!closed) {
         const next = queue.shift();
         if (next !== undefined) {
-          await stream.writeSSE(content.change(next));
+          await stream.writeSSE(next());
           continue;
         }
         const timedOut = await new Promise<boolean>((resolve) => {
@@ -96,6 +104,7 @@ export function changeStream(
     } finally {
       sseConnections.dec();
       unsubscribe();
+      unsubscribeCredentials();
       lease.release();
     }
   });

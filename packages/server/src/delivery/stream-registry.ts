@@ -68,17 +68,26 @@ export class StreamRegistry {
   private readonly byCredential = new Map<string, Set<OpenStream>>();
   private checking: Promise<void> = Promise.resolve();
 
+  /**
+   * `recheckMs`: also check every so often, for a source that may not hear of every token change (a relay whose
+   * upstream predates the stream's `credentials` event).
+   */
   constructor(
     private readonly revoked: RevocationCheck,
     snapshots: SnapshotSource,
     private readonly limits: StreamLimits,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    recheckMs?: number,
   ) {
-    snapshots.onTokensChange(() => {
-      // Serialised, so a burst of revocations costs one look-up after another rather than many at once.
-      this.checking = this.checking.then(() => this.endRevoked());
-    });
+    snapshots.onTokensChange(() => this.check());
+    // Unref'd: it lives as long as the app, and never keeps a stopping process up.
+    if (recheckMs !== undefined) setInterval(() => this.check(), recheckMs).unref();
+  }
+
+  private check(): void {
+    // Serialised, so a burst of revocations costs one look-up after another rather than many at once.
+    this.checking = this.checking.then(() => this.endRevoked());
   }
 
   /** Registers a stream for `principal`; throws RATE_LIMITED when the credential already holds its maximum. */

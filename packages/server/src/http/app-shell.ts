@@ -272,9 +272,11 @@ export function mountDelivery(
   app: OpenAPIHono<AppEnv>,
   deps: DeliveryDeps & { logger: Logger },
   revoked: RevocationCheck,
+  /** Also check open streams' credentials this often (see StreamRegistry). */
+  recheckMs?: number,
 ) {
   const hub = new ChangeHub(deps.snapshot);
-  const streams = new StreamRegistry(revoked, deps.snapshot, deps.config.streams, deps.logger);
+  const streams = new StreamRegistry(revoked, deps.snapshot, deps.config.streams, deps.logger, Date.now, recheckMs);
   app.route('/api/config', configRoutes(deps, hub, streams));
   app.route('/api/client', clientRoutes(deps, hub, streams));
   app.route('/ofrep/v1', ofrepRoutes(deps));

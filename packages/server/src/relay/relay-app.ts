@@ -53,6 +53,12 @@ new Gauge({
   },
 });
 
+/**
+ * Open streams' credentials are checked at once when the upstream's stream says tokens changed, and also this often,
+ * in case an upstream never says so (one older than the `credentials` event).
+ */
+export const RELAY_RECHECK_MS = 2_000;
+
 const ADMIN_NOT_ON_RELAY = (upstream: string) =>
   `This is a Flagline relay: it serves evaluation (/api/config, /api/client, /ofrep) only. The admin API is on the upstream, ${upstream}.`;
 
@@ -107,7 +113,7 @@ export function createRelayApp(deps: RelayDeps): OpenAPIHono<AppEnv> {
     return c.body(await deps.metrics());
   });
 
-  mountDelivery(app, deps, deps.authenticator.revoked);
+  mountDelivery(app, deps, deps.authenticator.revoked, RELAY_RECHECK_MS);
   app.all('/api/admin/*', () => {
     throw new AppError('NOT_FOUND', ADMIN_NOT_ON_RELAY(deps.upstream));
   });

@@ -17,8 +17,6 @@ export interface RelayOptions {
   environment: string | undefined;
 }
 
-/** How often the credentials of open streams are checked again against the upstream. */
-export const RELAY_REVALIDATE_MS = 2_000;
 /** How long the start waits for the first snapshot before listening anyway (answering 503 until it arrives). */
 const FIRST_SNAPSHOT_WAIT_MS = 10_000;
 
@@ -27,8 +25,11 @@ const FIRST_SNAPSHOT_WAIT_MS = 10_000;
  * through the same fast path and Hono routes as `flagline serve`.
  */
 export async function startRelay(config: Config, options: RelayOptions, logger: Logger): Promise<RunningServer> {
-  const snapshot = new RelaySnapshot({ ...options, logger, revalidateMs: RELAY_REVALIDATE_MS });
+  const snapshot = new RelaySnapshot({ ...options, logger });
   const authenticator = new UpstreamAuthenticator(options.upstream, config.auth.failuresPerMinute, logger);
+  // Tokens changed upstream: ask again before trusting a cached answer (registered before the streams' own check, so
+  // that check asks the upstream too).
+  snapshot.onTokensChange(() => authenticator.invalidate());
   await snapshot.start(FIRST_SNAPSHOT_WAIT_MS);
   if (!snapshot.ready && snapshot.refused) {
     await snapshot.stop();

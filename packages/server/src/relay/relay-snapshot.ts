@@ -10,8 +10,6 @@ export interface RelaySnapshotOptions {
   token: string;
   environment: string | undefined;
   logger: Logger;
-  /** How often open streams' credentials are checked again against the upstream (revocation). */
-  revalidateMs: number;
 }
 
 export interface UpstreamState {
@@ -35,7 +33,6 @@ export class RelaySnapshot implements SnapshotSource {
   private readonly listeners = new Set<SnapshotListener>();
   private readonly tokenListeners = new Set<() => void>();
   private readonly stream: UpstreamStream;
-  private revalidateTimer: NodeJS.Timeout | undefined;
   private firstSnapshot: { promise: Promise<void>; resolve: () => void };
   readonly state: UpstreamState = {
     connected: false,
@@ -58,11 +55,14 @@ export class RelaySnapshot implements SnapshotSource {
       logger: options.logger,
       lastEventId: () => (this.ruleset ? String(this.ruleset.version) : undefined),
       onOpen: () => {
-        if (this.state.disconnectedSince && this.state.lastHeardAt) this.state.reconnects += 1;
+        const reconnected = this.state.disconnectedSince !== undefined && this.state.lastHeardAt !== undefined;
+        if (reconnected) this.state.reconnects += 1;
         this.state.connected = true;
         this.state.disconnectedSince = undefined;
         this.state.lastHeardAt = new Date();
         options.logger.info({ upstream: options.upstream }, 'relay: connected to the upstream stream');
+        // A token may have been revoked while the relay could not hear of it.
+        if (reconnected) this.credentialsChanged();
       },
       onHeard: () => {
         this.state.lastHeardAt = new Date();
@@ -109,15 +109,10 @@ export class RelaySnapshot implements SnapshotSource {
    */
   async start(waitMs: number): Promise<void> {
     this.stream.start();
-    this.revalidateTimer = setInterval(() => {
-      for (const listener of this.tokenListeners) listener();
-    }, this.options.revalidateMs);
-    this.revalidateTimer.unref();
     await Promise.race([this.firstSnapshot.promise, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
   }
 
   async stop(): Promise<void> {
-    if (this.revalidateTimer) clearInterval(this.revalidateTimer);
     await this.stream.stop();
   }
 
@@ -126,12 +121,21 @@ export class RelaySnapshot implements SnapshotSource {
     return () => this.listeners.delete(listener);
   }
 
+  /** The upstream said tokens were created or revoked (its `credentials` event), or the relay may have missed that. */
   onTokensChange(listener: () => void): () => void {
     this.tokenListeners.add(listener);
     return () => this.tokenListeners.delete(listener);
   }
 
+  private credentialsChanged(): void {
+    for (const listener of this.tokenListeners) listener();
+  }
+
   private async receive(event: SseEvent): Promise<void> {
+    if (event.event === 'credentials') {
+      this.credentialsChanged();
+      return;
+    }
     let data: unknown;
     try {
       data = JSON.parse(event.data);

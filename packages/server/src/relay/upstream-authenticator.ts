@@ -72,6 +72,14 @@ export class UpstreamAuthenticator implements CredentialVerifier {
     }
   }
 
+  /**
+   * Tokens changed upstream: every cached answer is asked again at its next use. Kept rather than dropped, so a
+   * credential the upstream accepted still works if the upstream stops answering.
+   */
+  invalidate(): void {
+    for (const answer of this.cache.values()) answer.freshUntil = 0;
+  }
+
   /** For open streams: the ones whose credential the upstream now refuses (one question per credential). */
   readonly revoked: RevocationCheck = async (streams) => {
     const byCredential = new Map<string, StreamCredential[]>();

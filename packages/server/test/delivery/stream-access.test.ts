@@ -106,6 +106,10 @@ describe.each(testBackends())('streams end when access ends (%s)', (backend) => 
       expect(performance.now() - revokedAt).toBeLessThan(1000);
       await sleep(100);
       expect(other.hasEnded()).toBe(false);
+      // The streams that stay are told tokens changed (a relay behind them checks its own streams at once), with no id:
+      // a config version is all Last-Event-ID may hold.
+      await waitForText(other, 'event: credentials');
+      expect(other.text()).toMatch(/\nevent: credentials\ndata: \{\}\n\n/);
       // The revoked token cannot open another.
       expectError(await t.request('GET', '/api/client/stream', { token: doomed.secret }), 401, 'UNAUTHORIZED');
       await other.close();
