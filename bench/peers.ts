@@ -148,6 +148,9 @@ export async function benchPeers(): Promise<void> {
 
     const unleash = await startUnleash(folder, new URL(unleashDb.url));
     cleanups.push({ name: 'stop unleash-server', run: () => unleash.stop() });
+    // Runs after the unleash-clients are destroyed: a poll already in flight then still finds its server. Without the
+    // wait it could fail after destroy() had removed the client's error listener, and crash the finished bench.
+    cleanups.push({ name: 'let unleash-client polls in flight finish', run: () => sleep(1_500) });
     progress('starting flagline serve …');
     const flagline = await startFlagline({
       DATABASE_URL: flaglineDb.url,
