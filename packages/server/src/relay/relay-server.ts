@@ -27,8 +27,8 @@ const FIRST_SNAPSHOT_WAIT_MS = 10_000;
 export async function startRelay(config: Config, options: RelayOptions, logger: Logger): Promise<RunningServer> {
   const snapshot = new RelaySnapshot({ ...options, logger });
   const authenticator = new UpstreamAuthenticator(options.upstream, config.auth.failuresPerMinute, logger);
-  // Tokens changed upstream: ask again before trusting a cached answer (registered before the streams' own check, so
-  // that check asks the upstream too).
+  // Tokens changed upstream: ask again before trusting a cached answer. Registered before the app passes the event on,
+  // so a chained relay that asks this one about its streams' credentials is not answered from a stale cache.
   snapshot.onTokensChange(() => authenticator.invalidate());
   await snapshot.start(FIRST_SNAPSHOT_WAIT_MS);
   if (!snapshot.ready && snapshot.refused) {
