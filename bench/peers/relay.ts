@@ -90,28 +90,39 @@ async function startRelay(upstream: string, token: string, workers: string) {
   };
 }
 
-/** An SDK's live view of one flag through client.stream() (snapshot, then changes). */
-function streamObserver(name: string, url: string, token: string, signal: AbortSignal): Observer {
+/** One observer's value of the watched flag, and what it tells the bench when the SDK serves a new one. */
+function watchedValue(name: string): { observer: Observer; serve(value: boolean): void } {
   let enabled = false;
   const listeners = new Set<() => void>();
-  void (async () => {
-    for await (const event of new FlaglineClient({ url, token }).stream({ signal })) {
-      if (event.type === 'snapshot') enabled = event.ruleset.flags.find((f) => f.key === FLAG)?.enabled ?? false;
-      else if (event.type === 'change') {
-        const changed = event.change.changed.find((f) => f.key === FLAG);
-        if (changed) enabled = changed.enabled;
-      } else continue;
-      for (const listener of listeners) listener();
-    }
-  })().catch(() => undefined);
   return {
-    name,
-    read: () => enabled,
-    onChange: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+    serve: (value) => {
+      enabled = value;
+      for (const listener of listeners) listener();
+    },
+    observer: {
+      name,
+      read: () => enabled,
+      onChange: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
     },
   };
+}
+
+/** An SDK's live view of one flag through client.stream() (snapshot, then changes). */
+function streamObserver(name: string, url: string, token: string, signal: AbortSignal): Observer {
+  const watched = watchedValue(name);
+  void (async () => {
+    for await (const event of new FlaglineClient({ url, token }).stream({ signal })) {
+      if (event.type === 'snapshot') watched.serve(event.ruleset.flags.find((f) => f.key === FLAG)?.enabled ?? false);
+      else if (event.type === 'change') {
+        const changed = event.change.changed.find((f) => f.key === FLAG);
+        if (changed) watched.serve(changed.enabled);
+      }
+    }
+  })().catch(() => undefined);
+  return watched.observer;
 }
 
 /**
@@ -119,8 +130,7 @@ function streamObserver(name: string, url: string, token: string, signal: AbortS
  * /api/config/stream, then the values again from OFREP bulk for its context (a frontend token never sees rules).
  */
 function browserObserver(name: string, url: string, token: string, signal: AbortSignal): Observer {
-  let enabled = false;
-  const listeners = new Set<() => void>();
+  const watched = watchedValue(name);
   const evaluate = async () => {
     const response = await fetch(`${url}/ofrep/v1/evaluate/flags`, {
       method: 'POST',
@@ -130,22 +140,14 @@ function browserObserver(name: string, url: string, token: string, signal: Abort
     });
     const { flags } = (await response.json()) as OfrepBulkResponse;
     const flag = flags.find((entry) => entry.key === FLAG);
-    enabled = flag !== undefined && 'value' in flag && flag.value === true;
-    for (const listener of listeners) listener();
+    watched.serve(flag !== undefined && 'value' in flag && flag.value === true);
   };
   void (async () => {
     for await (const notice of followChangeNotices({ url, token, signal })) {
       if (notice.type === 'ready' || (notice.type === 'change' && notice.flags.includes(FLAG))) await evaluate();
     }
   })().catch(() => undefined);
-  return {
-    name,
-    read: () => enabled,
-    onChange: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
+  return watched.observer;
 }
 
 export async function benchRelay(): Promise<void> {
